@@ -1,0 +1,53 @@
+"""EcrRepository: an image repository with scanning, tag immutability and a lifecycle policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from shipyard import iam
+from shipyard.config.schema import Repository
+from shipyard.ecr_lifecycle import lifecycle_policy
+
+
+@dataclass(frozen=True)
+class EcrRepositoryArgs:
+    settings: Repository
+    # Production stacks protect repositories: deleting one deletes every image in it.
+    protect: bool = False
+
+
+class EcrRepository(pulumi.ComponentResource):
+    repository_url: pulumi.Output[str]
+    arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: EcrRepositoryArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("shipyard:ecr:EcrRepository", name, None, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        repository = aws.ecr.Repository(
+            name, name=settings.name,
+            image_tag_mutability=settings.image_tag_mutability,
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
+                scan_on_push=settings.scan_on_push),
+            # AES256 is what AWS applies when unset; stating it keeps previews diff-free.
+            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
+                encryption_type="AES256")],
+            force_delete=settings.force_delete,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        aws.ecr.LifecyclePolicy(
+            f"{name}-lifecycle", repository=repository.name,
+            policy=lifecycle_policy(settings.keep_last_images, settings.expire_untagged_after_days),
+            opts=child)
+        if settings.pull_account_ids:
+            aws.ecr.RepositoryPolicy(
+                f"{name}-pull", repository=repository.name,
+                policy=iam.to_json(iam.ecr_cross_account_pull(settings.pull_account_ids)),
+                opts=child)
+        self.repository_url = repository.repository_url
+        self.arn = repository.arn
+        self.register_outputs({"repositoryUrl": self.repository_url, "arn": self.arn})

@@ -1,0 +1,149 @@
+"""Network: the VPC every other component runs in, or the ids of an existing one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from shipyard import iam
+from shipyard.cidr import carve
+from shipyard.config.schema import Network as NetworkSettings
+
+# Interface endpoints that let private subnets pull from ECR, ship logs and reach the APIs ECS
+# tasks and EKS nodes call, without a NAT gateway. S3 (image layers) is a gateway endpoint.
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "sts", "secretsmanager", "ssm", "ec2",
+                       "eks-auth")
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    settings: NetworkSettings
+
+
+class Network(pulumi.ComponentResource):
+    vpc_id: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: NetworkArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("shipyard:network:Network", name, None, opts)
+        settings = args.settings
+        if settings.existing:
+            self.vpc_id = pulumi.Output.from_input(settings.vpc_id)
+            self.public_subnet_ids = pulumi.Output.from_input(settings.public_subnet_ids)
+            self.private_subnet_ids = pulumi.Output.from_input(settings.private_subnet_ids)
+        else:
+            self._create(name, settings)
+        self.register_outputs({"vpcId": self.vpc_id, "publicSubnetIds": self.public_subnet_ids,
+                               "privateSubnetIds": self.private_subnet_ids})
+
+    def _create(self, name: str, settings: NetworkSettings) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        zones = aws.get_availability_zones(
+            state="available",
+            filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status",
+                                                        values=["opt-in-not-required"])],
+        ).names[:settings.availability_zones]
+        plan = carve(settings.cidr_block, len(zones))
+
+        vpc = aws.ec2.Vpc(name, cidr_block=settings.cidr_block, enable_dns_support=True,
+                          enable_dns_hostnames=True, tags={"Name": name}, opts=child)
+        # Security Hub EC2.2: the default security group must allow nothing.
+        aws.ec2.DefaultSecurityGroup(f"{name}-default", vpc_id=vpc.id, ingress=[], egress=[],
+                                     tags={"Name": f"{name}-default"}, opts=child)
+        gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": name},
+                                          opts=child)
+        public_routes = aws.ec2.RouteTable(
+            f"{name}-public", vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=gateway.id)],
+            tags={"Name": f"{name}-public"}, opts=child)
+
+        public, private = [], []
+        for index, (zone, public_cidr, private_cidr) in enumerate(
+                zip(zones, plan.public, plan.private), start=1):
+            public.append(self._subnet(f"{name}-public-{index}", vpc, zone, public_cidr,
+                                       {"kubernetes.io/role/elb": "1"}))
+            private.append(self._subnet(f"{name}-private-{index}", vpc, zone, private_cidr,
+                                        {"kubernetes.io/role/internal-elb": "1"}))
+            aws.ec2.RouteTableAssociation(f"{name}-public-{index}", subnet_id=public[-1].id,
+                                          route_table_id=public_routes.id, opts=child)
+
+        nat_count = {"none": 0, "single": 1, "perAz": len(zones)}[settings.nat_gateways]
+        nats = []
+        for index in range(1, nat_count + 1):
+            address = aws.ec2.Eip(f"{name}-nat-{index}", domain="vpc",
+                                  tags={"Name": f"{name}-nat-{index}"}, opts=child)
+            nats.append(aws.ec2.NatGateway(
+                f"{name}-nat-{index}", allocation_id=address.id, subnet_id=public[index - 1].id,
+                connectivity_type="public", tags={"Name": f"{name}-nat-{index}"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway])))
+
+        private_tables = []
+        for index, subnet in enumerate(private, start=1):
+            routes = ([aws.ec2.RouteTableRouteArgs(
+                cidr_block="0.0.0.0/0", nat_gateway_id=nats[(index - 1) % len(nats)].id)]
+                if nats else [])
+            table = aws.ec2.RouteTable(f"{name}-private-{index}", vpc_id=vpc.id, routes=routes,
+                                       tags={"Name": f"{name}-private-{index}"}, opts=child)
+            aws.ec2.RouteTableAssociation(f"{name}-private-{index}", subnet_id=subnet.id,
+                                          route_table_id=table.id, opts=child)
+            private_tables.append(table)
+
+        self._flow_logs(name, vpc, settings.flow_log_retention_days)
+        if settings.vpc_endpoints:
+            self._endpoints(name, vpc, settings.cidr_block, private, private_tables)
+
+        self.vpc_id = vpc.id
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
+
+    def _subnet(self, name: str, vpc: aws.ec2.Vpc, zone: str, cidr: str,
+                tags: dict[str, str]) -> aws.ec2.Subnet:
+        # No subnet hands out public IPs (Security Hub EC2.15): NAT gateways and load
+        # balancers get their addresses explicitly.
+        return aws.ec2.Subnet(name, vpc_id=vpc.id, availability_zone=zone, cidr_block=cidr,
+                              map_public_ip_on_launch=False, tags={"Name": name, **tags},
+                              opts=pulumi.ResourceOptions(parent=self))
+
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=retention_days,
+                                            opts=child)
+        account = aws.get_caller_identity().account_id
+        role = aws.iam.Role(f"{name}-flow-logs",
+                            assume_role_policy=iam.to_json(
+                                iam.assume_role("vpc-flow-logs.amazonaws.com", account)),
+                            opts=child)
+        aws.iam.RolePolicy(f"{name}-flow-logs", role=role.id,
+                           policy=log_group.arn.apply(
+                               lambda arn: iam.to_json(iam.flow_logs_delivery(arn))),
+                           opts=child)
+        aws.ec2.FlowLog(f"{name}-flow-logs", vpc_id=vpc.id, traffic_type="ALL",
+                        log_destination_type="cloud-watch-logs", log_destination=log_group.arn,
+                        iam_role_arn=role.arn, max_aggregation_interval=600,
+                        tags={"Name": name}, opts=child)
+
+    def _endpoints(self, name: str, vpc: aws.ec2.Vpc, cidr: str, subnets: list[aws.ec2.Subnet],
+                   route_tables: list[aws.ec2.RouteTable]) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        region = aws.get_region().region
+        aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
+                            vpc_endpoint_type="Gateway",
+                            route_table_ids=[t.id for t in route_tables], opts=child)
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints", vpc_id=vpc.id,
+            description="HTTPS from inside the VPC to AWS interface endpoints",
+            ingress=[aws.ec2.SecurityGroupIngressArgs(
+                protocol="tcp", from_port=443, to_port=443, cidr_blocks=[cidr],
+                description="HTTPS from the VPC")],
+            egress=[], opts=child)
+        for service in INTERFACE_ENDPOINTS:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}", vpc_id=vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}", vpc_endpoint_type="Interface",
+                private_dns_enabled=True, subnet_ids=[s.id for s in subnets],
+                security_group_ids=[security_group.id], opts=child)

@@ -1,0 +1,114 @@
+"""Turn a stack's raw `shipyard:` config into a validated :class:`StackConfig`, or a list of problems.
+
+Every problem is one line naming the full key, e.g.
+`shipyard:eks.nodeGroups[1].minSize: must be <= maxSize (3)`. The whole config is checked before
+any resource exists; :class:`ConfigError` derives from `pulumi.RunError`, which the Pulumi CLI
+prints without a Python traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import typing
+from typing import Any, Mapping
+
+import pulumi
+from pydantic import BaseModel, ValidationError
+
+from shipyard.config.rules import cross_field_problems
+from shipyard.config.schema import StackConfig
+
+NAMESPACE = "shipyard"
+
+
+class ConfigError(pulumi.RunError):
+    """The stack config is invalid; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid stack config:\n  " + "\n  ".join(problems))
+
+
+def key_path(loc: tuple[Any, ...]) -> str:
+    """`('eks', 'nodeGroups', 1, 'minSize')` -> `shipyard:eks.nodeGroups[1].minSize`."""
+    path = NAMESPACE + ":"
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("" if index == 0 else ".") + str(part)
+    return path
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The config model that holds the key at `loc` (to suggest its known keys)."""
+    annotation: Any = StackConfig
+    for part in loc:
+        while typing.get_origin(annotation) in (list, typing.Union, typing.Optional, dict,
+                                                typing.Annotated):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[-1] if typing.get_origin(annotation) is dict else args[0]
+        if isinstance(part, int):
+            continue
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        field = next((f for name, f in annotation.model_fields.items()
+                      if part in (f.alias, name)), None)
+        if field is None:
+            return None
+        annotation = field.annotation
+    while typing.get_origin(annotation) in (list, typing.Union, typing.Optional):
+        annotation = [a for a in typing.get_args(annotation) if a is not type(None)][0]
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _unknown_key_message(loc: tuple[Any, ...]) -> str:
+    model = _model_at(loc[:-1])
+    known = [f.alias or name for name, f in model.model_fields.items()] if model else []
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else (
+        f"; known keys: {', '.join(known)}" if known else "")
+    return f"unknown key{hint}"
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error["type"] == "extra_forbidden":
+        return _unknown_key_message(error["loc"])
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    if error["type"] == "missing":
+        return "required"
+    return error["msg"][0].lower() + error["msg"][1:]
+
+
+def _decode(value: Any) -> Any:
+    """Pulumi hands structured values to programs as JSON text; scalars stay strings."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def parse(raw: Mapping[str, Any]) -> StackConfig:
+    """Validate `raw` (keys without the `shipyard:` prefix) or raise :class:`ConfigError`."""
+    data = {key: _decode(value) for key, value in raw.items()}
+    try:
+        config = StackConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError([f"{key_path(e['loc'])}: {_message(e)}"
+                           for e in error.errors(include_url=False)]) from None
+    problems = [f"{key_path(loc)}: {message}" for loc, message in cross_field_problems(config)]
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def from_pulumi() -> StackConfig:
+    """Read and validate the running stack's `shipyard:` config."""
+    prefix = NAMESPACE + ":"
+    everything = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    return parse({key[len(prefix):]: value for key, value in everything.items()
+                  if key.startswith(prefix)})

@@ -1,0 +1,345 @@
+"""The stack-config contract: every `shipyard:` key, its type, default and meaning, in one place.
+
+Keys are camelCase as Pulumi users write them (`pulumi config set --path shipyard:ecs.enabled true`).
+The README's configuration table is generated from these models (`python -m shipyard docs`), so a
+default or a description is written once, here. Checks that span several keys live in
+:mod:`shipyard.config.rules`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from shipyard.eks_versions import DEFAULT_EKS_VERSION, SUPPORTED_EKS_VERSIONS
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+
+DEFAULT_VPC_CIDR = "10.0.0.0/16"
+DEFAULT_AZ_COUNT = 2
+DEFAULT_FLOW_LOG_RETENTION_DAYS = 90
+DEFAULT_SERVICE_LOG_RETENTION_DAYS = 30
+DEFAULT_KEEP_LAST_IMAGES = 30
+DEFAULT_EXPIRE_UNTAGGED_DAYS = 7
+DEFAULT_NODE_INSTANCE_TYPE = "t3.medium"
+DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
+DEFAULT_WORKLOAD_NAMESPACE = "apps"
+
+
+def _check(pattern: str, message: str):
+    compiled = re.compile(pattern)
+
+    def validate(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(validate)
+
+
+def _ipv4_cidr(value: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as error:
+        raise ValueError(f"must be an IPv4 CIDR block such as 10.0.0.0/16 ({error})") from None
+    return str(network)
+
+
+def _vpc_cidr(value: str) -> str:
+    network = ipaddress.IPv4Network(_ipv4_cidr(value))
+    # /16 is the largest VPC AWS allows; /22 is the smallest from which Shipyard can carve
+    # 6 private and 6 public subnets of at least /28 (see shipyard.cidr).
+    if not 16 <= network.prefixlen <= 22:
+        raise ValueError("must have a prefix length between /16 and /22")
+    return value
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be one of CloudWatch's retention periods: "
+                         f"{', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return value
+
+
+def _eks_version(value: str) -> str:
+    if value not in SUPPORTED_EKS_VERSIONS:
+        raise ValueError(f"Kubernetes {value} is not supported by EKS; supported: "
+                         f"{', '.join(SUPPORTED_EKS_VERSIONS)}")
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
+VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
+LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
+EksVersion = Annotated[str, AfterValidator(_eks_version)]
+AccountId = Annotated[str, _check(r"\d{12}", "must be a 12-digit AWS account id")]
+# ECR's CreateRepository pattern, plus its 2-256 length limit.
+RepositoryName = Annotated[str, Field(min_length=2, max_length=256), _check(
+    r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*",
+    "must be lowercase letters, digits and . _ - / (each separator between alphanumerics), "
+    "as ECR requires")]
+# A DNS-1035 label: usable as a Kubernetes Service name, an ECS service name and in AWS names.
+DnsLabel = Annotated[str, Field(min_length=1, max_length=63), _check(
+    r"[a-z]([-a-z0-9]*[a-z0-9])?",
+    "must start with a lowercase letter and contain only lowercase letters, digits and '-' "
+    "(a DNS label)")]
+InstanceType = Annotated[str, _check(r"[a-z][a-z0-9-]*\.[a-z0-9]+",
+                                     "must be an EC2 instance type such as t3.medium")]
+EnvName = Annotated[str, _check(r"[A-Za-z_][A-Za-z0-9_]*",
+                                "must be a valid environment variable name")]
+SecretArn = Annotated[str, _check(
+    r"arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)",
+    "must be a Secrets Manager secret ARN or an SSM parameter ARN")]
+IamPrincipalArn = Annotated[str, _check(r"arn:aws[a-z-]*:(iam|sts)::\d{12}:[a-z-]+/.+",
+                                        "must be an IAM role or user ARN")]
+AcmCertificateArn = Annotated[str, _check(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+",
+                                          "must be an ACM certificate ARN")]
+KmsKeyArn = Annotated[str, _check(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+",
+                                  "must be a KMS key ARN")]
+LabelKey = Annotated[str, Field(max_length=316), _check(
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?",
+    "must be a Kubernetes label key ([prefix/]name)")]
+LabelValue = Annotated[str, _check(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?",
+                                   "must be a Kubernetes label value")]
+Platform = Literal["ecs", "eks", "kubernetes"]
+
+
+class Model(BaseModel):
+    """Base of every config model: camelCase keys, unknown keys rejected, immutable."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
+                              frozen=True)
+
+
+class Network(Model):
+    cidr_block: VpcCidr = Field(DEFAULT_VPC_CIDR, description=(
+        "IPv4 CIDR of the new VPC (/16 to /22). Each AZ gets a private subnet of 1/8 of it and a "
+        "public subnet of 1/64 of it."))
+    availability_zones: int = Field(DEFAULT_AZ_COUNT, ge=2, le=6, description=(
+        "How many availability zones the VPC spans (the region's first N)."))
+    nat_gateways: Literal["none", "single", "perAz"] = Field("single", description=(
+        "NAT gateways for private-subnet egress: `none`, `single` (one, cheapest) or `perAz` "
+        "(one per AZ, survives an AZ outage)."))
+    vpc_endpoints: bool = Field(False, description=(
+        "Create an S3 gateway endpoint and interface endpoints (ECR, CloudWatch Logs, STS, "
+        "Secrets Manager, SSM, EC2, EKS auth) so private subnets reach AWS without NAT."))
+    flow_log_retention_days: LogRetentionDays = Field(DEFAULT_FLOW_LOG_RETENTION_DAYS, description=(
+        "Retention of the VPC flow log group (a CloudWatch retention period)."))
+    vpc_id: Optional[Annotated[str, _check(r"vpc-[0-9a-f]{8,17}", "must be a VPC id (vpc-...)")]] = (
+        Field(None, description=(
+            "Use this existing VPC instead of creating one (with `publicSubnetIds` and "
+            "`privateSubnetIds`). Shipyard then creates no network resources.")))
+    public_subnet_ids: Optional[list[Annotated[str, _check(
+        r"subnet-[0-9a-f]{8,17}", "must be a subnet id (subnet-...)")]]] = Field(None, description=(
+            "Existing VPC only: its public subnets (for internet-facing load balancers)."))
+    private_subnet_ids: Optional[list[Annotated[str, _check(
+        r"subnet-[0-9a-f]{8,17}", "must be a subnet id (subnet-...)")]]] = Field(None, description=(
+            "Existing VPC only: its private subnets, which must already have egress."))
+
+    @property
+    def existing(self) -> bool:
+        return self.vpc_id is not None
+
+
+class Repository(Model):
+    name: RepositoryName = Field(description="Repository name, e.g. `team/api`.")
+    image_tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = Field("IMMUTABLE", description=(
+        "`IMMUTABLE` stops a pushed tag from being overwritten (Security Hub ECR.2)."))
+    scan_on_push: bool = Field(True, description="Scan each pushed image for vulnerabilities.")
+    keep_last_images: int = Field(DEFAULT_KEEP_LAST_IMAGES, ge=1, le=10000, description=(
+        "Lifecycle rule: keep only the newest N images."))
+    expire_untagged_after_days: int = Field(DEFAULT_EXPIRE_UNTAGGED_DAYS, ge=1, le=3650,
+                                            description="Lifecycle rule: delete untagged images "
+                                                        "older than N days.")
+    force_delete: bool = Field(False, description=(
+        "Allow `pulumi destroy` to delete the repository while it still holds images."))
+    pull_account_ids: list[AccountId] = Field([], description=(
+        "Other AWS accounts allowed to pull images (a repository policy is added only if set)."))
+
+
+class Ecr(Model):
+    repositories: list[Repository] = Field([], description="ECR repositories to create.")
+
+
+class Service(Model):
+    name: DnsLabel = Field(description=(
+        "Service name: a DNS label (lowercase, digits, '-'; at most 63 characters)."))
+    image: Optional[str] = Field(None, min_length=1, description=(
+        "Container image with a fixed tag or digest (not `latest`). Or use `repository` + `tag`."))
+    repository: Optional[str] = Field(None, description=(
+        "Name of a repository declared in `shipyard:ecr`; the image is its URL plus `tag`."))
+    tag: Optional[str] = Field(None, min_length=1, max_length=128, description=(
+        "Image tag in `repository` (required with it; not `latest`)."))
+    port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
+    cpu: float = Field(0.25, gt=0, le=16, description=(
+        "vCPUs per replica, e.g. 0.25. ECS rounds up to the smallest valid Fargate size."))
+    memory: int = Field(512, ge=128, le=122880, description="Memory per replica, in MiB.")
+    replicas: int = Field(2, ge=1, le=1000, description=(
+        "Replicas to run (the autoscaling minimum unless `autoscaling.minReplicas` is set)."))
+    env: dict[EnvName, str] = Field({}, description="Plain environment variables (no secrets here).")
+    secrets: dict[EnvName, SecretArn] = Field({}, description=(
+        "Environment variables filled from Secrets Manager or SSM parameter ARNs."))
+    health_check_path: str = Field("/", pattern=r"^/\S*$", max_length=1024, description=(
+        "HTTP path that answers 200 when the service is healthy."))
+    public: bool = Field(False, description=(
+        "Reachable from the internet (behind the shared ALB on ECS, a LoadBalancer Service on "
+        "Kubernetes)."))
+    host: Optional[str] = Field(None, pattern=r"^[a-z0-9*.-]+$", max_length=128, description=(
+        "ECS public services: route requests for this host name to the service."))
+    path: str = Field("/*", pattern=r"^/\S*$", max_length=128, description=(
+        "ECS public services: route requests matching this ALB path pattern to the service."))
+    run_on: Optional[list[Platform]] = Field(None, min_length=1, description=(
+        "Where the service runs: any of `ecs`, `eks`, `kubernetes`. Default: every compute "
+        "platform the stack enables."))
+
+
+class Autoscaling(Model):
+    enabled: bool = Field(True, description="Scale replicas on CPU and memory utilisation.")
+    min_replicas: Optional[int] = Field(None, ge=1, le=1000, description=(
+        "Lower bound. Default: each service's `replicas`."))
+    max_replicas: Optional[int] = Field(None, ge=1, le=1000, description=(
+        "Upper bound. Default: 3 x the lower bound."))
+    target_cpu_percent: int = Field(70, ge=10, le=95, description="Target average CPU utilisation.")
+    target_memory_percent: Optional[int] = Field(80, ge=10, le=95, description=(
+        "Target average memory utilisation (null: scale on CPU only)."))
+
+
+class Ec2Capacity(Model):
+    instance_type: InstanceType = Field(DEFAULT_ECS_INSTANCE_TYPE, description=(
+        "Instance type of the ECS container instances (Graviton types get the arm64 AMI)."))
+    min_size: int = Field(1, ge=0, le=1000, description="Fewest instances.")
+    max_size: int = Field(4, ge=1, le=1000, description="Most instances (managed scaling stays within).")
+    disk_size: int = Field(30, ge=30, le=16384, description="Root volume size in GiB (encrypted gp3).")
+
+
+class LoadBalancer(Model):
+    certificate_arn: Optional[AcmCertificateArn] = Field(None, description=(
+        "ACM certificate for HTTPS. Without it the ALB serves plain HTTP on port 80 only."))
+    access_logs_bucket: Optional[str] = Field(None, min_length=3, max_length=63, description=(
+        "Existing S3 bucket for ALB access logs (Security Hub ELB.5); none when unset."))
+    idle_timeout: int = Field(60, ge=1, le=4000, description="ALB idle timeout in seconds.")
+
+
+class Ecs(Model):
+    enabled: bool = Field(False, description="Create an ECS cluster and run services on it.")
+    capacity: Literal["fargate", "fargateSpot", "ec2"] = Field("fargate", description=(
+        "`fargate` (serverless), `fargateSpot` (serverless, up to 70% cheaper, tasks may be "
+        "interrupted) or `ec2` (instances Shipyard manages)."))
+    on_demand_base: int = Field(0, ge=0, le=100000, description=(
+        "fargateSpot: tasks per service always kept on regular Fargate before the rest go to Spot."))
+    ec2: Ec2Capacity = Field(Ec2Capacity(), description="EC2 capacity settings (capacity `ec2`).")
+    container_insights: bool = Field(True, description="CloudWatch Container Insights (ECS.12).")
+    autoscaling: Autoscaling = Field(Autoscaling(), description="Service autoscaling on ECS.")
+    log_retention_days: LogRetentionDays = Field(DEFAULT_SERVICE_LOG_RETENTION_DAYS, description=(
+        "Retention of each service's log group."))
+    enable_exec: bool = Field(False, description="Allow `aws ecs execute-command` into tasks.")
+    load_balancer: LoadBalancer = Field(LoadBalancer(), description="The shared public ALB.")
+
+
+class Taint(Model):
+    key: LabelKey = Field(description="Taint key.")
+    value: LabelValue = Field("", description="Taint value.")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(description="Taint effect.")
+
+
+class NodeGroup(Model):
+    name: Annotated[DnsLabel, Field(max_length=40)] = Field(description=(
+        "Node group name (a DNS label of at most 40 characters)."))
+    type: Literal["managed", "selfManaged"] = Field("managed", description=(
+        "`managed` (EKS manages the instances) or `selfManaged` (an Auto Scaling group)."))
+    instance_types: list[InstanceType] = Field([DEFAULT_NODE_INSTANCE_TYPE], min_length=1,
+                                               description=(
+        "Instance types (selfManaged: exactly one)."))
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = Field("ON_DEMAND", description="On-demand or Spot.")
+    spot_price: Optional[Annotated[str, _check(r"\d+(\.\d+)?", "must be a price such as 0.05")]] = (
+        Field(None, description="selfManaged SPOT: maximum hourly price in USD (required)."))
+    min_size: int = Field(1, ge=0, le=1000, description="Fewest nodes.")
+    max_size: int = Field(3, ge=1, le=1000, description="Most nodes.")
+    desired_size: Optional[int] = Field(None, ge=0, le=1000, description=(
+        "Nodes at creation. Default: `minSize`."))
+    disk_size: int = Field(20, ge=20, le=16384, description="Root volume size in GiB.")
+    labels: dict[LabelKey, LabelValue] = Field({}, description="Kubernetes labels on the nodes.")
+    taints: list[Taint] = Field([], description="Kubernetes taints on the nodes.")
+
+
+class FargateProfile(Model):
+    name: DnsLabel = Field(description="Profile name.")
+    namespaces: list[DnsLabel] = Field(min_length=1, max_length=5, description=(
+        "Kubernetes namespaces whose pods run on Fargate (1 to 5)."))
+
+
+class Eks(Model):
+    enabled: bool = Field(False, description="Create an EKS cluster and run services on it.")
+    version: EksVersion = Field(DEFAULT_EKS_VERSION, description=(
+        "Kubernetes version; must be one EKS supports (see shipyard/eks_versions.py)."))
+    endpoint_public_access: Optional[bool] = Field(None, description=(
+        "Expose the API endpoint publicly (private access is always on). Default: false when "
+        "`shipyard:production` is true, otherwise true."))
+    public_access_cidrs: list[Cidr] = Field([], description=(
+        "CIDRs allowed to reach a public endpoint; required when it is public (EKS.1)."))
+    admin_principal_arns: list[IamPrincipalArn] = Field([], description=(
+        "IAM roles/users given cluster-admin through access entries."))
+    kms_key_arn: Optional[KmsKeyArn] = Field(None, description=(
+        "KMS key for secrets envelope encryption. Default: Shipyard creates one (rotation on)."))
+    log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = (
+        Field(["api", "audit", "authenticator"], description="Control plane logs to CloudWatch."))
+    node_groups: list[NodeGroup] = Field([], description="Worker node groups.")
+    fargate_profiles: list[FargateProfile] = Field([], description="Fargate profiles.")
+    namespace: DnsLabel = Field(DEFAULT_WORKLOAD_NAMESPACE, description=(
+        "Namespace the services are deployed to."))
+    autoscaling: Autoscaling = Field(Autoscaling(), description=(
+        "HorizontalPodAutoscaler settings for services on EKS."))
+
+
+class Kubernetes(Model):
+    kubeconfig: Optional[str] = Field(None, min_length=1, description=(
+        "Kubeconfig of an existing cluster (set it with `pulumi config set --secret`)."))
+    context: Optional[str] = Field(None, min_length=1, description=(
+        "Kubeconfig context to use (from `kubeconfig`, or the ambient ~/.kube/config)."))
+    namespace: DnsLabel = Field(DEFAULT_WORKLOAD_NAMESPACE, description=(
+        "Namespace the services are deployed to."))
+    autoscaling: Autoscaling = Field(Autoscaling(), description=(
+        "HorizontalPodAutoscaler settings for services on this cluster."))
+
+    @property
+    def enabled(self) -> bool:
+        return self.kubeconfig is not None or self.context is not None
+
+
+class StackConfig(Model):
+    """Everything under the `shipyard:` namespace of one stack."""
+
+    production: bool = Field(False, description=(
+        "Production stack: protects stateful resources (ECR repositories, KMS keys) from "
+        "deletion, turns on ALB deletion protection and makes the EKS endpoint private."))
+    network: Network = Field(Network(), description="The VPC.")
+    ecr: Ecr = Field(Ecr(), description="Container image repositories.")
+    services: list[Service] = Field([], description="Cloud-neutral service specs.")
+    ecs: Ecs = Field(Ecs(), description="Amazon ECS.")
+    eks: Eks = Field(Eks(), description="Amazon EKS.")
+    kubernetes: Kubernetes = Field(Kubernetes(), description=(
+        "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
+
+    def enabled_platforms(self) -> list[str]:
+        enabled = {"ecs": self.ecs.enabled, "eks": self.eks.enabled,
+                   "kubernetes": self.kubernetes.enabled}
+        return [platform for platform, on in enabled.items() if on]
+
+    def platforms_of(self, service: Service) -> list[str]:
+        return list(service.run_on) if service.run_on is not None else self.enabled_platforms()
+
+    def services_on(self, platform: str) -> list[Service]:
+        return [s for s in self.services if platform in self.platforms_of(s)]
+
+    @property
+    def eks_endpoint_public(self) -> bool:
+        if self.eks.endpoint_public_access is None:
+            return not self.production
+        return self.eks.endpoint_public_access

@@ -1,0 +1,208 @@
+"""The offline engine: run the real `__main__.py` under Pulumi mocks with a stack's real config.
+
+Used by the tests and by the CLI (`python -m shipyard plan`). It records every resource the
+program registers (type, name, parent, inputs, options) and the stack outputs.
+
+Flakiness: the SDK's `MockMonitor` rehydrates resource references found in inputs on executor
+threads, whose futures then live on another event loop ("attached to a different loop",
+pulumi/pulumi#6561) — it bites when resources are passed to remote components such as
+pulumi_eks's. :class:`RecordingMonitor` does not advertise resource references, so resources
+travel as URNs/ids and nothing is rehydrated. The cost: outputs typed as resources (e.g.
+`eks.Cluster.eks_cluster`) read as None, so the program never depends on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import runpy
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, NamedTuple, Optional
+
+import pulumi
+import yaml
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from shipyard.mocks import ShipyardMocks, kubeconfig
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_NAME = "shipyard"
+DEFAULT_REGION = "us-east-1"
+# Stands in for `secure:` config values, which only the Pulumi CLI can decrypt.
+OFFLINE_SECRET = "offline-placeholder-secret"
+OFFLINE_KUBECONFIG = json.dumps(kubeconfig("offline", "https://kubernetes.example.invalid"))
+
+
+class Secret(NamedTuple):
+    """A value the program marked secret (shown as `[secret]` in plans)."""
+
+    value: Any
+
+    def __repr__(self) -> str:
+        return "[secret]"
+
+
+@dataclass(frozen=True)
+class Resource:
+    urn: str
+    type: str
+    name: str
+    parent: Optional[str]
+    custom: bool
+    inputs: dict[str, Any]
+    protect: bool = False
+    aliases: tuple[str, ...] = ()
+    ignore_changes: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    resources: tuple[Resource, ...]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: Optional[str] = None) -> Resource:
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {type_} named {name}, found {len(found)}")
+        return found[0]
+
+    def children(self, parent: Resource) -> list[Resource]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def by_urn(self, urn: str) -> Resource:
+        return next(r for r in self.resources if r.urn == urn)
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    if rpc.is_rpc_secret(value):
+        return Secret(_unwrap_secrets(rpc.unwrap_rpc_secret(value)))
+    if isinstance(value, dict):
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that records registrations and never advertises resource references."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.recorded: list[Resource] = []
+        self._lock = threading.Lock()
+
+    def SupportsFeature(self, request):
+        supported = request.id not in ("outputValues", "resourceReferences")
+        return type("SupportsFeatureResponse", (object,), {"hasSupport": supported})
+
+    def GetDeploymentInfo(self, request):
+        info = super().GetDeploymentInfo(request)
+        return resource_pb2.DeploymentInfo(supportedFeatures=[
+            f for f in info.supportedFeatures
+            if f != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES])
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            parent = request.parent if "::pulumi:pulumi:Stack::" not in request.parent else None
+            resource = Resource(
+                urn=response.urn, type=request.type, name=request.name, parent=parent or None,
+                custom=bool(request.custom),
+                inputs=_unwrap_secrets(rpc.deserialize_properties(request.object)),
+                protect=bool(request.protect),
+                aliases=tuple(sorted(a.spec.name or a.urn for a in request.aliases)),
+                ignore_changes=tuple(request.ignoreChanges),
+                depends_on=tuple(sorted(request.dependencies)))
+            with self._lock:
+                self.recorded.append(resource)
+        return response
+
+
+def _as_cli_value(value: Any) -> str:
+    """What the Pulumi CLI hands a program: JSON for structured values, text for scalars."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _replace_secure(key: str, value: Any, secret_keys: set[str], top: str) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            secret_keys.add(top)
+            return OFFLINE_KUBECONFIG if key == "kubeconfig" else OFFLINE_SECRET
+        return {k: _replace_secure(k, v, secret_keys, top) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_secure(key, v, secret_keys, top) for v in value]
+    return value
+
+
+def stack_config(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """The stack's config as `pulumi up` sees it: Pulumi.<stack>.yaml over the project's defaults."""
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}
+    merged: dict[str, Any] = {}
+    for key, spec in (project.get("config") or {}).items():
+        value = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
+        if value is not None:
+            merged[key if ":" in key else f"{PROJECT_NAME}:{key}"] = value
+    stack_file = root / f"Pulumi.{stack}.yaml"
+    if not stack_file.exists():
+        raise FileNotFoundError(f"no stack file {stack_file.name} in {root}")
+    merged.update((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {})
+    return merged
+
+
+def run(stack: str, config: Optional[Mapping[str, Any]] = None,
+        root: Path = PROJECT_ROOT) -> Plan:
+    """Run `__main__.py` offline for `stack`, with `config` instead of its stack file if given.
+
+    Raises :class:`shipyard.config.ConfigError` for invalid config (nothing is registered).
+    """
+    raw = dict(stack_config(stack, root) if config is None else config)
+    secret_keys: set[str] = set()
+    values = {key: _as_cli_value(_replace_secure(key.split(":")[-1], value, secret_keys, key))
+              for key, value in raw.items()}
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    # A fresh context per run: the SDK keeps its settings, config and root stack in ContextVars.
+    return contextvars.Context().run(_run, stack, values, sorted(secret_keys), root)
+
+
+def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path) -> Plan:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi.runtime.set_all_config(values, secret_keys)
+        mocks = ShipyardMocks(values.get("aws:region", DEFAULT_REGION))
+        monitor = RecordingMonitor(mocks)
+        pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False,
+                                 monitor=monitor)
+        program = str(root / "__main__.py")
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+        outputs = {name: _resolve(value) for name, value in
+                   sorted(pulumi.runtime.settings.get_root_resource().outputs.items())}
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    resources = tuple(sorted(monitor.recorded, key=lambda r: r.urn))
+    return Plan(stack=stack, resources=resources, outputs=outputs)
+
+
+def _resolve(value: Any) -> Any:
+    output = pulumi.Output.from_input(value)
+    resolved = _sync_await(output.future())
+    return Secret(resolved) if _sync_await(output.is_secret()) else resolved

@@ -1,0 +1,152 @@
+"""Believable provider answers for offline runs: computed outputs per resource type, and invokes.
+
+Everything is derived from the resource's type and name with a hash, never from randomness or
+the clock, so two runs of the same stack record identical values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+
+# Resource type -> prefix of the id AWS assigns.
+_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc", "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw", "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc", "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/securityGroup:SecurityGroup": "sg", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/flowLog:FlowLog": "fl", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+# Resource type -> (ARN service, resource path template) for resources that have an ARN.
+_ARNS = {
+    "aws:ec2/vpc:Vpc": ("ec2", "vpc/{id}"),
+    "aws:ec2/subnet:Subnet": ("ec2", "subnet/{id}"),
+    "aws:ec2/securityGroup:SecurityGroup": ("ec2", "security-group/{id}"),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("ec2", "launch-template/{id}"),
+    "aws:ecr/repository:Repository": ("ecr", "repository/{name}"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:{name}"),
+    "aws:iam/role:Role": ("iam", "role/{name}"),
+    "aws:iam/policy:Policy": ("iam", "policy/{name}"),
+    "aws:iam/instanceProfile:InstanceProfile": ("iam", "instance-profile/{name}"),
+    "aws:kms/key:Key": ("kms", "key/{id}"),
+    "aws:ecs/cluster:Cluster": ("ecs", "cluster/{name}"),
+    "aws:ecs/capacityProvider:CapacityProvider": ("ecs", "capacity-provider/{name}"),
+    "aws:ecs/taskDefinition:TaskDefinition": ("ecs", "task-definition/{family}:1"),
+    "aws:ecs/service:Service": ("ecs", "service/{name}"),
+    "aws:lb/loadBalancer:LoadBalancer": ("elasticloadbalancing", "loadbalancer/app/{name}/{hex}"),
+    "aws:lb/targetGroup:TargetGroup": ("elasticloadbalancing", "targetgroup/{name}/{hex}"),
+    "aws:lb/listener:Listener": ("elasticloadbalancing", "listener/app/{name}/{hex}"),
+    "aws:lb/listenerRule:ListenerRule": ("elasticloadbalancing", "listener-rule/app/{name}/{hex}"),
+    "aws:autoscaling/group:Group": ("autoscaling", "autoScalingGroup:{hex}:autoScalingGroupName/{name}"),
+    "aws:eks/fargateProfile:FargateProfile": ("eks", "fargateprofile/{name}"),
+    "aws:eks/addon:Addon": ("eks", "addon/{name}"),
+    "aws:appautoscaling/policy:Policy": ("autoscaling", "scalingPolicy:{hex}:resource/ecs/{name}"),
+}
+# Global services have no region in their ARNs.
+_GLOBAL = {"iam"}
+
+
+def _digest(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def kubeconfig(cluster_name: str, endpoint: str) -> dict[str, Any]:
+    """A kubeconfig for an EKS cluster, shaped as `aws eks update-kubeconfig` writes it."""
+    return {
+        "apiVersion": "v1", "kind": "Config", "current-context": "aws",
+        "clusters": [{"name": "kubernetes", "cluster": {
+            "server": endpoint, "certificate-authority-data": "LS0tLS1CRUdJTi1DRVJUSUZJQ0FURS0tLS0t"}}],
+        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+        "users": [{"name": "aws", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--output", "json"]}}}],
+    }
+
+
+class ShipyardMocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str):
+        self.region = region
+
+    def _arn(self, service: str, path: str) -> str:
+        region = "" if service in _GLOBAL else self.region
+        account = "aws" if path.startswith("policy/aws") else ACCOUNT_ID
+        return f"arn:aws:{service}:{region}:{account}:{path}"
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        inputs = dict(args.inputs)
+        digest = _digest(args.typ, args.name)
+        prefix = _ID_PREFIXES.get(args.typ)
+        resource_id = f"{prefix}-{digest}" if prefix else f"{args.name}-id"
+        state: dict[str, Any] = {}
+        if "name" not in inputs and args.typ.startswith("aws:"):
+            # Pulumi's auto-naming: logical name, a dash and 7 random characters.
+            state["name"] = f"{args.name}-{digest[:7]}"
+        name = inputs.get("name") or state.get("name")
+        if args.typ in _ARNS:
+            service, path = _ARNS[args.typ]
+            state["arn"] = self._arn(service, path.format(
+                id=resource_id, name=name, hex=digest[:16], family=inputs.get("family")))
+        state.update(self._computed(args.typ, name, resource_id, digest, inputs))
+        if args.typ in ("aws:iam/role:Role", "aws:ecs/cluster:Cluster"):
+            resource_id = name
+        return resource_id, {**inputs, **state}
+
+    def _computed(self, typ: str, name: str, resource_id: str, digest: str,
+                  inputs: dict) -> dict[str, Any]:
+        if typ == "aws:ecr/repository:Repository":
+            return {"repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{name}",
+                    "registryId": ACCOUNT_ID}
+        if typ == "aws:lb/loadBalancer:LoadBalancer":
+            return {"dnsName": f"{name}-{int(digest[:9], 16)}.{self.region}.elb.amazonaws.com",
+                    "zoneId": "Z35SXDOTRQ7X7K", "arnSuffix": f"app/{name}/{digest[:16]}"}
+        if typ == "aws:lb/targetGroup:TargetGroup":
+            return {"arnSuffix": f"targetgroup/{name}/{digest[:16]}"}
+        if typ == "aws:kms/key:Key":
+            return {"keyId": resource_id}
+        if typ == "eks:index:Cluster":
+            cluster = inputs.get("name") or name
+            endpoint = f"https://{digest[:32].upper()}.gr7.{self.region}.eks.amazonaws.com"
+            config = kubeconfig(cluster, endpoint)
+            issuer = f"oidc.eks.{self.region}.amazonaws.com/id/{digest[:32].upper()}"
+            return {"kubeconfig": config, "kubeconfigJson": json.dumps(config),
+                    "oidcIssuer": issuer, "oidcProviderUrl": f"https://{issuer}",
+                    "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
+                    "clusterSecurityGroupId": f"sg-{digest}", "nodeSecurityGroupId": f"sg-{digest[::-1]}"}
+        if typ == "eks:index:ManagedNodeGroup":
+            return {"nodeGroup": None}
+        if typ == "eks:index:NodeGroupV2":
+            return {"autoScalingGroup": None}
+        return {}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        token, inputs = args.token, args.args
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            letters = "abcdef"
+            return {"names": [f"{self.region}{x}" for x in letters],
+                    "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "state": "available",
+                    "id": self.region, "groupNames": [self.region]}
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+                    "userId": "AIDAEXAMPLE", "id": ACCOUNT_ID}
+        if token == "aws:index/getRegion:getRegion":
+            return {"region": self.region, "name": self.region, "id": self.region,
+                    "endpoint": f"ec2.{self.region}.amazonaws.com", "description": self.region}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                    "reverseDnsPrefix": "com.amazonaws"}
+        if token == "aws:ssm/getParameter:getParameter":
+            return {"name": inputs["name"], "type": "String", "value": f"ami-{_digest(inputs['name'])}",
+                    "arn": self._arn("ssm", f"parameter{inputs['name']}"), "version": 1,
+                    "insecureValue": f"ami-{_digest(inputs['name'])}", "id": inputs["name"],
+                    "withDecryption": True}
+        raise NotImplementedError(f"the offline engine does not answer the invoke {token}")

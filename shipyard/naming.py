@@ -1,0 +1,28 @@
+"""AWS name limits: short, deterministic names for any valid Shipyard name.
+
+Pulumi auto-names physical resources as `<logical name>-<7 random chars>`, so a logical name
+must leave 8 characters of room under the AWS limit (ALB and target group: 32, IAM role: 64).
+Names that would not fit are cut and given a hash of the full name, so two long names that
+share a prefix still differ, and the same name always shortens the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+AUTONAME_SUFFIX = 8           # "-" + 7 random characters
+ALB_NAME_MAX = 32             # load balancers and target groups
+IAM_ROLE_NAME_MAX = 64
+
+
+def fit(name: str, limit: int) -> str:
+    """`name` if it has at most `limit` characters, else a prefix of it plus a 6-hex hash."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{name[:limit - 7].rstrip('-')}-{digest}"
+
+
+def logical(name: str, physical_limit: int) -> str:
+    """A logical name whose Pulumi auto-name stays within `physical_limit` characters."""
+    return fit(name, physical_limit - AUTONAME_SUFFIX)
