@@ -14,14 +14,16 @@ travel as URNs/ids and nothing is rehydrated. The cost: outputs typed as resourc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import runpy
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Optional
+from typing import Any, Iterator, Mapping, NamedTuple, Optional
 
 import pulumi
 import yaml
@@ -31,6 +33,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from shipyard.config import ConfigError
 from shipyard.mocks import ShipyardMocks, kubeconfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +96,24 @@ def _unwrap_secrets(value: Any) -> Any:
         return {k: _unwrap_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_unwrap_secrets(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf carries every number as a double
     return value
+
+
+@contextlib.contextmanager
+def _thread_event_loop() -> Iterator[None]:
+    """Give a monitor call on an executor thread its own event loop, closed when it returns."""
+    if threading.current_thread() is threading.main_thread():
+        yield
+        return
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 class RecordingMonitor(MockMonitor):
@@ -114,8 +134,17 @@ class RecordingMonitor(MockMonitor):
             f for f in info.supportedFeatures
             if f != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES])
 
+    def Invoke(self, request):
+        with _thread_event_loop():
+            return super().Invoke(request)
+
+    def ReadResource(self, request):
+        with _thread_event_loop():
+            return super().ReadResource(request)
+
     def RegisterResource(self, request):
-        response = super().RegisterResource(request)
+        with _thread_event_loop():
+            response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             parent = request.parent if "::pulumi:pulumi:Stack::" not in request.parent else None
             resource = Resource(
@@ -185,6 +214,8 @@ def run(stack: str, config: Optional[Mapping[str, Any]] = None,
 def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path) -> Plan:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    executor = ThreadPoolExecutor(thread_name_prefix="shipyard-mock-monitor")
+    loop.set_default_executor(executor)
     try:
         pulumi.runtime.set_all_config(values, secret_keys)
         mocks = ShipyardMocks(values.get("aws:region", DEFAULT_REGION))
@@ -192,10 +223,15 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path)
         pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False,
                                  monitor=monitor)
         program = str(root / "__main__.py")
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+        try:
+            _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+        except ConfigError as error:
+            error.registered = tuple(monitor.recorded)  # lets tests prove nothing was created
+            raise
         outputs = {name: _resolve(value) for name, value in
                    sorted(pulumi.runtime.settings.get_root_resource().outputs.items())}
     finally:
+        executor.shutdown(wait=True)
         loop.close()
         asyncio.set_event_loop(None)
     resources = tuple(sorted(monitor.recorded, key=lambda r: r.urn))

@@ -34,6 +34,8 @@ def key_path(loc: tuple[Any, ...]) -> str:
     """`('eks', 'nodeGroups', 1, 'minSize')` -> `shipyard:eks.nodeGroups[1].minSize`."""
     path = NAMESPACE + ":"
     for index, part in enumerate(loc):
+        if part == "[key]":  # pydantic's marker for a map key that failed validation
+            continue
         if isinstance(part, int):
             path += f"[{part}]"
         else:

@@ -178,9 +178,9 @@ class Service(Model):
     tag: Optional[str] = Field(None, min_length=1, max_length=128, description=(
         "Image tag in `repository` (required with it; not `latest`)."))
     port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
-    cpu: float = Field(0.25, gt=0, le=16, description=(
+    cpu: float = Field(0.25, gt=0, le=192, description=(
         "vCPUs per replica, e.g. 0.25. ECS rounds up to the smallest valid Fargate size."))
-    memory: int = Field(512, ge=128, le=122880, description="Memory per replica, in MiB.")
+    memory: int = Field(512, ge=128, le=1572864, description="Memory per replica, in MiB.")
     replicas: int = Field(2, ge=1, le=1000, description=(
         "Replicas to run (the autoscaling minimum unless `autoscaling.minReplicas` is set)."))
     env: dict[EnvName, str] = Field({}, description="Plain environment variables (no secrets here).")
@@ -337,6 +337,11 @@ class StackConfig(Model):
 
     def services_on(self, platform: str) -> list[Service]:
         return [s for s in self.services if platform in self.platforms_of(s)]
+
+    @property
+    def needs_network(self) -> bool:
+        """Only ECS and EKS run in the VPC; ECR and an existing cluster need none."""
+        return self.ecs.enabled or self.eks.enabled
 
     @property
     def eks_endpoint_public(self) -> bool:

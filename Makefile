@@ -1,0 +1,40 @@
+# Fresh machine: `make test` and `make plan` create ./venv from requirements.txt when it is missing
+# or older than requirements.txt. Pulumi.yaml names the same venv, so `pulumi up` reuses it.
+PYTHON ?= python3
+VENV := venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.requirements-installed
+STACK ?= dev
+
+.PHONY: test plan plans docs bench clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+## test: the whole suite (exit 5, "no tests collected", counts as a failure)
+test: $(STAMP)
+	@$(BIN)/python -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
+	exit $$status
+
+## plan: the offline plan of STACK (default dev)
+plan: $(STAMP)
+	$(BIN)/python -m shipyard plan $(STACK)
+
+## plans: the offline plan of every stack in the repo
+plans: $(STAMP)
+	@for file in Pulumi.*.yaml; do stack=$${file#Pulumi.}; stack=$${stack%.yaml}; \
+		$(BIN)/python -m shipyard plan $$stack || exit $$?; done
+
+## docs: regenerate the README's config table from the schema
+docs: $(STAMP)
+	$(BIN)/python -m shipyard docs --write
+
+## bench: timing scripts (not tests); see bench/README.md
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

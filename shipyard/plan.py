@@ -1,0 +1,110 @@
+"""Rendering an offline plan: a tree of components and resources with their key settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shipyard.engine import Plan, Resource, Secret
+
+# The inputs worth showing per resource type; others are in `--json`.
+KEY_SETTINGS: dict[str, tuple[str, ...]] = {
+    "aws:ec2/vpc:Vpc": ("cidrBlock",),
+    "aws:ec2/subnet:Subnet": ("availabilityZone", "cidrBlock"),
+    "aws:ec2/flowLog:FlowLog": ("trafficType", "logDestinationType"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType"),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays"),
+    "aws:ecr/repository:Repository": ("name", "imageTagMutability", "imageScanningConfiguration",
+                                      "forceDelete"),
+    "aws:ecs/cluster:Cluster": ("name", "settings"),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (
+        "capacityProviders", "defaultCapacityProviderStrategies"),
+    "aws:ecs/capacityProvider:CapacityProvider": ("autoScalingGroupProvider",),
+    "aws:ecs/taskDefinition:TaskDefinition": ("family", "cpu", "memory", "runtimePlatform"),
+    "aws:ecs/service:Service": ("name", "desiredCount", "capacityProviderStrategies",
+                                "platformVersion"),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("instanceType", "metadataOptions"),
+    "aws:autoscaling/group:Group": ("minSize", "maxSize"),
+    "aws:lb/loadBalancer:LoadBalancer": ("internal", "loadBalancerType"),
+    "aws:lb/listener:Listener": ("port", "protocol"),
+    "aws:lb/targetGroup:TargetGroup": ("port", "targetType", "healthCheck"),
+    "aws:lb/listenerRule:ListenerRule": ("priority", "conditions"),
+    "aws:appautoscaling/target:Target": ("minCapacity", "maxCapacity"),
+    "aws:appautoscaling/policy:Policy": ("policyType",),
+    "aws:kms/key:Key": ("enableKeyRotation", "deletionWindowInDays"),
+    "eks:index:Cluster": ("name", "version", "endpointPublicAccess", "authenticationMode"),
+    "eks:index:ManagedNodeGroup": ("instanceTypes", "capacityType", "scalingConfig"),
+    "eks:index:NodeGroupV2": ("instanceType", "minSize", "maxSize", "spotPrice"),
+    "aws:eks/fargateProfile:FargateProfile": ("fargateProfileName", "selectors"),
+    "aws:eks/addon:Addon": ("addonName",),
+    "kubernetes:apps/v1:Deployment": ("metadata.namespace", "spec.replicas"),
+    "kubernetes:core/v1:Service": ("spec.type",),
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": ("spec.minReplicas", "spec.maxReplicas"),
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _lookup(inputs: dict[str, Any], dotted: str) -> Any:
+    value: Any = inputs
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def settings_of(resource: Resource) -> dict[str, Any]:
+    shown = {}
+    for key in KEY_SETTINGS.get(resource.type, ()):
+        value = _lookup(resource.inputs, key)
+        if value is not None:
+            shown[key.split(".")[-1]] = _plain(value)
+    return shown
+
+
+def to_json(plan: Plan) -> str:
+    document = {
+        "stack": plan.stack,
+        "resourceCount": len(plan.resources),
+        "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent,
+                       "protect": r.protect, "inputs": _plain(r.inputs)}
+                      for r in plan.resources],
+        "outputs": _plain(plan.outputs),
+    }
+    return json.dumps(document, indent=2, sort_keys=True)
+
+
+def to_text(plan: Plan) -> str:
+    by_parent: dict[str | None, list[Resource]] = {}
+    for resource in plan.resources:
+        by_parent.setdefault(resource.parent, []).append(resource)
+    lines = [f"Stack {plan.stack}: pulumi up would create"]
+
+    def walk(parent: str | None, indent: str) -> None:
+        # Components first, then resources; each group by type and name.
+        for resource in sorted(by_parent.get(parent, []),
+                               key=lambda r: (r.custom, r.type, r.name)):
+            shown = settings_of(resource)
+            details = " ".join(f"{k}={json.dumps(v, sort_keys=True)}" for k, v in shown.items())
+            flags = " [protected]" if resource.protect else ""
+            lines.append(f"{indent}+ {resource.type} {resource.name}{flags}"
+                         + (f"  {details}" if details else ""))
+            walk(resource.urn, indent + "    ")
+
+    walk(None, "  ")
+    components = sum(1 for r in plan.resources if not r.custom)
+    lines.append(f"{len(plan.resources)} resources ({components} components, "
+                 f"{len(plan.resources) - components} cloud resources)")
+    lines.append("Outputs:")
+    for name, value in plan.outputs.items():
+        lines.append(f"  {name}: {json.dumps(_plain(value), sort_keys=True)}")
+    return "\n".join(lines)

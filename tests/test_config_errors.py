@@ -1,0 +1,161 @@
+"""GIVEN an invalid stack config WHEN the program runs THEN it stops with one line per problem,
+naming the full key, and registers nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from shipyard.config import ConfigError
+from tests.conftest import run_shipyard
+
+ECS = {"enabled": True}
+EKS_OK = {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
+          "nodeGroups": [{"name": "general"}]}
+SERVICE = {"name": "api", "image": "nginx:1.27"}
+KUBECONFIG_OK = "apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: 'https://k8s.example'}\n"
+
+CASES = [
+    ("unknown top-level key", {"netwrok": {}},
+     "shipyard:netwrok: unknown key; did you mean 'network'?"),
+    ("unknown nested key", {"eks": {**EKS_OK, "nodeGroups": [{"name": "a", "tpye": "managed"}]}},
+     "shipyard:eks.nodeGroups[0].tpye: unknown key; did you mean 'type'?"),
+    ("VPC too large", {"network": {"cidrBlock": "10.0.0.0/8"}},
+     "shipyard:network.cidrBlock: must have a prefix length between /16 and /22"),
+    ("VPC CIDR with host bits", {"network": {"cidrBlock": "10.0.0.1/16"}},
+     "shipyard:network.cidrBlock: must be an IPv4 CIDR block such as 10.0.0.0/16 "
+     "(10.0.0.1/16 has host bits set)"),
+    ("too many AZs", {"network": {"availabilityZones": 7}},
+     "shipyard:network.availabilityZones: input should be less than or equal to 6"),
+    ("AZ count not a number", {"network": {"availabilityZones": "two"}},
+     "shipyard:network.availabilityZones: input should be a valid integer, unable to parse "
+     "string as an integer"),
+    ("unknown NAT strategy", {"network": {"natGateways": "many"}},
+     "shipyard:network.natGateways: input should be 'none', 'single' or 'perAz'"),
+    ("existing VPC partly given", {"network": {"vpcId": "vpc-0123456789abcdef0"}},
+     "shipyard:network.privateSubnetIds: required with the other existing-VPC keys (vpcId, "
+     "publicSubnetIds, privateSubnetIds go together)"),
+    ("retention CloudWatch rejects", {"network": {"flowLogRetentionDays": 10}},
+     "shipyard:network.flowLogRetentionDays: must be one of CloudWatch's retention periods: "
+     "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, "
+     "2922, 3288, 3653"),
+    ("no egress for private subnets", {"ecs": ECS, "network": {"natGateways": "none"}},
+     "shipyard:network.natGateways: 'none' leaves private subnets without egress, but ECS/EKS "
+     "tasks there must pull images and reach AWS APIs: use 'single' or 'perAz', or set "
+     "network.vpcEndpoints"),
+    ("ECR name with capitals", {"ecr": {"repositories": [{"name": "Shop/API"}]}},
+     "shipyard:ecr.repositories[0].name: must be lowercase letters, digits and . _ - / (each "
+     "separator between alphanumerics), as ECR requires"),
+    ("duplicate repositories", {"ecr": {"repositories": [{"name": "api"}, {"name": "api"}]}},
+     "shipyard:ecr.repositories[1].name: duplicate name 'api' (also at index 0)"),
+    ("bad pull account", {"ecr": {"repositories": [{"name": "api", "pullAccountIds": ["12345"]}]}},
+     "shipyard:ecr.repositories[0].pullAccountIds[0]: must be a 12-digit AWS account id"),
+    ("lifecycle keeps no image", {"ecr": {"repositories": [{"name": "api", "keepLastImages": 0}]}},
+     "shipyard:ecr.repositories[0].keepLastImages: input should be greater than or equal to 1"),
+    ("service name not a DNS label", {"ecs": ECS, "services": [{**SERVICE, "name": "Api_1"}]},
+     "shipyard:services[0].name: must start with a lowercase letter and contain only lowercase "
+     "letters, digits and '-' (a DNS label)"),
+    ("service name too long", {"ecs": ECS, "services": [{**SERVICE, "name": "a" * 64}]},
+     "shipyard:services[0].name: string should have at most 63 characters"),
+    ("image without tag", {"ecs": ECS, "services": [{**SERVICE, "image": "nginx"}]},
+     "shipyard:services[0].image: needs a fixed tag or digest (e.g. nginx:1.27), not the "
+     "implicit 'latest'"),
+    ("image on latest", {"ecs": ECS, "services": [{**SERVICE, "image": "nginx:latest"}]},
+     "shipyard:services[0].image: must not use the mutable 'latest' tag: pin a version or digest"),
+    ("image and repository", {"ecs": ECS, "ecr": {"repositories": [{"name": "api"}]},
+                              "services": [{**SERVICE, "repository": "api", "tag": "1"}]},
+     "shipyard:services[0].image: give either image or repository + tag, not both"),
+    ("undeclared repository", {"ecs": ECS, "ecr": {"repositories": [{"name": "web"}]},
+                               "services": [{"name": "api", "repository": "api", "tag": "1"}]},
+     "shipyard:services[0].repository: 'api' is not declared in shipyard:ecr.repositories "
+     "(declared: web)"),
+    ("repository without tag", {"ecs": ECS, "ecr": {"repositories": [{"name": "api"}]},
+                                "services": [{"name": "api", "repository": "api"}]},
+     "shipyard:services[0].tag: required with repository"),
+    ("runOn a platform the stack lacks", {"ecs": ECS, "services": [{**SERVICE, "runOn": ["eks"]}]},
+     "shipyard:services[0].runOn[0]: 'eks' is not enabled in this stack (enabled: ecs)"),
+    ("service with nowhere to run", {"services": [SERVICE]},
+     "shipyard:services[0].name: no compute platform is enabled to run it (enable shipyard:ecs, "
+     "shipyard:eks or shipyard:kubernetes)"),
+    ("bigger than any Fargate task", {"ecs": ECS, "services": [{**SERVICE, "cpu": 32}]},
+     "shipyard:services[0].cpu: 32 vCPU with 512 MiB exceeds the largest Fargate task "
+     "(16 vCPU, 122880 MiB)"),
+    ("more memory than any Fargate task", {"ecs": ECS, "services": [{**SERVICE, "memory": 131072}]},
+     "shipyard:services[0].memory: 0.25 vCPU with 131072 MiB exceeds the largest Fargate task "
+     "(16 vCPU, 122880 MiB)"),
+    ("secret that is not an ARN", {"ecs": ECS, "services": [{**SERVICE, "secrets": {"DB": "hunter2"}}]},
+     "shipyard:services[0].secrets.DB: must be a Secrets Manager secret ARN or an SSM parameter ARN"),
+    ("bad env var name", {"ecs": ECS, "services": [{**SERVICE, "env": {"1BAD": "x"}}]},
+     "shipyard:services[0].env.1BAD: must be a valid environment variable name"),
+    ("duplicate services", {"ecs": ECS, "services": [SERVICE, SERVICE]},
+     "shipyard:services[1].name: duplicate name 'api' (also at index 0)"),
+    ("two public services on one route", {"ecs": ECS, "services": [
+        {**SERVICE, "public": True}, {**SERVICE, "name": "web", "public": True}]},
+     "shipyard:services[1].path: same ALB route (host any, path /*) as services[0]; set host or path"),
+    ("ECS EC2 capacity inverted", {"ecs": {**ECS, "capacity": "ec2", "ec2": {"minSize": 5, "maxSize": 2}}},
+     "shipyard:ecs.ec2.minSize: must be <= maxSize (2)"),
+    ("node group inverted", {"eks": {**EKS_OK, "nodeGroups": [
+        {"name": "a"}, {"name": "b", "minSize": 5, "maxSize": 3}]}},
+     "shipyard:eks.nodeGroups[1].minSize: must be <= maxSize (3)"),
+    ("desired outside the bounds", {"eks": {**EKS_OK, "nodeGroups": [{"name": "a", "desiredSize": 9}]}},
+     "shipyard:eks.nodeGroups[0].desiredSize: must be between minSize (1) and maxSize (3)"),
+    ("unsupported EKS version", {"eks": {**EKS_OK, "version": "1.20"}},
+     "shipyard:eks.version: Kubernetes 1.20 is not supported by EKS; supported: 1.32, 1.33, "
+     "1.34, 1.35"),
+    ("EKS without capacity", {"eks": {**EKS_OK, "nodeGroups": []}},
+     "shipyard:eks.nodeGroups: EKS needs capacity: add a node group or a Fargate profile "
+     "(eks.fargateProfiles)"),
+    ("Fargate profile without namespaces", {"eks": {**EKS_OK, "fargateProfiles": [
+        {"name": "apps", "namespaces": []}]}},
+     "shipyard:eks.fargateProfiles[0].namespaces: list should have at least 1 item after "
+     "validation, not 0"),
+    ("public endpoint open to nobody", {"eks": {**EKS_OK, "publicAccessCidrs": []}},
+     "shipyard:eks.publicAccessCidrs: required while the endpoint is public: list the CIDRs "
+     "allowed to reach it (0.0.0.0/0 for anyone), or set endpointPublicAccess to false"),
+    ("self-managed with two instance types", {"eks": {**EKS_OK, "nodeGroups": [
+        {"name": "a", "type": "selfManaged", "instanceTypes": ["m6i.large", "m7i.large"]}]}},
+     "shipyard:eks.nodeGroups[0].instanceTypes: selfManaged node groups take exactly one "
+     "instance type"),
+    ("taint effect Kubernetes lacks", {"eks": {**EKS_OK, "nodeGroups": [
+        {"name": "a", "taints": [{"key": "gpu", "effect": "Never"}]}]}},
+     "shipyard:eks.nodeGroups[0].taints[0].effect: input should be 'NoSchedule', "
+     "'PreferNoSchedule' or 'NoExecute'"),
+    ("autoscaling bounds inverted", {"ecs": {**ECS, "autoscaling": {"minReplicas": 5, "maxReplicas": 2}}},
+     "shipyard:ecs.autoscaling.minReplicas: must be <= maxReplicas (2)"),
+    ("kubeconfig that is not one", {"kubernetes": {"kubeconfig": "hello"}},
+     "shipyard:kubernetes.kubeconfig: must be a kubeconfig document (YAML or JSON with clusters)"),
+    ("services not a list", {"services": {"name": "api"}},
+     "shipyard:services: input should be a valid list"),
+    ("production not a boolean", {"production": "maybe"},
+     "shipyard:production: input should be a valid boolean, unable to interpret input"),
+]
+
+
+@pytest.mark.parametrize("config, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_invalid_config_names_the_key_and_registers_nothing(config, expected):
+    with pytest.raises(ConfigError) as caught:
+        run_shipyard(config)
+    assert expected in caught.value.problems, caught.value.problems
+    assert caught.value.registered == ()
+
+
+def test_every_problem_is_reported_at_once():
+    config = {"network": {"availabilityZones": 9, "natGateways": "many"},
+              "ecr": {"repositories": [{"name": "UPPER"}]}}
+    with pytest.raises(ConfigError) as caught:
+        run_shipyard(config)
+    assert [p.split(":")[1] for p in caught.value.problems] == [
+        "network.availabilityZones", "network.natGateways", "ecr.repositories[0].name"]
+
+
+def test_problems_print_as_one_line_each_without_traceback():
+    with pytest.raises(ConfigError) as caught:
+        run_shipyard({"netwrok": {}, "production": "maybe"})
+    assert str(caught.value).splitlines() == [
+        "invalid stack config:",
+        "  shipyard:production: input should be a valid boolean, unable to interpret input",
+        "  shipyard:netwrok: unknown key; did you mean 'network'?"]
+
+
+def test_a_valid_config_passes():
+    plan = run_shipyard({"ecr": {"repositories": [{"name": "api"}]}})
+    assert plan.of_type("aws:ecr/repository:Repository")
