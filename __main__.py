@@ -3,21 +3,49 @@
 import pulumi
 
 from components.ecr import EcrRepository, EcrRepositoryArgs
+from components.ecs_cluster import EcsCluster, EcsClusterArgs
+from components.ecs_service import EcsService, EcsServiceArgs
+from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.network import Network, NetworkArgs
 from shipyard.config import from_pulumi
+from shipyard.routing import rule_priorities
 
 config = from_pulumi()  # the whole config is validated before any resource exists
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 
+# Images and the network
 repositories = {
     repo.name: EcrRepository(repo.name.replace("/", "-"),
                              EcrRepositoryArgs(repo, protect=config.production))
     for repo in config.ecr.repositories
 }
+images = {s.name: s.image or repositories[s.repository].repository_url.apply(
+    lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
 network = Network(prefix, NetworkArgs(config.network)) if config.needs_network else None
 
+# ECS
+ecs_services: dict[str, EcsService] = {}
+if config.ecs.enabled:
+    cluster = EcsCluster(prefix, EcsClusterArgs(config.ecs, prefix, network.private_subnet_ids,
+                                                 network.vpc_id))
+    on_ecs = config.services_on("ecs")
+    public_on_ecs = [s for s in on_ecs if s.public]
+    alb = PublicLoadBalancer(prefix, PublicLoadBalancerArgs(
+        config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids,
+        deletion_protection=config.production)) if public_on_ecs else None
+    priorities = rule_priorities(public_on_ecs)
+    ecs_services = {s.name: EcsService(s.name, EcsServiceArgs(
+        s, images[s.name], cluster, config.ecs, network.vpc_id, network.private_subnet_ids,
+        alb, priorities.get(s.name))) for s in on_ecs}
+    pulumi.export("ecsClusterName", cluster.cluster_name)
+
+# Outputs
 pulumi.export("repositoryUrls", {name: repo.repository_url for name, repo in repositories.items()})
 if network:
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("publicSubnetIds", network.public_subnet_ids)
     pulumi.export("privateSubnetIds", network.private_subnet_ids)
+if ecs_services:
+    pulumi.export("ecsServices", {n: s.service_name for n, s in ecs_services.items()})
+    pulumi.export("ecsLogGroups", {n: s.log_group_name for n, s in ecs_services.items()})
+    pulumi.export("ecsUrls", {n: s.url for n, s in ecs_services.items() if s.url is not None})

@@ -121,6 +121,9 @@ CASES = [
      "'PreferNoSchedule' or 'NoExecute'"),
     ("autoscaling bounds inverted", {"ecs": {**ECS, "autoscaling": {"minReplicas": 5, "maxReplicas": 2}}},
      "shipyard:ecs.autoscaling.minReplicas: must be <= maxReplicas (2)"),
+    ("replicas above the autoscaling maximum", {
+        "ecs": {**ECS, "autoscaling": {"maxReplicas": 4}}, "services": [{**SERVICE, "replicas": 6}]},
+     "shipyard:services[0].replicas: must be <= shipyard:ecs.autoscaling.maxReplicas (4)"),
     ("kubeconfig that is not one", {"kubernetes": {"kubeconfig": "hello"}},
      "shipyard:kubernetes.kubeconfig: must be a kubeconfig document (YAML or JSON with clusters)"),
     ("services not a list", {"services": {"name": "api"}},

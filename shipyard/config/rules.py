@@ -13,6 +13,7 @@ import yaml
 
 from shipyard.config.schema import Autoscaling, StackConfig
 from shipyard.fargate import NoFargateSize, right_size
+from shipyard.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
 
@@ -161,6 +162,20 @@ def capacity_bounds(config: StackConfig) -> Iterator[Problem]:
                                        getattr(config, section).autoscaling)
 
 
+def replicas_within_autoscaling(config: StackConfig) -> Iterator[Problem]:
+    enabled = config.enabled_platforms()
+    for platform in ("ecs", "eks", "kubernetes"):
+        scaling = getattr(config, platform).autoscaling
+        if platform not in enabled or not scaling.enabled or scaling.min_replicas is not None:
+            continue
+        for index, service in enumerate(config.services):
+            if service in config.services_on(platform):
+                bounds = replica_bounds(service, scaling)
+                if bounds.min > bounds.max:
+                    yield ("services", index, "replicas"), (
+                        f"must be <= shipyard:{platform}.autoscaling.maxReplicas ({bounds.max})")
+
+
 def eks_cluster(config: StackConfig) -> Iterator[Problem]:
     eks = config.eks
     if not eks.enabled:
@@ -196,4 +211,5 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
 
 
 RULES = (unique_names, existing_vpc, private_egress, service_images, service_platforms,
-         ecs_task_sizes, ecs_routes, capacity_bounds, eks_cluster, kubernetes_target)
+         ecs_task_sizes, ecs_routes, capacity_bounds, replicas_within_autoscaling, eks_cluster,
+         kubernetes_target)

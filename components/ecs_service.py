@@ -1,0 +1,220 @@
+"""EcsService: one cloud-neutral service on ECS — task, IAM, logs, security group, load balancer
+route and autoscaling."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components.ecs_cluster import EcsCluster
+from components.load_balancer import PublicLoadBalancer
+from shipyard import iam
+from shipyard.ami import cpu_architecture
+from shipyard.config.schema import Autoscaling, Ecs, Service
+from shipyard.ecs_task import SCRATCH_VOLUME, container_definitions
+from shipyard.fargate import right_size
+from shipyard.naming import ALB_NAME_MAX, IAM_ROLE_NAME_MAX, logical
+from shipyard.routing import public_url
+from shipyard.scaling import replica_bounds
+
+SCALE_IN_COOLDOWN_SECONDS = 300
+SCALE_OUT_COOLDOWN_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class EcsServiceArgs:
+    service: Service
+    image: pulumi.Input[str]
+    cluster: EcsCluster
+    settings: Ecs
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: pulumi.Input[list[str]]
+    load_balancer: Optional[PublicLoadBalancer] = None
+    rule_priority: Optional[int] = None
+
+
+class EcsService(pulumi.ComponentResource):
+    service_name: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    url: Optional[pulumi.Output[str]]
+
+    def __init__(self, name: str, args: EcsServiceArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("shipyard:ecs:EcsService", name, None, opts)
+        service, settings, cluster = args.service, args.settings, args.cluster
+        child = pulumi.ResourceOptions(parent=self)
+        fargate = settings.capacity != "ec2"
+        public = service.public and args.load_balancer is not None
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/ecs/{cluster.physical_name}/{service.name}",
+            retention_in_days=settings.log_retention_days, opts=child)
+        execution_role, task_role = self._roles(name, service, settings.enable_exec)
+
+        size = right_size(service.cpu, service.memory)
+        region = aws.get_region().region
+        task = aws.ecs.TaskDefinition(
+            name, family=f"{cluster.physical_name}-{service.name}",
+            cpu=str(size.cpu), memory=str(size.memory), network_mode="awsvpc",
+            requires_compatibilities=["FARGATE" if fargate else "EC2"],
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX",
+                cpu_architecture="X86_64" if fargate else cpu_architecture(settings.ec2.instance_type)),
+            execution_role_arn=execution_role.arn, task_role_arn=task_role.arn,
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
+            container_definitions=pulumi.Output.all(args.image, log_group.name).apply(
+                lambda values: json.dumps(container_definitions(
+                    service, values[0], values[1], region, settings.enable_exec), sort_keys=True)),
+            opts=child)
+
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg", vpc_id=args.vpc_id,
+            description=f"ECS service {service.name}: traffic from its load balancer only",
+            opts=child)
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-egress", security_group_id=security_group.id, ip_protocol="-1",
+            cidr_ipv4="0.0.0.0/0", description="image pulls, AWS APIs and dependencies",
+            opts=child)
+
+        load_balancers, depends_on = [], [cluster.capacity_ready]
+        self.url = None
+        if public:
+            target_group, rule = self._route(name, service, args, security_group)
+            load_balancers = [aws.ecs.ServiceLoadBalancerArgs(
+                target_group_arn=target_group.arn, container_name=service.name,
+                container_port=service.port)]
+            depends_on.append(rule)
+            balancer = args.load_balancer
+            self.url = balancer.dns_name.apply(
+                lambda dns: public_url(balancer.scheme, dns, service))
+
+        scaling = settings.autoscaling
+        ecs_service = aws.ecs.Service(
+            name, name=service.name, cluster=cluster.cluster_arn, task_definition=task.arn,
+            desired_count=service.replicas,
+            capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(
+                capacity_provider=s["capacityProvider"], weight=s["weight"], base=s["base"])
+                for s in cluster.capacity_strategy],
+            platform_version="LATEST" if fargate else None,  # ECS.10
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=args.private_subnet_ids, security_groups=[security_group.id],
+                assign_public_ip=False),  # ECS.2
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True),
+            deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+            deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
+            availability_zone_rebalancing="ENABLED",
+            ordered_placement_strategies=None if fargate else [
+                aws.ecs.ServiceOrderedPlacementStrategyArgs(
+                    type="spread", field="attribute:ecs.availability-zone"),
+                aws.ecs.ServiceOrderedPlacementStrategyArgs(type="binpack", field="memory")],
+            load_balancers=load_balancers,
+            health_check_grace_period_seconds=60 if public else None,
+            enable_execute_command=settings.enable_exec,
+            enable_ecs_managed_tags=True, propagate_tags="SERVICE",
+            wait_for_steady_state=True,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=depends_on,
+                # ECS names are unique per cluster: the old service must go before its
+                # replacement. Autoscaling owns the running count once the service exists.
+                delete_before_replace=True,
+                ignore_changes=["desiredCount"] if scaling.enabled else None))
+
+        if scaling.enabled:
+            self._autoscaling(name, service, scaling, cluster.physical_name, ecs_service)
+        self.service_name = ecs_service.name
+        self.log_group_name = log_group.name
+        self.register_outputs({"serviceName": self.service_name, "logGroup": self.log_group_name,
+                               "url": self.url})
+
+    def _roles(self, name: str, service: Service,
+               exec_enabled: bool) -> tuple[aws.iam.Role, aws.iam.Role]:
+        child = pulumi.ResourceOptions(parent=self)
+        trust = iam.to_json(iam.assume_role("ecs-tasks.amazonaws.com",
+                                            aws.get_caller_identity().account_id))
+        execution = aws.iam.Role(logical(f"{name}-execution", IAM_ROLE_NAME_MAX),
+                                 assume_role_policy=trust,
+                                 description=f"ECS agent for {service.name}: pull, log, read its secrets",
+                                 opts=child)
+        aws.iam.RolePolicyAttachment(
+            logical(f"{name}-execution", IAM_ROLE_NAME_MAX), role=execution.name,
+            policy_arn=aws.iam.ManagedPolicy.AMAZON_ECS_TASK_EXECUTION_ROLE_POLICY, opts=child)
+        if service.secrets:
+            aws.iam.RolePolicy(
+                logical(f"{name}-secrets", IAM_ROLE_NAME_MAX), role=execution.id,
+                policy=iam.to_json(iam.read_secrets(service.secrets.values())), opts=child)
+        # The application's own identity: no permissions unless the team grants them.
+        task = aws.iam.Role(logical(f"{name}-task", IAM_ROLE_NAME_MAX), assume_role_policy=trust,
+                            description=f"Application role of {service.name}", opts=child)
+        if exec_enabled:
+            aws.iam.RolePolicy(logical(f"{name}-exec", IAM_ROLE_NAME_MAX), role=task.id,
+                               policy=iam.to_json(iam.ecs_exec()), opts=child)
+        return execution, task
+
+    def _route(self, name: str, service: Service, args: EcsServiceArgs,
+               security_group: aws.ec2.SecurityGroup) -> tuple[aws.lb.TargetGroup, aws.lb.ListenerRule]:
+        child = pulumi.ResourceOptions(parent=self)
+        balancer = args.load_balancer
+        # Only the load balancer reaches the service, and only on its port.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-alb", security_group_id=security_group.id, ip_protocol="tcp",
+            from_port=service.port, to_port=service.port,
+            referenced_security_group_id=balancer.security_group_id,
+            description="from the public load balancer", opts=child)
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-service", security_group_id=balancer.security_group_id,
+            ip_protocol="tcp", from_port=service.port, to_port=service.port,
+            referenced_security_group_id=security_group.id,
+            description=f"to service {service.name}", opts=child)
+        target_group = aws.lb.TargetGroup(
+            logical(f"{name}-tg", ALB_NAME_MAX), port=service.port, protocol="HTTP",
+            protocol_version="HTTP1", target_type="ip", vpc_id=args.vpc_id, ip_address_type="ipv4",
+            deregistration_delay=30,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True, path=service.health_check_path, protocol="HTTP",
+                port="traffic-port", matcher="200-399", interval=15, timeout=5,
+                healthy_threshold=2, unhealthy_threshold=3),
+            opts=child)
+        conditions = [aws.lb.ListenerRuleConditionArgs(
+            path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=[service.path]))]
+        if service.host:
+            conditions.append(aws.lb.ListenerRuleConditionArgs(
+                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[service.host])))
+        rule = aws.lb.ListenerRule(
+            f"{name}-route", listener_arn=balancer.listener_arn, priority=args.rule_priority,
+            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
+            conditions=conditions, opts=child)
+        return target_group, rule
+
+    def _autoscaling(self, name: str, service: Service, scaling: Autoscaling, cluster_name: str,
+                     ecs_service: aws.ecs.Service) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        bounds = replica_bounds(service, scaling)
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling", service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount",
+            resource_id=f"service/{cluster_name}/{service.name}",
+            min_capacity=bounds.min, max_capacity=bounds.max,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ecs_service]))
+        metrics = [("cpu", "ECSServiceAverageCPUUtilization", scaling.target_cpu_percent)]
+        if scaling.target_memory_percent is not None:
+            metrics.append(("memory", "ECSServiceAverageMemoryUtilization",
+                            scaling.target_memory_percent))
+        for suffix, metric, target_value in metrics:
+            aws.appautoscaling.Policy(
+                f"{name}-{suffix}", policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension, resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration=(
+                    aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                        target_value=target_value,
+                        predefined_metric_specification=aws.appautoscaling.
+                        PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                            predefined_metric_type=metric),
+                        scale_in_cooldown=SCALE_IN_COOLDOWN_SECONDS,
+                        scale_out_cooldown=SCALE_OUT_COOLDOWN_SECONDS,
+                        disable_scale_in=False)),
+                opts=child)
