@@ -5,6 +5,8 @@ import pulumi
 from components.ecr import EcrRepository, EcrRepositoryArgs
 from components.ecs_cluster import EcsCluster, EcsClusterArgs
 from components.ecs_service import EcsService, EcsServiceArgs
+from components.eks_cluster import EksCluster, EksClusterArgs
+from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
 from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.network import Network, NetworkArgs
 from shipyard.config import from_pulumi
@@ -39,12 +41,35 @@ if config.ecs.enabled:
         alb, priorities.get(s.name))) for s in on_ecs}
     pulumi.export("ecsClusterName", cluster.cluster_name)
 
+# EKS, and the services on it as Kubernetes workloads
+eks_cluster = None
+if config.eks.enabled:
+    eks_cluster = EksCluster(prefix, EksClusterArgs(
+        config.eks, prefix, network.vpc_id, network.private_subnet_ids,
+        endpoint_public=config.eks_endpoint_public, production=config.production))
+    KubernetesTarget("eks", KubernetesTargetArgs(
+        config.services_on("eks"), images, config.eks.namespace, config.eks.autoscaling,
+        kubeconfig=eks_cluster.kubeconfig,
+        load_balancer_annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}))
+
+# Any existing Kubernetes cluster (another cloud, on-premises)
+if config.kubernetes.enabled:
+    KubernetesTarget("kubernetes", KubernetesTargetArgs(
+        config.services_on("kubernetes"), images, config.kubernetes.namespace,
+        config.kubernetes.autoscaling, kubeconfig=config.kubernetes.kubeconfig,
+        context=config.kubernetes.context))
+
 # Outputs
 pulumi.export("repositoryUrls", {name: repo.repository_url for name, repo in repositories.items()})
 if network:
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("publicSubnetIds", network.public_subnet_ids)
     pulumi.export("privateSubnetIds", network.private_subnet_ids)
+if eks_cluster:
+    pulumi.export("eksClusterName", eks_cluster.cluster_name)
+    pulumi.export("eksEndpoint", eks_cluster.endpoint)
+    pulumi.export("eksOidcProviderArn", eks_cluster.oidc_provider_arn)
+    pulumi.export("kubeconfig", eks_cluster.kubeconfig)
 if ecs_services:
     pulumi.export("ecsServices", {n: s.service_name for n, s in ecs_services.items()})
     pulumi.export("ecsLogGroups", {n: s.log_group_name for n, s in ecs_services.items()})

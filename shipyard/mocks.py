@@ -115,9 +115,9 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             return {"keyId": resource_id}
         if typ == "eks:index:Cluster":
             cluster = inputs.get("name") or name
-            endpoint = f"https://{digest[:32].upper()}.gr7.{self.region}.eks.amazonaws.com"
+            endpoint = f"https://{_digest(typ, name, length=32).upper()}.gr7.{self.region}.eks.amazonaws.com"
             config = kubeconfig(cluster, endpoint)
-            issuer = f"oidc.eks.{self.region}.amazonaws.com/id/{digest[:32].upper()}"
+            issuer = f"oidc.eks.{self.region}.amazonaws.com/id/{_digest(typ, name, length=32).upper()}"
             return {"kubeconfig": config, "kubeconfigJson": json.dumps(config),
                     "oidcIssuer": issuer, "oidcProviderUrl": f"https://{issuer}",
                     "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
@@ -149,4 +149,10 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "arn": self._arn("ssm", f"parameter{inputs['name']}"), "version": 1,
                     "insecureValue": f"ami-{_digest(inputs['name'])}", "id": inputs["name"],
                     "withDecryption": True}
+        if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            arn = inputs["secretId"]
+            return {"arn": arn, "id": f"{arn}|AWSCURRENT", "secretId": arn,
+                    "secretString": f"offline-secret-{_digest(arn, length=8)}",
+                    "versionId": _digest(arn, "version", length=32), "versionStage": "AWSCURRENT",
+                    "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
         raise NotImplementedError(f"the offline engine does not answer the invoke {token}")

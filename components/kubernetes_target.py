@@ -1,0 +1,45 @@
+"""KubernetesTarget: a cluster to deploy services to — the EKS cluster, or any cluster reachable
+from a kubeconfig — with its provider, namespace and one workload per service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes_workload import KubernetesWorkload, KubernetesWorkloadArgs
+from shipyard import k8s_manifests as manifests
+from shipyard.config.schema import Autoscaling, Service
+
+
+@dataclass(frozen=True)
+class KubernetesTargetArgs:
+    services: list[Service]
+    images: dict[str, pulumi.Input[str]]
+    namespace: str
+    autoscaling: Autoscaling
+    kubeconfig: Optional[pulumi.Input[str]] = None
+    context: Optional[str] = None
+    load_balancer_annotations: dict[str, str] = field(default_factory=dict)
+
+
+class KubernetesTarget(pulumi.ComponentResource):
+    def __init__(self, name: str, args: KubernetesTargetArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("shipyard:kubernetes:KubernetesTarget", name, None, opts)
+        provider = k8s.Provider(
+            name, kubeconfig=pulumi.Output.secret(args.kubeconfig) if args.kubeconfig else None,
+            context=args.context, opts=pulumi.ResourceOptions(parent=self))
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
+        namespace = manifests.namespace(args.namespace)
+        ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata=namespace["metadata"],
+                                   opts=on_cluster)
+        for service in args.services:
+            KubernetesWorkload(
+                f"{name}-{service.name}",
+                KubernetesWorkloadArgs(service, args.images[service.name], args.namespace,
+                                       args.autoscaling, args.load_balancer_annotations),
+                opts=pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=[ns]))
+        self.register_outputs({"namespace": args.namespace})

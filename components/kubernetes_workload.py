@@ -1,0 +1,72 @@
+"""KubernetesWorkload: one cloud-neutral service as Kubernetes objects, on any cluster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+from pydantic.alias_generators import to_snake
+
+from shipyard import k8s_manifests as manifests
+from shipyard.config.schema import Autoscaling, Service
+from shipyard.scaling import replica_bounds
+
+
+@dataclass(frozen=True)
+class KubernetesWorkloadArgs:
+    service: Service
+    image: pulumi.Input[str]
+    namespace: str
+    autoscaling: Autoscaling
+    load_balancer_annotations: Optional[dict[str, str]] = None
+
+
+def secret_value(arn: str) -> pulumi.Output[str]:
+    """Read a Secrets Manager secret or SSM parameter at deploy time, as a Pulumi secret: it is
+    encrypted in the state and never printed."""
+    if ":secretsmanager:" in arn:
+        value = aws.secretsmanager.get_secret_version_output(secret_id=arn).secret_string
+    else:
+        value = aws.ssm.get_parameter_output(name=arn, with_decryption=True).value
+    return pulumi.Output.secret(value)
+
+
+class KubernetesWorkload(pulumi.ComponentResource):
+    def __init__(self, name: str, args: KubernetesWorkloadArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("shipyard:kubernetes:KubernetesWorkload", name, None, opts)
+        service, ns = args.service, args.namespace
+        child = pulumi.ResourceOptions(parent=self)
+
+        def register(kind, manifest: dict, suffix: str = "",
+                     options: pulumi.ResourceOptions = child):
+            """Register a manifest with the typed pulumi-kubernetes class of its kind."""
+            body = {to_snake(k): v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
+            return kind(f"{name}{suffix}", **body, opts=options)
+
+        register(k8s.core.v1.ServiceAccount, manifests.service_account(service, ns))
+        depends_on = []
+        if service.secrets:
+            values = {key: secret_value(arn) for key, arn in sorted(service.secrets.items())}
+            depends_on.append(register(k8s.core.v1.Secret,
+                                       manifests.secret(service, ns, values), "-secrets"))
+
+        scaling = args.autoscaling
+        bounds = replica_bounds(service, scaling)
+        register(k8s.apps.v1.Deployment,
+                 manifests.deployment(service, ns, args.image,
+                                      bounds.min if scaling.enabled else service.replicas),
+                 options=pulumi.ResourceOptions(
+                     parent=self, depends_on=depends_on,
+                     # The HorizontalPodAutoscaler owns the replica count.
+                     ignore_changes=["spec.replicas"] if scaling.enabled else None))
+        register(k8s.core.v1.Service, manifests.service(service, ns, args.load_balancer_annotations))
+        register(k8s.policy.v1.PodDisruptionBudget, manifests.pod_disruption_budget(service, ns))
+        register(k8s.networking.v1.NetworkPolicy, manifests.network_policy(service, ns))
+        if scaling.enabled:
+            register(k8s.autoscaling.v2.HorizontalPodAutoscaler,
+                     manifests.horizontal_pod_autoscaler(service, ns, bounds, scaling))
+        self.register_outputs({})

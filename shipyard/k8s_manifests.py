@@ -1,0 +1,152 @@
+"""Kubernetes objects for one cloud-neutral service, as plain manifests.
+
+The same documents are registered by pulumi-kubernetes and, in the tests, checked against the
+official Kubernetes schemas (kubernetes-validate) and checkov's Kubernetes checks. Pods meet the
+Pod Security Standards "restricted" profile.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from shipyard.config.schema import Autoscaling, Service
+from shipyard.scaling import ReplicaBounds
+
+# Pods run as this unprivileged user unless the image says otherwise (checkov wants >= 10000).
+RUN_AS_USER = 10001
+SCRATCH_SIZE = "256Mi"
+PROBE_PORT = "http"
+RESTRICTED = "restricted"
+
+
+def labels(service: Service) -> dict[str, str]:
+    return {"app.kubernetes.io/name": service.name, "app.kubernetes.io/managed-by": "shipyard"}
+
+
+def _selector(service: Service) -> dict[str, str]:
+    return {"app.kubernetes.io/name": service.name}
+
+
+def _metadata(service: Service, namespace: str, **extra: Any) -> dict[str, Any]:
+    return {"name": service.name, "namespace": namespace, "labels": labels(service), **extra}
+
+
+def cpu_quantity(vcpu: float) -> str:
+    return f"{round(vcpu * 1000)}m"
+
+
+def memory_quantity(mib: int) -> str:
+    return f"{mib}Mi"
+
+
+def secret_name(service: Service) -> str:
+    return f"{service.name}-secrets"
+
+
+def namespace(name: str) -> dict[str, Any]:
+    pss = {f"pod-security.kubernetes.io/{mode}": RESTRICTED for mode in ("enforce", "audit", "warn")}
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "shipyard", **pss}}}
+
+
+def service_account(service: Service, ns: str) -> dict[str, Any]:
+    # The workloads need no Kubernetes API access: no token is mounted.
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _metadata(service, ns),
+            "automountServiceAccountToken": False}
+
+
+def secret(service: Service, ns: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {**_metadata(service, ns), "name": secret_name(service)},
+            "stringData": values}
+
+
+def _probe(service: Service, initial_delay: int) -> dict[str, Any]:
+    return {"httpGet": {"path": service.health_check_path, "port": PROBE_PORT, "scheme": "HTTP"},
+            "initialDelaySeconds": initial_delay, "periodSeconds": 10, "timeoutSeconds": 5,
+            "failureThreshold": 3, "successThreshold": 1}
+
+
+def deployment(service: Service, ns: str, image: Any, replicas: int) -> dict[str, Any]:
+    resources = {"cpu": cpu_quantity(service.cpu), "memory": memory_quantity(service.memory)}
+    env = [{"name": k, "value": v} for k, v in sorted(service.env.items())]
+    env += [{"name": k, "valueFrom": {"secretKeyRef": {"name": secret_name(service), "key": k}}}
+            for k in sorted(service.secrets)]
+    container = {
+        "name": service.name, "image": image, "imagePullPolicy": "IfNotPresent",
+        "ports": [{"name": PROBE_PORT, "containerPort": service.port, "protocol": "TCP"}],
+        "env": env,
+        "resources": {"requests": resources, "limits": resources},
+        "readinessProbe": _probe(service, 5),
+        "livenessProbe": _probe(service, 15),
+        "securityContext": {"allowPrivilegeEscalation": False, "privileged": False,
+                            "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+                            "runAsUser": RUN_AS_USER, "runAsGroup": RUN_AS_USER,
+                            "capabilities": {"drop": ["ALL"]},
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "volumeMounts": [{"name": "scratch", "mountPath": "/tmp"}],
+    }
+    pod = {
+        "serviceAccountName": service.name,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS_USER,
+                            "runAsGroup": RUN_AS_USER, "fsGroup": RUN_AS_USER,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [container],
+        "volumes": [{"name": "scratch", "emptyDir": {"sizeLimit": SCRATCH_SIZE}}],
+        # Spread replicas over zones (and nodes) so one zone's loss leaves the service up.
+        "topologySpreadConstraints": [
+            {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway",
+             "labelSelector": {"matchLabels": _selector(service)}}
+            for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")],
+        "terminationGracePeriodSeconds": 30,
+    }
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _metadata(service, ns),
+            "spec": {"replicas": replicas, "revisionHistoryLimit": 5,
+                     "selector": {"matchLabels": _selector(service)},
+                     "strategy": {"type": "RollingUpdate",
+                                  "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
+                     "template": {"metadata": {"labels": labels(service)}, "spec": pod}}}
+
+
+def service(service: Service, ns: str,
+            load_balancer_annotations: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    public = service.public
+    metadata = _metadata(service, ns)
+    if public and load_balancer_annotations:
+        metadata["annotations"] = dict(load_balancer_annotations)
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata,
+            "spec": {"type": "LoadBalancer" if public else "ClusterIP",
+                     "selector": _selector(service),
+                     "ports": [{"name": PROBE_PORT, "port": 80 if public else service.port,
+                                "targetPort": PROBE_PORT, "protocol": "TCP"}]}}
+
+
+def pod_disruption_budget(service: Service, ns: str) -> dict[str, Any]:
+    # maxUnavailable (not minAvailable) so a single-replica service never blocks a node drain.
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": _metadata(service, ns),
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": _selector(service)}}}
+
+
+def horizontal_pod_autoscaler(service: Service, ns: str, bounds: ReplicaBounds,
+                              scaling: Autoscaling) -> dict[str, Any]:
+    metrics = [("cpu", scaling.target_cpu_percent), ("memory", scaling.target_memory_percent)]
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": _metadata(service, ns),
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                        "name": service.name},
+                     "minReplicas": bounds.min, "maxReplicas": bounds.max,
+                     "metrics": [{"type": "Resource", "resource": {
+                         "name": name, "target": {"type": "Utilization", "averageUtilization": target}}}
+                         for name, target in metrics if target is not None]}}
+
+
+def network_policy(service: Service, ns: str) -> dict[str, Any]:
+    """Inbound traffic only to the service port; outbound is left open."""
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": _metadata(service, ns),
+            "spec": {"podSelector": {"matchLabels": _selector(service)},
+                     "policyTypes": ["Ingress"],
+                     "ingress": [{"ports": [{"port": service.port, "protocol": "TCP"}]}]}}
