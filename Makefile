@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
+# checkov cannot share a venv with pulumi (it pins packaging<24; pulumi needs >=26).
+CHECKOV_VENV := venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.requirements-installed
 STACK ?= dev
 
 .PHONY: test plan plans docs bench clean
@@ -13,8 +16,13 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
 ## test: the whole suite (exit 5, "no tests collected", counts as a failure)
-test: $(STAMP)
+test: $(STAMP) $(CHECKOV_STAMP)
 	@$(BIN)/python -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status
@@ -37,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache
