@@ -9,7 +9,7 @@ CHECKOV_VENV := venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.requirements-installed
 STACK ?= dev
 
-.PHONY: test plan plans docs bench clean
+.PHONY: test plan plans docs golden bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ plans: $(STAMP)
 ## docs: regenerate the README's config table from the schema
 docs: $(STAMP)
 	$(BIN)/python -m shipyard docs --write
+
+## golden: refresh the golden plans under tests/golden after an intended change
+golden: $(STAMP)
+	@for file in Pulumi.*.yaml; do stack=$${file#Pulumi.}; stack=$${stack%.yaml}; \
+		$(BIN)/python -m shipyard plan $$stack --json > tests/golden/$$stack.json || exit $$?; \
+		echo "tests/golden/$$stack.json"; done
 
 ## bench: timing scripts (not tests); see bench/README.md
 bench: $(STAMP)

@@ -16,9 +16,56 @@ from shipyard.config import ConfigError
 Command = Callable[[argparse.Namespace], int]
 
 
+class UsageError(Exception):
+    """A command line that cannot be carried out (exit code 2)."""
+
+
 def _plan(args: argparse.Namespace) -> int:
     result = engine.run(args.stack, root=args.project)
     print(plan_view.to_json(result) if args.json else plan_view.to_text(result))
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from shipyard import diff
+    if args.base:
+        if args.other:
+            raise UsageError("give either a second stack or --base, not both")
+        try:
+            first = diff.plan_document_at(args.base, args.stack)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        second = diff.plan_document(args.stack)
+        labels = (f"{args.stack}@{args.base}", f"{args.stack} (working tree)")
+    else:
+        if not args.other:
+            raise UsageError("diff needs a second stack, or --base <git-ref>")
+        first, second = diff.plan_document(args.stack), diff.plan_document(args.other)
+        labels = (args.stack, args.other)
+    changes = diff.compare(first, second)
+    print(diff.render(changes, *labels))
+    return 1 if changes else 0
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from shipyard import cost
+    estimate = cost.estimate(engine.run(args.stack))
+    print(cost.to_json(estimate) if args.json else cost.render(estimate))
+    return 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from shipyard import graph
+    source = graph.to_dot(engine.run(args.stack))
+    if args.format == "dot":
+        output = source.encode()
+    else:
+        output = graph.render(source, args.format)
+    if args.output:
+        args.output.write_bytes(output)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.buffer.write(output)
     return 0
 
 
@@ -47,6 +94,25 @@ def build_parser() -> argparse.ArgumentParser:
                       help="Pulumi project directory (default: this checkout)")
     plan.set_defaults(run=_plan)
 
+    diff = commands.add_parser(
+        "diff", help="desired-state differences between two stacks, or a stack and a git ref")
+    diff.add_argument("stack")
+    diff.add_argument("other", nargs="?", help="the stack to compare with")
+    diff.add_argument("--base", metavar="GIT_REF",
+                      help="compare the working tree's plan of STACK with its plan at GIT_REF")
+    diff.set_defaults(run=_diff)
+
+    cost = commands.add_parser("cost", help="estimated monthly cost of a stack, line by line")
+    cost.add_argument("stack")
+    cost.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    cost.set_defaults(run=_cost)
+
+    graph = commands.add_parser("graph", help="the architecture as a Graphviz picture")
+    graph.add_argument("stack")
+    graph.add_argument("--format", choices=["dot", "svg", "png"], default="dot")
+    graph.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
+    graph.set_defaults(run=_graph)
+
     docs = commands.add_parser("docs", help="print the config reference table from the schema")
     mode = docs.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="update the table in README.md")
@@ -65,6 +131,6 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except FileNotFoundError as error:
+    except (FileNotFoundError, UsageError) as error:
         print(error, file=sys.stderr)
         return 2

@@ -72,6 +72,7 @@ class Plan:
     stack: str
     resources: tuple[Resource, ...]
     outputs: dict[str, Any] = field(default_factory=dict)
+    region: str = DEFAULT_REGION
 
     def of_type(self, type_: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_]
@@ -218,7 +219,7 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path)
     loop.set_default_executor(executor)
     try:
         pulumi.runtime.set_all_config(values, secret_keys)
-        mocks = ShipyardMocks(values.get("aws:region", DEFAULT_REGION))
+        mocks = ShipyardMocks(values.get("aws:region", DEFAULT_REGION), stack, PROJECT_NAME)
         monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False,
                                  monitor=monitor)
@@ -235,7 +236,8 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path)
         loop.close()
         asyncio.set_event_loop(None)
     resources = tuple(sorted(monitor.recorded, key=lambda r: r.urn))
-    return Plan(stack=stack, resources=resources, outputs=outputs)
+    return Plan(stack=stack, resources=resources, outputs=outputs,
+                region=values.get("aws:region", DEFAULT_REGION))
 
 
 def _resolve(value: Any) -> Any:

@@ -74,8 +74,11 @@ def kubeconfig(cluster_name: str, endpoint: str) -> dict[str, Any]:
 
 
 class ShipyardMocks(pulumi.runtime.Mocks):
-    def __init__(self, region: str):
+    def __init__(self, region: str, stack: str, project: str):
         self.region = region
+        # Ids hash the stack-neutral name, so the same resource in two stacks gets the same id
+        # and stack-to-stack diffs show only real differences.
+        self._stack_token = f"{project}-{stack}"
 
     def _arn(self, service: str, path: str) -> str:
         region = "" if service in _GLOBAL else self.region
@@ -84,7 +87,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = dict(args.inputs)
-        digest = _digest(args.typ, args.name)
+        digest = _digest(args.typ, args.name.replace(self._stack_token, "<stack>"))
         prefix = _ID_PREFIXES.get(args.typ)
         resource_id = f"{prefix}-{digest}" if prefix else f"{args.name}-id"
         state: dict[str, Any] = {}
@@ -115,9 +118,9 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             return {"keyId": resource_id}
         if typ == "eks:index:Cluster":
             cluster = inputs.get("name") or name
-            endpoint = f"https://{_digest(typ, name, length=32).upper()}.gr7.{self.region}.eks.amazonaws.com"
+            endpoint = f"https://{_digest(typ, digest, length=32).upper()}.gr7.{self.region}.eks.amazonaws.com"
             config = kubeconfig(cluster, endpoint)
-            issuer = f"oidc.eks.{self.region}.amazonaws.com/id/{_digest(typ, name, length=32).upper()}"
+            issuer = f"oidc.eks.{self.region}.amazonaws.com/id/{_digest(typ, digest, length=32).upper()}"
             return {"kubeconfig": config, "kubeconfigJson": json.dumps(config),
                     "oidcIssuer": issuer, "oidcProviderUrl": f"https://{issuer}",
                     "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",

@@ -74,6 +74,7 @@ def settings_of(resource: Resource) -> dict[str, Any]:
 def to_json(plan: Plan) -> str:
     document = {
         "stack": plan.stack,
+        "region": plan.region,
         "resourceCount": len(plan.resources),
         "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent,
                        "protect": r.protect, "inputs": _plain(r.inputs)}

@@ -1,0 +1,134 @@
+"""Desired-state diffs between two plans: two stacks, or one stack at two versions of the code.
+
+Plans are compared in their JSON form (`plan --json`), so a plan made by another checkout (a git
+ref, in a subprocess) compares like one made here. Resources are matched by type and logical
+name, with each stack's own name replaced by `<stack>` so `shipyard-dev-vpc` and
+`shipyard-prod-vpc` are the same resource; input values are compared the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from shipyard import engine, plan as plan_view
+
+STACK_PLACEHOLDER = "<stack>"
+MISSING = object()
+
+
+@dataclass
+class Change:
+    key: str                       # "type name"
+    before: Any = MISSING          # inputs, or MISSING when only in the second plan
+    after: Any = MISSING
+    fields: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+def _normalise(value: Any, stack: str) -> Any:
+    token = f"{engine.PROJECT_NAME}-{stack}"
+    if isinstance(value, str):
+        return (value.replace(token, f"{engine.PROJECT_NAME}-{STACK_PLACEHOLDER}")
+                .replace(f"urn:pulumi:{stack}::", f"urn:pulumi:{STACK_PLACEHOLDER}::"))
+    if isinstance(value, dict):
+        return {k: _normalise(v, stack) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v, stack) for v in value]
+    return value
+
+
+def _index(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    stack = document["stack"]
+    indexed = {}
+    for resource in document["resources"]:
+        key = f"{resource['type']} {_normalise(resource['name'], stack)}"
+        indexed[key] = {"inputs": _normalise(resource["inputs"], stack),
+                        "protect": resource.get("protect", False)}
+    return indexed
+
+
+def _field_changes(path: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        changes = []
+        for key in sorted(set(before) | set(after)):
+            changes += _field_changes(f"{path}.{key}" if path else key,
+                                      before.get(key, MISSING), after.get(key, MISSING))
+        return changes
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        changes = []
+        for index, (b, a) in enumerate(zip(before, after)):
+            changes += _field_changes(f"{path}[{index}]", b, a)
+        return changes
+    return [] if before == after else [(path, before, after)]
+
+
+def compare(first: dict[str, Any], second: dict[str, Any]) -> list[Change]:
+    """The changes that turn plan `first` into plan `second`, ordered by resource."""
+    a, b = _index(first), _index(second)
+    changes = []
+    for key in sorted(set(a) | set(b)):
+        if key not in b:
+            changes.append(Change(key, before=a[key]))
+        elif key not in a:
+            changes.append(Change(key, after=b[key]))
+        else:
+            fields = _field_changes("", a[key]["inputs"], b[key]["inputs"])
+            if a[key]["protect"] != b[key]["protect"]:
+                fields.append(("[protect]", a[key]["protect"], b[key]["protect"]))
+            if fields:
+                changes.append(Change(key, a[key], b[key], fields))
+    return changes
+
+
+def _show(value: Any) -> str:
+    return "(none)" if value is MISSING else json.dumps(value, sort_keys=True)
+
+
+def render(changes: list[Change], first: str, second: str) -> str:
+    if not changes:
+        return f"No differences between {first} and {second}."
+    lines = [f"Changes from {first} to {second}:"]
+    for change in changes:
+        if change.before is MISSING:
+            lines.append(f"  + {change.key}  (only in {second})")
+        elif change.after is MISSING:
+            lines.append(f"  - {change.key}  (only in {first})")
+        else:
+            lines.append(f"  ~ {change.key}")
+            lines += [f"      {path}: {_show(b)} → {_show(a)}" for path, b, a in change.fields]
+    added = sum(c.before is MISSING for c in changes)
+    removed = sum(c.after is MISSING for c in changes)
+    lines.append(f"{added} only in {second}, {removed} only in {first}, "
+                 f"{len(changes) - added - removed} changed")
+    return "\n".join(lines)
+
+
+def plan_document(stack: str, root: Path = engine.PROJECT_ROOT) -> dict[str, Any]:
+    return json.loads(plan_view.to_json(engine.run(stack, root=root)))
+
+
+def plan_document_at(ref: str, stack: str, repo: Path = engine.PROJECT_ROOT) -> dict[str, Any]:
+    """The plan of `stack` as the code and config at git `ref` define it.
+
+    The ref's tree is exported to a temporary directory and planned in a subprocess, so its
+    modules never mix with the working tree's already imported here.
+    """
+    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", ref],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise ValueError(f"cannot read git ref {ref!r}: {archive.stderr.decode().strip()}")
+    with tempfile.TemporaryDirectory(prefix="shipyard-base-") as directory:
+        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+            tar.extractall(directory, filter="data")
+        result = subprocess.run([sys.executable, "-m", "shipyard", "plan", stack, "--json"],
+                                cwd=directory, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ValueError(f"planning {stack} at {ref} failed:\n{result.stderr.strip()}")
+    return json.loads(result.stdout)

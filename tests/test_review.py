@@ -1,0 +1,189 @@
+"""Offline review tools: diff (stack to stack, and against a git ref), cost, graph."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pydot
+import pytest
+
+from shipyard import cost, diff, graph
+from shipyard.cli import main
+from tests.conftest import PROJECT, run_shipyard
+
+BASE = {"ecr": {"repositories": [{"name": "api"}, {"name": "web"}]},
+        "eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
+                "nodeGroups": [{"name": "general", "instanceTypes": ["t3.medium"]}]}}
+
+
+def document(config: dict, stack: str = "test") -> dict:
+    from shipyard import plan as plan_view
+    return json.loads(plan_view.to_json(run_shipyard(config, stack=stack)))
+
+
+# --- diff ---------------------------------------------------------------------------------------
+
+def test_identical_configs_have_no_difference():
+    assert diff.compare(document(BASE), document(BASE)) == []
+
+
+def test_the_same_config_in_two_stacks_has_no_difference():
+    assert diff.compare(document(BASE, "alpha"), document(BASE, "beta")) == []
+
+
+def test_a_changed_instance_type_shows_exactly_that_change():
+    changed = json.loads(json.dumps(BASE))
+    changed["eks"]["nodeGroups"][0]["instanceTypes"] = ["m6i.large"]
+    [change] = diff.compare(document(BASE), document(changed))
+    assert change.key == "eks:index:ManagedNodeGroup shipyard-<stack>-general"
+    assert change.fields == [("instanceTypes[0]", "t3.medium", "m6i.large")]
+
+
+def test_an_added_node_group_shows_exactly_its_resources():
+    added = json.loads(json.dumps(BASE))
+    added["eks"]["nodeGroups"].append({"name": "batch"})
+    changes = diff.compare(document(BASE), document(added))
+    assert all(c.before is diff.MISSING for c in changes)
+    assert sorted(c.key.split(" ")[0] for c in changes) == [
+        "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "eks:index:ManagedNodeGroup"]
+    assert all("batch" in c.key for c in changes)
+
+
+def test_a_removed_repository_shows_exactly_its_resources():
+    removed = json.loads(json.dumps(BASE))
+    removed["ecr"]["repositories"].pop()
+    changes = diff.compare(document(BASE), document(removed))
+    assert sorted(c.key for c in changes) == [
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy web-lifecycle",
+        "aws:ecr/repository:Repository web",
+        "shipyard:ecr:EcrRepository web"]
+    assert all(c.after is diff.MISSING for c in changes)
+
+
+def test_render_shows_paths_with_before_and_after():
+    changed = json.loads(json.dumps(BASE))
+    changed["eks"]["nodeGroups"][0]["instanceTypes"] = ["m6i.large"]
+    text = diff.render(diff.compare(document(BASE), document(changed)), "a", "b")
+    assert '      instanceTypes[0]: "t3.medium" → "m6i.large"' in text
+    assert text.endswith("0 only in b, 0 only in a, 1 changed")
+
+
+def test_cli_diff_exit_codes(capsys):
+    assert main(["diff", "dev", "dev"]) == 0
+    assert main(["diff", "dev", "prod"]) == 1
+    assert "only in prod" in capsys.readouterr().out
+    assert main(["diff", "dev"]) == 2
+
+
+def test_diff_against_a_git_ref(tmp_path):
+    """A throwaway repository: commit the project, change a stack file, diff against HEAD."""
+    shutil.copytree(PROJECT, tmp_path / "repo", ignore=shutil.ignore_patterns(
+        "venv", "venv-checkov", ".git", "__pycache__", "tests", "bench"))
+    repo = tmp_path / "repo"
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    stack_file = repo / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text().replace("availabilityZones: 2", "availabilityZones: 3"))
+    base = diff.plan_document_at("HEAD", "dev", repo)
+    working = diff.plan_document("dev", repo)
+    changes = diff.compare(base, working)
+    added = sorted(c.key for c in changes if c.before is diff.MISSING)
+    assert "aws:ec2/subnet:Subnet shipyard-<stack>-private-3" in added
+    assert "aws:ec2/subnet:Subnet shipyard-<stack>-public-3" in added
+    assert all(c.after is not diff.MISSING for c in changes)  # nothing removed
+    with pytest.raises(ValueError, match="cannot read git ref"):
+        diff.plan_document_at("no-such-ref", "dev", repo)
+
+
+# --- cost ---------------------------------------------------------------------------------------
+
+def test_cost_matches_a_hand_computed_estimate_to_the_cent():
+    """One NAT gateway, one ALB, 2 x 0.25 vCPU / 512 MiB Fargate tasks, an EKS control plane
+    (with a node group at zero nodes), priced by hand from prices.yaml."""
+    plan = run_shipyard({
+        "network": {"natGateways": "single"},
+        "ecs": {"enabled": True, "capacity": "fargate"},
+        "eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
+                "nodeGroups": [{"name": "idle", "minSize": 0, "maxSize": 1}]},
+        "services": [{"name": "api", "image": "nginx:1.27", "cpu": 0.25, "memory": 512,
+                      "replicas": 2, "public": True, "runOn": ["ecs"]}]})
+    estimate = cost.estimate(plan)
+    lines = {line.item: line.monthly for line in estimate.lines}
+    assert lines == {
+        "EKS control plane shipyard-test": Decimal("73.00"),          # 0.10 x 730
+        "NAT gateways": Decimal("32.85"),                             # 0.045 x 730
+        "Public IPv4 addresses (NAT gateways)": Decimal("3.65"),      # 0.005 x 730
+        "Application load balancer shipyard-test": Decimal("16.43"),  # 0.0225 x 730 = 16.425
+        "Public IPv4 addresses (load balancer, one per AZ)": Decimal("7.30"),  # 2 x 0.005 x 730
+        "KMS keys": Decimal("1.00"),                                  # the EKS secrets key
+        "EKS managed nodes shipyard-test-idle: 0 x t3.medium": Decimal("0.00"),
+        "EKS managed nodes shipyard-test-idle: EBS gp3 root volumes": Decimal("0.00"),
+        "ECS Fargate api": Decimal("18.02"),  # 2 x (0.25 x 0.04048 + 0.5 x 0.004445) x 730
+    }
+    assert estimate.total == Decimal("152.25")
+    assert estimate.complete
+
+
+def test_fargate_spot_discount_applies_beyond_the_on_demand_base():
+    plan = run_shipyard({"ecs": {"enabled": True, "capacity": "fargateSpot", "onDemandBase": 1},
+                         "services": [{"name": "api", "image": "nginx:1.27", "replicas": 3}]})
+    lines = {line.item: line.monthly for line in cost.estimate(plan).lines}
+    # on-demand: 1 x 0.0123425 x 730 = 9.01; Spot: 2 x 0.0123425 x 730 x 0.3 = 5.41
+    assert lines["ECS Fargate api"] == Decimal("9.01")
+    assert lines["ECS Fargate Spot api"] == Decimal("5.41")
+
+
+def test_unpriced_regions_are_marked_not_guessed():
+    plan = run_shipyard({"ecs": {"enabled": True}}, **{"aws:region": "eu-central-1"})
+    estimate = cost.estimate(plan)
+    assert estimate.lines and all(line.monthly is None for line in estimate.lines)
+    assert "not priced" in cost.render(estimate)
+
+
+def test_unknown_instance_types_are_not_priced():
+    plan = run_shipyard({"ecs": {"enabled": True, "capacity": "ec2", "ec2": {"instanceType": "z1d.large"}}})
+    [line] = [l for l in cost.estimate(plan).lines if "z1d.large" in l.item]
+    assert line.monthly is None and "not in the price table" in line.note
+
+
+def test_usage_based_items_are_listed_as_not_included(stack_plan):
+    text = cost.render(cost.estimate(stack_plan("prod")))
+    assert "Not included (usage-based): NAT gateway data processing" in text
+
+
+def test_price_table_has_a_source_region_and_date():
+    table = cost.load_prices()
+    assert table["date"] and "us-east-1" in table["regions"]
+    assert "Source:" in cost.PRICES_FILE.read_text()
+
+
+# --- graph --------------------------------------------------------------------------------------
+
+def test_graph_dot_parses_and_names_every_component(stack_plan):
+    plan = stack_plan("prod")
+    [parsed] = pydot.graph_from_dot_data(graph.to_dot(plan))
+    clusters = {json.loads(s.get_name()) for s in _subgraphs(parsed)}
+    components = [r for r in plan.resources if not r.custom]
+    for component in components:
+        if plan.children(component):
+            assert f"cluster:{component.urn}" in clusters
+    assert len(parsed.get_edges()) + sum(len(s.get_edges()) for s in _subgraphs(parsed)) > 50
+
+
+def _subgraphs(parent):
+    for sub in parent.get_subgraphs():
+        yield sub
+        yield from _subgraphs(sub)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_graph_renders_with_graphviz(stack_plan, tmp_path):
+    svg = graph.render(graph.to_dot(stack_plan("prod")), "svg")
+    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
