@@ -9,6 +9,7 @@ from components.eks_cluster import EksCluster, EksClusterArgs
 from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
 from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.network import Network, NetworkArgs
+from shipyard.aws_context import AwsContext
 from shipyard.config import from_pulumi
 from shipyard.routing import rule_priorities
 
@@ -23,7 +24,8 @@ repositories = {
 }
 images = {s.name: s.image or repositories[s.repository].repository_url.apply(
     lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
-network = Network(prefix, NetworkArgs(config.network)) if config.needs_network else None
+account = AwsContext.lookup() if config.needs_network else None
+network = Network(prefix, NetworkArgs(config.network, account)) if config.needs_network else None
 
 # ECS
 ecs_services: dict[str, EcsService] = {}
@@ -37,7 +39,7 @@ if config.ecs.enabled:
         deletion_protection=config.production)) if public_on_ecs else None
     priorities = rule_priorities(public_on_ecs)
     ecs_services = {s.name: EcsService(s.name, EcsServiceArgs(
-        s, images[s.name], cluster, config.ecs, network.vpc_id, network.private_subnet_ids,
+        s, images[s.name], account, cluster, config.ecs, network.vpc_id, network.private_subnet_ids,
         alb, priorities.get(s.name))) for s in on_ecs}
     pulumi.export("ecsClusterName", cluster.cluster_name)
 
@@ -45,7 +47,7 @@ if config.ecs.enabled:
 eks_cluster = None
 if config.eks.enabled:
     eks_cluster = EksCluster(prefix, EksClusterArgs(
-        config.eks, prefix, network.vpc_id, network.private_subnet_ids,
+        config.eks, prefix, account, network.vpc_id, network.private_subnet_ids,
         endpoint_public=config.eks_endpoint_public, production=config.production))
     KubernetesTarget("eks", KubernetesTargetArgs(
         config.services_on("eks"), images, config.eks.namespace, config.eks.autoscaling,

@@ -14,6 +14,7 @@ from components.ecs_cluster import EcsCluster
 from components.load_balancer import PublicLoadBalancer
 from shipyard import iam
 from shipyard.ami import cpu_architecture
+from shipyard.aws_context import AwsContext
 from shipyard.config.schema import Autoscaling, Ecs, Service
 from shipyard.ecs_task import SCRATCH_VOLUME, container_definitions
 from shipyard.fargate import right_size
@@ -29,6 +30,7 @@ SCALE_OUT_COOLDOWN_SECONDS = 60
 class EcsServiceArgs:
     service: Service
     image: pulumi.Input[str]
+    aws_context: AwsContext
     cluster: EcsCluster
     settings: Ecs
     vpc_id: pulumi.Input[str]
@@ -53,10 +55,11 @@ class EcsService(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/ecs/{cluster.physical_name}/{service.name}",
             retention_in_days=settings.log_retention_days, opts=child)
-        execution_role, task_role = self._roles(name, service, settings.enable_exec)
+        execution_role, task_role = self._roles(name, service, settings.enable_exec,
+                                                args.aws_context.account_id)
 
         size = right_size(service.cpu, service.memory)
-        region = aws.get_region().region
+        region = args.aws_context.region
         task = aws.ecs.TaskDefinition(
             name, family=f"{cluster.physical_name}-{service.name}",
             cpu=str(size.cpu), memory=str(size.memory), network_mode="awsvpc",
@@ -131,11 +134,10 @@ class EcsService(pulumi.ComponentResource):
         self.register_outputs({"serviceName": self.service_name, "logGroup": self.log_group_name,
                                "url": self.url})
 
-    def _roles(self, name: str, service: Service,
-               exec_enabled: bool) -> tuple[aws.iam.Role, aws.iam.Role]:
+    def _roles(self, name: str, service: Service, exec_enabled: bool,
+               account_id: str) -> tuple[aws.iam.Role, aws.iam.Role]:
         child = pulumi.ResourceOptions(parent=self)
-        trust = iam.to_json(iam.assume_role("ecs-tasks.amazonaws.com",
-                                            aws.get_caller_identity().account_id))
+        trust = iam.to_json(iam.assume_role("ecs-tasks.amazonaws.com", account_id))
         execution = aws.iam.Role(logical(f"{name}-execution", IAM_ROLE_NAME_MAX),
                                  assume_role_policy=trust,
                                  description=f"ECS agent for {service.name}: pull, log, read its secrets",

@@ -13,6 +13,7 @@ import pulumi_eks as eks
 
 from shipyard import iam
 from shipyard.ami import is_graviton
+from shipyard.aws_context import AwsContext
 from shipyard.config.schema import Eks, NodeGroup
 from shipyard.naming import IAM_ROLE_NAME_MAX, logical
 
@@ -32,6 +33,7 @@ MANAGED_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFE
 class EksClusterArgs:
     settings: Eks
     cluster_name: str
+    aws_context: AwsContext
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[list[str]]
     endpoint_public: bool
@@ -48,8 +50,8 @@ class EksCluster(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("shipyard:eks:EksCluster", name, None, opts)
         settings = args.settings
-        self._account = aws.get_caller_identity().account_id
-        self._region = aws.get_region().region
+        self._account = args.aws_context.account_id
+        self._region = args.aws_context.region
         fargate_only = not settings.node_groups
 
         key_arn = settings.kms_key_arn or self._secrets_key(name, args).arn

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from shipyard import iam
+from shipyard.aws_context import AwsContext
 from shipyard.cidr import carve
 from shipyard.config.schema import Network as NetworkSettings
 
@@ -21,6 +22,7 @@ INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "sts", "secretsmanager", "s
 @dataclass(frozen=True)
 class NetworkArgs:
     settings: NetworkSettings
+    aws_context: AwsContext
 
 
 class Network(pulumi.ComponentResource):
@@ -37,11 +39,12 @@ class Network(pulumi.ComponentResource):
             self.public_subnet_ids = pulumi.Output.from_input(settings.public_subnet_ids)
             self.private_subnet_ids = pulumi.Output.from_input(settings.private_subnet_ids)
         else:
-            self._create(name, settings)
+            self._create(name, args)
         self.register_outputs({"vpcId": self.vpc_id, "publicSubnetIds": self.public_subnet_ids,
                                "privateSubnetIds": self.private_subnet_ids})
 
-    def _create(self, name: str, settings: NetworkSettings) -> None:
+    def _create(self, name: str, args: NetworkArgs) -> None:
+        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         zones = aws.get_availability_zones(
             state="available",
@@ -93,9 +96,10 @@ class Network(pulumi.ComponentResource):
                                           route_table_id=table.id, opts=child)
             private_tables.append(table)
 
-        self._flow_logs(name, vpc, settings.flow_log_retention_days)
+        self._flow_logs(name, vpc, settings.flow_log_retention_days, args.aws_context.account_id)
         if settings.vpc_endpoints:
-            self._endpoints(name, vpc, settings.cidr_block, private, private_tables)
+            self._endpoints(name, vpc, settings.cidr_block, private, private_tables,
+                            args.aws_context.region)
 
         self.vpc_id = vpc.id
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
@@ -109,11 +113,10 @@ class Network(pulumi.ComponentResource):
                               map_public_ip_on_launch=False, tags={"Name": name, **tags},
                               opts=pulumi.ResourceOptions(parent=self))
 
-    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int) -> None:
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, account: str) -> None:
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=retention_days,
                                             opts=child)
-        account = aws.get_caller_identity().account_id
         role = aws.iam.Role(f"{name}-flow-logs",
                             assume_role_policy=iam.to_json(
                                 iam.assume_role("vpc-flow-logs.amazonaws.com", account)),
@@ -128,9 +131,8 @@ class Network(pulumi.ComponentResource):
                         tags={"Name": name}, opts=child)
 
     def _endpoints(self, name: str, vpc: aws.ec2.Vpc, cidr: str, subnets: list[aws.ec2.Subnet],
-                   route_tables: list[aws.ec2.RouteTable]) -> None:
+                   route_tables: list[aws.ec2.RouteTable], region: str) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        region = aws.get_region().region
         aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
                             vpc_endpoint_type="Gateway",
                             route_table_ids=[t.id for t in route_tables], opts=child)
