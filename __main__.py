@@ -24,8 +24,10 @@ repositories = {
 }
 images = {s.name: s.image or repositories[s.repository].repository_url.apply(
     lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
-account = AwsContext.lookup() if config.needs_network else None
-network = Network(prefix, NetworkArgs(config.network, account)) if config.needs_network else None
+aws_context = network = None
+if config.needs_network:  # ECS and EKS run in a VPC; ECR and an existing cluster need none
+    aws_context = AwsContext.lookup()
+    network = Network(prefix, NetworkArgs(config.network, aws_context))
 
 # ECS
 ecs_services: dict[str, EcsService] = {}
@@ -39,7 +41,7 @@ if config.ecs.enabled:
         deletion_protection=config.production)) if public_on_ecs else None
     priorities = rule_priorities(public_on_ecs)
     ecs_services = {s.name: EcsService(s.name, EcsServiceArgs(
-        s, images[s.name], account, cluster, config.ecs, network.vpc_id, network.private_subnet_ids,
+        s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id, network.private_subnet_ids,
         alb, priorities.get(s.name))) for s in on_ecs}
     pulumi.export("ecsClusterName", cluster.cluster_name)
 
@@ -47,7 +49,7 @@ if config.ecs.enabled:
 eks_cluster = None
 if config.eks.enabled:
     eks_cluster = EksCluster(prefix, EksClusterArgs(
-        config.eks, prefix, account, network.vpc_id, network.private_subnet_ids,
+        config.eks, prefix, aws_context, network.vpc_id, network.private_subnet_ids,
         endpoint_public=config.eks_endpoint_public, production=config.production))
     KubernetesTarget("eks", KubernetesTargetArgs(
         config.services_on("eks"), images, config.eks.namespace, config.eks.autoscaling,

@@ -73,8 +73,8 @@ def _docs(args: argparse.Namespace) -> int:
     from shipyard import docs
     if args.check:
         stale = docs.readme_is_stale()
-        print("README config table is stale: run `python -m shipyard docs --write`"
-              if stale else "README config table is current")
+        print("README tables are stale: run `python -m shipyard docs --write`"
+              if stale else "README tables are current")
         return 1 if stale else 0
     if args.write:
         docs.write_readme()

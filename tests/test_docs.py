@@ -4,7 +4,7 @@ from shipyard import docs
 from shipyard.config.schema import StackConfig
 
 
-def test_readme_config_table_is_current():
+def test_readme_generated_tables_are_current():
     assert not docs.readme_is_stale(), "run `make docs` (python -m shipyard docs --write)"
 
 
