@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Optional
 
@@ -11,6 +12,7 @@ import pulumi_kubernetes as k8s
 from pydantic.alias_generators import to_snake
 
 from shipyard import k8s_manifests as manifests
+from shipyard.iam import secret_reference
 from shipyard.config.schema import Autoscaling, Service
 from shipyard.scaling import replica_bounds
 
@@ -24,11 +26,14 @@ class KubernetesWorkloadArgs:
     load_balancer_annotations: Optional[dict[str, str]] = None
 
 
-def secret_value(arn: str) -> pulumi.Output[str]:
-    """Read a Secrets Manager secret or SSM parameter at deploy time, as a Pulumi secret: it is
-    encrypted in the state and never printed."""
+def secret_value(reference: str) -> pulumi.Output[str]:
+    """Read a Secrets Manager secret (or one JSON key of it) or an SSM parameter at deploy time,
+    as a Pulumi secret: it is encrypted in the state and never printed."""
+    arn, json_key = secret_reference(reference)
     if ":secretsmanager:" in arn:
         value = aws.secretsmanager.get_secret_version_output(secret_id=arn).secret_string
+        if json_key:
+            value = value.apply(lambda text: str(json.loads(text)[json_key]))
     else:
         value = aws.ssm.get_parameter_output(name=arn, with_decryption=True).value
     return pulumi.Output.secret(value)

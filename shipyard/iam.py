@@ -48,9 +48,21 @@ def ecr_cross_account_pull(account_ids: Iterable[str], partition: str = "aws") -
     }]}
 
 
+def secret_reference(reference: str) -> tuple[str, str | None]:
+    """Split an ECS-style Secrets Manager reference into the secret's ARN and its JSON key.
+
+    ECS accepts `arn:aws:secretsmanager:<region>:<account>:secret:<name>[:<json-key>:<stage>:<id>]`;
+    IAM must name the secret itself. SSM parameter ARNs come back unchanged.
+    """
+    parts = reference.split(":")
+    if parts[2] != "secretsmanager" or len(parts) <= 7:
+        return reference, None
+    return ":".join(parts[:7]), parts[7] or None
+
+
 def read_secrets(secret_arns: Iterable[str]) -> dict[str, Any]:
     """Read access to exactly these Secrets Manager secrets and SSM parameters."""
-    arns = sorted(set(secret_arns))
+    arns = sorted({secret_reference(arn)[0] for arn in secret_arns})
     statements = []
     secrets_manager = [a for a in arns if ":secretsmanager:" in a]
     parameters = [a for a in arns if ":ssm:" in a]

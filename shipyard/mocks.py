@@ -155,7 +155,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
             arn = inputs["secretId"]
             return {"arn": arn, "id": f"{arn}|AWSCURRENT", "secretId": arn,
-                    "secretString": f"offline-secret-{_digest(arn, length=8)}",
+                    "secretString": json.dumps({"value": f"offline-secret-{_digest(arn, length=8)}"}),
                     "versionId": _digest(arn, "version", length=32), "versionStage": "AWSCURRENT",
                     "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
         raise NotImplementedError(f"the offline engine does not answer the invoke {token}")

@@ -420,3 +420,12 @@ def test_ecs_outputs(fargate):
     assert fargate.outputs["ecsServices"] == {"api": "api", "worker": "worker"}
     assert fargate.outputs["ecsLogGroups"]["worker"] == "/ecs/shipyard-test/worker"
     assert set(fargate.outputs["ecsUrls"]) == {"api"}
+
+
+def test_json_key_references_grant_read_on_the_secret_itself():
+    reference = SECRET + ":password:AWSCURRENT:"
+    plan = ecs(services=[{**WORKER, "secrets": {"DB_PASSWORD": reference}}])
+    container = _containers(plan.one(TASK))[0]
+    assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": reference}]
+    policy = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "worker-secrets").inputs["policy"])
+    assert policy["Statement"][0]["Resource"] == [SECRET]

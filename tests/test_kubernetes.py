@@ -229,3 +229,10 @@ def test_eks_workloads_use_the_cluster_kubeconfig(stack_plan):
     assert json.loads(provider.inputs["kubeconfig"].value)["users"][0]["user"]["exec"]["args"][3] == "shipyard-staging"
     image = objects(staging, "Deployment")["api"]["spec"]["template"]["spec"]["containers"][0]["image"]
     assert image == "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api:1.4.2"
+
+
+def test_a_json_key_of_a_secret_is_read_from_the_secret_itself():
+    reference = SECRET + ":value::"
+    plan = existing_cluster({**WORKER, "secrets": {"TOKEN": reference}})
+    values = plan.one("kubernetes:core/v1:Secret").inputs["stringData"].value
+    assert values["TOKEN"].startswith("offline-secret-")  # the key's value, not the JSON document
