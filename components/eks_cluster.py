@@ -149,6 +149,23 @@ class EksCluster(pulumi.ComponentResource):
 
     def _managed_group(self, name: str, group: NodeGroup, cluster: eks.Cluster,
                        role: aws.iam.Role, args: EksClusterArgs) -> eks.ManagedNodeGroup:
+        # Shipyard's own launch template: IMDSv2 with hop limit 1 (pods use IRSA or Pod Identity,
+        # never the node's role) and an encrypted gp3 root volume. EKS still picks the AMI
+        # (amiType) and writes the bootstrap user data, as no image id is set here.
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-{group.name}",
+            description=f"EKS managed node group {group.name}",
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
+                instance_metadata_tags="disabled"),
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name="/dev/xvda", ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=group.disk_size, volume_type="gp3", encrypted="true",
+                    delete_on_termination="true"))],
+            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
+                resource_type="instance", tags={"Name": f"{name}-{group.name}"})],
+            update_default_version=True,
+            opts=pulumi.ResourceOptions(parent=self))
         graviton = is_graviton(group.instance_types[0])
         return eks.ManagedNodeGroup(
             f"{name}-{group.name}", cluster=cluster, node_role_arn=role.arn,
@@ -157,10 +174,10 @@ class EksCluster(pulumi.ComponentResource):
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=group.min_size, max_size=group.max_size,
                 desired_size=group.desired_size if group.desired_size is not None else group.min_size),
-            disk_size=group.disk_size,
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)),
             ami_type="AL2023_ARM_64_STANDARD" if graviton else "AL2023_x86_64_STANDARD",
             operating_system=eks.OperatingSystem.AL2023,
-            enable_imd_sv2=True,
             labels=dict(group.labels) or None,
             taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value,
                                                effect=MANAGED_TAINT_EFFECTS[t.effect])

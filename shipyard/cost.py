@@ -159,20 +159,29 @@ def _lines(pricer: _Pricer) -> Iterator[Line]:
     yield from _fargate_lines(pricer)
 
 
+def _launch_template(plan: Plan, resource: Resource) -> Resource:
+    """The launch template a node group or Auto Scaling group is created from."""
+    return next(r for r in plan.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+                if r.urn in resource.depends_on)
+
+
+def _root_volume_gb(template: Resource) -> int:
+    return template.inputs["blockDeviceMappings"][0]["ebs"]["volumeSize"]
+
+
 def _ec2_lines(pricer: _Pricer) -> Iterator[Line]:
     plan = pricer.plan
     for group in plan.of_type("eks:index:ManagedNodeGroup"):
         yield from pricer.ec2(f"EKS managed nodes {group.name}", group.inputs["scalingConfig"]["desiredSize"],
-                              group.inputs["instanceTypes"][0], group.inputs.get("diskSize", 20))
+                              group.inputs["instanceTypes"][0],
+                              _root_volume_gb(_launch_template(plan, group)))
     for group in plan.of_type("eks:index:NodeGroupV2"):
         yield from pricer.ec2(f"EKS self-managed nodes {group.name}", group.inputs["desiredCapacity"],
-                              group.inputs["instanceType"], group.inputs.get("nodeRootVolumeSize", 20))
-    templates = {t.urn: t for t in plan.of_type("aws:ec2/launchTemplate:LaunchTemplate")}
+                              group.inputs["instanceType"], group.inputs["nodeRootVolumeSize"])
     for group in plan.of_type("aws:autoscaling/group:Group"):
-        template = next(templates[u] for u in group.depends_on if u in templates)
-        disk = template.inputs["blockDeviceMappings"][0]["ebs"]["volumeSize"]
+        template = _launch_template(plan, group)
         yield from pricer.ec2(f"ECS container instances {group.name}", group.inputs["minSize"],
-                              template.inputs["instanceType"], disk)
+                              template.inputs["instanceType"], _root_volume_gb(template))
 
 
 def _fargate_lines(pricer: _Pricer) -> Iterator[Line]:

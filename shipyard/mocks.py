@@ -116,6 +116,8 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             return {"arnSuffix": f"targetgroup/{name}/{digest[:16]}"}
         if typ == "aws:kms/key:Key":
             return {"keyId": resource_id}
+        if typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            return {"latestVersion": 1, "defaultVersion": 1}
         if typ == "eks:index:Cluster":
             cluster = inputs.get("name") or name
             endpoint = f"https://{_digest(typ, digest, length=32).upper()}.gr7.{self.region}.eks.amazonaws.com"

@@ -153,7 +153,8 @@ def test_node_group_defaults(minimal):
     assert group["instanceTypes"] == ["t3.medium"]
     assert group["capacityType"] == "ON_DEMAND"
     assert group["scalingConfig"] == {"minSize": 1, "maxSize": 3, "desiredSize": 1}
-    assert group["diskSize"] == 20
+    template = minimal.one("aws:ec2/launchTemplate:LaunchTemplate", "shipyard-test-general").inputs
+    assert template["blockDeviceMappings"][0]["ebs"]["volumeSize"] == 20
 
 
 def test_workloads_go_to_the_apps_namespace_by_default(minimal):

@@ -429,3 +429,9 @@ def test_json_key_references_grant_read_on_the_secret_itself():
     assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": reference}]
     policy = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "worker-secrets").inputs["policy"])
     assert policy["Statement"][0]["Resource"] == [SECRET]
+
+
+def test_instances_launch_from_the_templates_latest_version(ec2):
+    group = ec2.one("aws:autoscaling/group:Group").inputs
+    assert group["launchTemplate"]["version"] == "1"
+    assert group["launchTemplate"]["id"].startswith("lt-")

@@ -131,9 +131,15 @@ def test_managed_node_group(managed_only):
     assert group["instanceTypes"] == ["m6i.large"]
     assert group["capacityType"] == "ON_DEMAND"
     assert group["scalingConfig"] == {"minSize": 2, "maxSize": 5, "desiredSize": 2}
-    assert group["diskSize"] == 20
     assert group["amiType"] == "AL2023_x86_64_STANDARD"
-    assert group["enableIMDSv2"] is True
+    assert group["launchTemplate"]["id"].startswith("lt-")
+    assert "diskSize" not in group and "enableIMDSv2" not in group  # both live in the template
+    template = managed_only.one("aws:ec2/launchTemplate:LaunchTemplate", "shipyard-test-general").inputs
+    assert template["metadataOptions"]["httpTokens"] == "required"
+    assert template["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    ebs = template["blockDeviceMappings"][0]["ebs"]
+    assert (ebs["volumeSize"], ebs["volumeType"], ebs["encrypted"]) == (20, "gp3", "true")
+    assert "imageId" not in template and "userData" not in template  # EKS keeps managing the AMI
     assert group["labels"] == {"tier": "general"}
     assert group["taints"] == [{"key": "dedicated", "value": "general", "effect": "NO_SCHEDULE"}]
     assert len(group["subnetIds"]) == 2

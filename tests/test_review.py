@@ -48,6 +48,7 @@ def test_an_added_node_group_shows_exactly_its_resources():
     changes = diff.compare(document(BASE), document(added))
     assert all(c.before is diff.MISSING for c in changes)
     assert sorted(c.key.split(" ")[0] for c in changes) == [
+        "aws:ec2/launchTemplate:LaunchTemplate",
         "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "eks:index:ManagedNodeGroup"]
