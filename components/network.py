@@ -67,7 +67,7 @@ class Network(pulumi.ComponentResource):
 
         public, private = [], []
         for index, (zone, public_cidr, private_cidr) in enumerate(
-                zip(zones, plan.public, plan.private), start=1):
+                zip(zones, plan.public, plan.private, strict=True), start=1):
             public.append(self._subnet(f"{name}-public-{index}", vpc, zone, public_cidr,
                                        {"kubernetes.io/role/elb": "1"}))
             private.append(self._subnet(f"{name}-private-{index}", vpc, zone, private_cidr,

@@ -63,7 +63,7 @@ def _field_changes(path: str, before: Any, after: Any) -> list[tuple[str, Any, A
         return changes
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         changes = []
-        for index, (b, a) in enumerate(zip(before, after)):
+        for index, (b, a) in enumerate(zip(before, after, strict=True)):
             changes += _field_changes(f"{path}[{index}]", b, a)
         return changes
     return [] if before == after else [(path, before, after)]

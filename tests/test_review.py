@@ -188,3 +188,17 @@ def _subgraphs(parent):
 def test_graph_renders_with_graphviz(stack_plan, tmp_path):
     svg = graph.render(graph.to_dot(stack_plan("prod")), "svg")
     assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+
+
+def test_a_version_past_standard_support_is_priced_at_the_extended_rate():
+    plan = run_shipyard({"eks": {**BASE["eks"], "version": "1.33"}})  # standard ended 2026-07-29
+    [line] = [l for l in cost.estimate(plan).lines if l.item.startswith("EKS control plane")]
+    assert line.monthly == Decimal("438.00") and line.note == "extended support"  # 0.60 x 730
+
+
+def test_load_balancers_on_an_external_cluster_are_not_priced():
+    kubeconfig = "apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: 'https://k8s.example'}\n"
+    plan = run_shipyard({"kubernetes": {"kubeconfig": kubeconfig},
+                         "services": [{"name": "web", "image": "nginx:1.27", "public": True}]})
+    [line] = cost.estimate(plan).lines
+    assert line.monthly is None and "outside this stack's AWS account" in line.note

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -54,7 +52,9 @@ def test_secure_values_become_offline_placeholders(tmp_path):
     raw = engine.stack_config("ext", tmp_path)
     assert raw["shipyard:kubernetes"]["kubeconfig"] == {"secure": "v1:abc"}
     plan = engine.run("ext", root=tmp_path)
-    assert plan.resources is not None
+    provider = plan.one("pulumi:providers:kubernetes")
+    assert isinstance(provider.inputs["kubeconfig"], engine.Secret)
+    assert provider.inputs["kubeconfig"].value == engine.OFFLINE_KUBECONFIG
 
 
 def test_plan_prints_a_tree_with_settings_and_a_count(capsys):
@@ -63,8 +63,7 @@ def test_plan_prints_a_tree_with_settings_and_a_count(capsys):
     assert out.startswith("Stack dev: pulumi up would create")
     assert "  + shipyard:network:Network shipyard-dev" in out
     assert '      + aws:ec2/vpc:Vpc shipyard-dev  cidrBlock="10.0.0.0/16"' in out
-    count = engine.run("dev").resources
-    assert f"{len(count)} resources (" in out
+    assert f"{len(engine.run('dev').resources)} resources (" in out
 
 
 def test_plan_json_has_every_resource(capsys):
@@ -86,7 +85,7 @@ def test_bad_config_prints_the_problems_and_exits_2(tmp_path, capsys):
                    "  shipyard:ecss: unknown key; did you mean 'ecs'?"]
 
 
-def test_the_cli_runs_as_a_module_without_a_traceback(tmp_path):
+def test_the_cli_runs_as_a_module_without_a_traceback():
     result = subprocess.run([sys.executable, "-m", "shipyard", "plan", "missing"], cwd=PROJECT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
