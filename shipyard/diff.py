@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from shipyard import engine, plan as plan_view
+from shipyard.naming import stack_neutral
 
-STACK_PLACEHOLDER = "<stack>"
 MISSING = object()
 
 
@@ -33,10 +33,8 @@ class Change:
 
 
 def _normalise(value: Any, stack: str) -> Any:
-    token = f"{engine.PROJECT_NAME}-{stack}"
     if isinstance(value, str):
-        return (value.replace(token, f"{engine.PROJECT_NAME}-{STACK_PLACEHOLDER}")
-                .replace(f"urn:pulumi:{stack}::", f"urn:pulumi:{STACK_PLACEHOLDER}::"))
+        return stack_neutral(value, engine.PROJECT_NAME, stack)
     if isinstance(value, dict):
         return {k: _normalise(v, stack) for k, v in value.items()}
     if isinstance(value, list):

@@ -213,13 +213,16 @@ def run(stack: str, config: Optional[Mapping[str, Any]] = None,
 
 
 def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path) -> Plan:
+    region = values.get("aws:region", DEFAULT_REGION)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # Shut down with wait=True below (loop.close() would not wait): no monitor thread outlives
+    # the run that started it.
     executor = ThreadPoolExecutor(thread_name_prefix="shipyard-mock-monitor")
     loop.set_default_executor(executor)
     try:
         pulumi.runtime.set_all_config(values, secret_keys)
-        mocks = ShipyardMocks(values.get("aws:region", DEFAULT_REGION), stack, PROJECT_NAME)
+        mocks = ShipyardMocks(region, stack, PROJECT_NAME)
         monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False,
                                  monitor=monitor)
@@ -236,8 +239,7 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path)
         loop.close()
         asyncio.set_event_loop(None)
     resources = tuple(sorted(monitor.recorded, key=lambda r: r.urn))
-    return Plan(stack=stack, resources=resources, outputs=outputs,
-                region=values.get("aws:region", DEFAULT_REGION))
+    return Plan(stack=stack, resources=resources, outputs=outputs, region=region)
 
 
 def _resolve(value: Any) -> Any:

@@ -32,7 +32,6 @@ def to_dot(plan: Plan) -> str:
     children: dict[str | None, list[Resource]] = {}
     for resource in plan.resources:
         children.setdefault(resource.parent, []).append(resource)
-    known = {r.urn for r in plan.resources}
     lines = [f"digraph {json.dumps('shipyard-' + plan.stack)} {{",
              "  graph [rankdir=LR, fontname=Helvetica, compound=true, "
              f"label={json.dumps(f'Shipyard stack {plan.stack}')}];",
@@ -58,7 +57,7 @@ def to_dot(plan: Plan) -> str:
     nodes = {r.urn for r in plan.resources if r.custom or r.urn not in children}
     for resource in plan.resources:
         for dependency in resource.depends_on:
-            if dependency in known and dependency in nodes and resource.urn in nodes:
+            if dependency in nodes and resource.urn in nodes:
                 lines.append(f"  {_id(dependency)} -> {_id(resource.urn)};")
     lines.append("}")
     return "\n".join(lines) + "\n"

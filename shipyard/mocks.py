@@ -12,6 +12,8 @@ from typing import Any
 
 import pulumi
 
+from shipyard.naming import stack_neutral
+
 ACCOUNT_ID = "123456789012"
 
 # Resource type -> prefix of the id AWS assigns.
@@ -78,7 +80,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         self.region = region
         # Ids hash the stack-neutral name, so the same resource in two stacks gets the same id
         # and stack-to-stack diffs show only real differences.
-        self._stack_token = f"{project}-{stack}"
+        self._stack, self._project = stack, project
 
     def _arn(self, service: str, path: str) -> str:
         region = "" if service in _GLOBAL else self.region
@@ -87,7 +89,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = dict(args.inputs)
-        digest = _digest(args.typ, args.name.replace(self._stack_token, "<stack>"))
+        digest = _digest(args.typ, stack_neutral(args.name, self._project, self._stack))
         prefix = _ID_PREFIXES.get(args.typ)
         resource_id = f"{prefix}-{digest}" if prefix else f"{args.name}-id"
         state: dict[str, Any] = {}

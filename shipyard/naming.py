@@ -26,3 +26,13 @@ def fit(name: str, limit: int) -> str:
 def logical(name: str, physical_limit: int) -> str:
     """A logical name whose Pulumi auto-name stays within `physical_limit` characters."""
     return fit(name, physical_limit - AUTONAME_SUFFIX)
+
+
+STACK_PLACEHOLDER = "<stack>"
+
+
+def stack_neutral(text: str, project: str, stack: str) -> str:
+    """`text` with the stack's own name replaced by `<stack>`, in resource names
+    (`shipyard-dev-vpc`) and URNs (`urn:pulumi:dev::`), so two stacks' resources line up."""
+    return (text.replace(f"{project}-{stack}", f"{project}-{STACK_PLACEHOLDER}")
+            .replace(f"urn:pulumi:{stack}::", f"urn:pulumi:{STACK_PLACEHOLDER}::"))
