@@ -15,6 +15,8 @@ from shipyard.routing import rule_priorities
 
 config = from_pulumi()  # the whole config is validated before any resource exists
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+# Account, region and zones (ECS and EKS run in a VPC; ECR and an existing cluster need none)
+aws_context = AwsContext.lookup(config.network) if config.needs_network else None
 
 # Images and the network
 repositories = {
@@ -24,9 +26,8 @@ repositories = {
 }
 images = {s.name: s.image or repositories[s.repository].repository_url.apply(
     lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
-aws_context = network = None
-if config.needs_network:  # ECS and EKS run in a VPC; ECR and an existing cluster need none
-    aws_context = AwsContext.lookup()
+network = None
+if aws_context:
     network = Network(prefix, NetworkArgs(config.network, aws_context))
 
 # ECS

@@ -46,11 +46,7 @@ class Network(pulumi.ComponentResource):
     def _create(self, name: str, args: NetworkArgs) -> None:
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        zones = aws.get_availability_zones(
-            state="available",
-            filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status",
-                                                        values=["opt-in-not-required"])],
-        ).names[:settings.availability_zones]
+        zones = [zone.name for zone in args.aws_context.zones]
         plan = carve(settings.cidr_block, len(zones))
 
         vpc = aws.ec2.Vpc(name, cidr_block=settings.cidr_block, enable_dns_support=True,

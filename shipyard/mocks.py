@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 
 from shipyard.naming import stack_neutral
+from shipyard.zones import zone_id_prefix
 
 ACCOUNT_ID = "123456789012"
 
@@ -60,6 +61,21 @@ _GLOBAL = {"iam"}
 
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+# One real account's us-east-1 name -> zone ID mapping (names are shuffled per account; use1-az3
+# is the zone EKS rejects). Other regions get four zones, names and IDs rotated by one.
+US_EAST_1_ZONES = (("us-east-1a", "use1-az4"), ("us-east-1b", "use1-az6"),
+                   ("us-east-1c", "use1-az1"), ("us-east-1d", "use1-az2"),
+                   ("us-east-1e", "use1-az3"), ("us-east-1f", "use1-az5"))
+
+
+def availability_zones(region: str) -> tuple[tuple[str, str], ...]:
+    if region == "us-east-1":
+        return US_EAST_1_ZONES
+    prefix = zone_id_prefix(region)
+    return tuple((f"{region}{letter}", f"{prefix}-az{(index + 1) % 4 + 1}")
+                 for index, letter in enumerate("abcd"))
 
 
 def kubeconfig(cluster_name: str, endpoint: str) -> dict[str, Any]:
@@ -138,9 +154,8 @@ class ShipyardMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         token, inputs = args.token, args.args
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            letters = "abcdef"
-            return {"names": [f"{self.region}{x}" for x in letters],
-                    "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "state": "available",
+            names, zone_ids = zip(*availability_zones(self.region))
+            return {"names": list(names), "zoneIds": list(zone_ids), "state": "available",
                     "id": self.region, "groupNames": [self.region]}
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",

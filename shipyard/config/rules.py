@@ -22,12 +22,13 @@ def cross_field_problems(config: StackConfig) -> list[Problem]:
     return [problem for rule in RULES for problem in rule(config)]
 
 
-def _duplicates(section: tuple[Any, ...], names: list[str]) -> Iterator[Problem]:
+def _duplicates(section: tuple[Any, ...], names: list[str],
+                field: str | None = "name") -> Iterator[Problem]:
     counts = Counter(names)
     first_index: dict[str, int] = {}
     for index, name in enumerate(names):
         if name in first_index and counts[name] > 1:
-            yield (*section, index, "name"), (
+            yield (*section, index, *((field,) if field else ())), (
                 f"duplicate name '{name}' (also at index {first_index[name]})")
         first_index.setdefault(name, index)
 
@@ -51,6 +52,21 @@ def existing_vpc(config: StackConfig) -> Iterator[Problem]:
                     "privateSubnetIds go together)")
             elif isinstance(value, list) and len(value) < 2:
                 yield ("network", key), "needs subnets in at least 2 availability zones"
+
+
+def explicit_zones(config: StackConfig) -> Iterator[Problem]:
+    network = config.network
+    names = network.availability_zone_names
+    if names is None:
+        return
+    yield from _duplicates(("network", "availabilityZoneNames"), list(names), field=None)
+    if "availability_zones" in network.model_fields_set and network.availability_zones != len(names):
+        yield ("network", "availabilityZones"), (
+            f"{network.availability_zones} does not match the {len(names)} zones in "
+            "availabilityZoneNames: leave it out")
+    if network.existing:
+        yield ("network", "availabilityZoneNames"), (
+            "only for a VPC Shipyard creates (an existing VPC brings its own subnets)")
 
 
 def private_egress(config: StackConfig) -> Iterator[Problem]:
@@ -210,6 +226,6 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
         yield ("kubernetes", "kubeconfig"), "must be a kubeconfig document (YAML or JSON with clusters)"
 
 
-RULES = (unique_names, existing_vpc, private_egress, service_images, service_platforms,
+RULES = (unique_names, existing_vpc, explicit_zones, private_egress, service_images, service_platforms,
          ecs_task_sizes, ecs_routes, capacity_bounds, replicas_within_autoscaling, eks_cluster,
          kubernetes_target)

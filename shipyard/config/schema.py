@@ -108,6 +108,8 @@ LabelKey = Annotated[str, Field(max_length=316), _check(
     "must be a Kubernetes label key ([prefix/]name)")]
 LabelValue = Annotated[str, _check(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?",
                                    "must be a Kubernetes label value")]
+ZoneName = Annotated[str, _check(r"[a-z]{2}(-[a-z]+)+-\d+[a-z]",
+                                 "must be an availability zone name such as us-east-1a")]
 Platform = Literal["ecs", "eks", "kubernetes"]
 
 
@@ -123,7 +125,13 @@ class Network(Model):
         "IPv4 CIDR of the new VPC (/16 to /22). Each AZ gets a private subnet of 1/8 of it and a "
         "public subnet of 1/64 of it."))
     availability_zones: int = Field(DEFAULT_AZ_COUNT, ge=2, le=6, description=(
-        "How many availability zones the VPC spans (the region's first N)."))
+        "How many availability zones the VPC spans: the region's first N by zone ID, skipping "
+        "zones where EKS or Fargate cannot run (shipyard/zones.py), so every account gets the "
+        "same physical zones."))
+    availability_zone_names: Optional[list[ZoneName]] = Field(None, min_length=2, max_length=6,
+                                                              description=(
+        "Use exactly these zones, by name, instead of choosing by zone ID (names map to "
+        "different physical zones in each account)."))
     nat_gateways: Literal["none", "single", "perAz"] = Field("single", description=(
         "NAT gateways for private-subnet egress: `none`, `single` (one, cheapest) or `perAz` "
         "(one per AZ, survives an AZ outage)."))
@@ -146,6 +154,10 @@ class Network(Model):
     @property
     def existing(self) -> bool:
         return self.vpc_id is not None
+
+    @property
+    def zone_count(self) -> int:
+        return len(self.availability_zone_names or ()) or self.availability_zones
 
 
 class Repository(Model):
