@@ -13,6 +13,7 @@ import yaml
 
 from shipyard.config.schema import Autoscaling, StackConfig
 from shipyard.fargate import NoFargateSize, right_size
+from shipyard.routing import rule_priority
 from shipyard.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
@@ -143,6 +144,7 @@ def ecs_task_sizes(config: StackConfig) -> Iterator[Problem]:
 
 def ecs_routes(config: StackConfig) -> Iterator[Problem]:
     seen: dict[tuple[str | None, str], int] = {}
+    taken: dict[int, int] = {}
     for index, service in enumerate(config.services):
         if service.public and service in config.services_on("ecs"):
             route = (service.host, service.path)
@@ -150,7 +152,17 @@ def ecs_routes(config: StackConfig) -> Iterator[Problem]:
                 yield ("services", index, "path"), (
                     f"same ALB route (host {service.host or 'any'}, path {service.path}) as "
                     f"services[{seen[route]}]; set host or path")
+                continue
             seen.setdefault(route, index)
+            priority = rule_priority(service)
+            if priority in taken:
+                origin = "" if service.priority is not None else " (derived from its route)"
+                yield ("services", index, "priority"), (
+                    f"listener rule priority {priority}{origin} is also services[{taken[priority]}]'s: "
+                    "set priority to a free number (lower numbers are evaluated first)")
+            taken.setdefault(priority, index)
+        elif service.priority is not None:
+            yield ("services", index, "priority"), "only used by public services on ECS"
 
 
 def _size_bounds(at: tuple[Any, ...], min_size: int, max_size: int,

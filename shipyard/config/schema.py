@@ -207,6 +207,10 @@ class Service(Model):
         "ECS public services: route requests for this host name to the service."))
     path: str = Field("/*", pattern=r"^/\S*$", max_length=128, description=(
         "ECS public services: route requests matching this ALB path pattern to the service."))
+    priority: Optional[int] = Field(None, ge=1, le=50000, description=(
+        "ECS public services: the ALB listener rule priority (lower is evaluated first). "
+        "Default: derived from `host` and `path` (shipyard/routing.py), so it never changes "
+        "when other services come or go."))
     run_on: Optional[list[Platform]] = Field(None, min_length=1, description=(
         "Where the service runs: any of `ecs`, `eks`, `kubernetes`. Default: every compute "
         "platform the stack enables."))

@@ -1,0 +1,98 @@
+"""Listener-rule priorities: derived from each route, so no service's rule moves when others
+come, go or are reordered; more specific routes are evaluated first."""
+
+from __future__ import annotations
+
+import pytest
+
+from shipyard import engine
+from shipyard.config import ConfigError
+from shipyard.config.schema import Service
+from shipyard.routing import MAX_PRIORITY, MIN_PRIORITY, derived_priority, rule_priorities
+from tests.conftest import run_shipyard
+
+RULE = "aws:lb/listenerRule:ListenerRule"
+
+
+def service(name: str, **route) -> Service:
+    return Service(name=name, image="nginx:1.27", public=True, **route)
+
+
+def test_adding_a_service_changes_no_other_priority():
+    before = [service("api", host="api.example.com"), service("web", host="shop.example.com")]
+    after = [service("admin", host="admin.example.com", path="/*"), *before]
+    old, new = rule_priorities(before), rule_priorities(after)
+    assert {name: new[name] for name in old} == old
+
+
+def test_reordering_changes_nothing():
+    services = [service("a", path="/a/*"), service("b", path="/b/*"), service("c")]
+    assert rule_priorities(services) == rule_priorities(list(reversed(services)))
+
+
+@pytest.mark.parametrize("specific, general", [
+    ({"host": "api.example.com", "path": "/*"}, {"path": "/api/v2/users/*"}),
+    ({"host": "api.example.com"}, {"host": "*.example.com"}),
+    ({"host": "*.example.com"}, {}),
+    ({"path": "/api/v2/*"}, {"path": "/api/*"}),
+    ({"path": "/api/*"}, {"path": "/*"}),
+    ({"host": "a.example.com", "path": "/admin/*"}, {"host": "a.example.com", "path": "/*"}),
+])
+def test_more_specific_routes_are_evaluated_first(specific, general):
+    assert derived_priority(specific.get("host"), specific.get("path", "/*")) < \
+        derived_priority(general.get("host"), general.get("path", "/*"))
+
+
+def test_derived_priorities_are_in_elbs_range():
+    routes = [(host, path) for host in (None, "a.example.com", "*.example.com")
+              for path in ("/", "/*", "/" + "x" * 127)]
+    assert all(MIN_PRIORITY <= derived_priority(h, p) <= MAX_PRIORITY for h, p in routes)
+
+
+def test_an_explicit_priority_wins():
+    assert rule_priorities([service("api", priority=7)]) == {"api": 7}
+
+
+def prod_with_admin() -> engine.Plan:
+    config = engine.stack_config("prod")
+    config["shipyard:services"] = [*config["shipyard:services"], {
+        "name": "admin", "image": "nginx:1.27", "host": "admin.shop.example.com", "public": True,
+        "runOn": ["ecs"]}]
+    return engine.run("prod", config=config)
+
+
+def test_adding_a_service_to_prod_changes_no_other_rule(stack_plan):
+    before = {r.name: r.inputs for r in stack_plan("prod").of_type(RULE)}
+    after = {r.name: r.inputs for r in prod_with_admin().of_type(RULE)}
+    assert set(after) == set(before) | {"admin-route"}
+    assert {name: after[name] for name in before} == before
+
+
+ECS = {"enabled": True}
+
+
+@pytest.mark.parametrize("services, message", [
+    ([{"name": "a", "image": "nginx:1.27", "public": True, "priority": 5},
+      {"name": "b", "image": "nginx:1.27", "public": True, "path": "/b/*", "priority": 5}],
+     "shipyard:services[1].priority: listener rule priority 5 is also services[0]'s: set priority "
+     "to a free number (lower numbers are evaluated first)"),
+    ([{"name": "a", "image": "nginx:1.27", "public": True},
+      {"name": "b", "image": "nginx:1.27", "public": True, "path": "/b/*",
+       "priority": derived_priority(None, "/*")}],
+     f"shipyard:services[1].priority: listener rule priority {derived_priority(None, '/*')} is also "
+     "services[0]'s: set priority to a free number (lower numbers are evaluated first)"),
+    # two host routes whose hashes meet in their band (one slot in 520)
+    ([{"name": "a", "image": "nginx:1.27", "public": True, "host": "h5.example.com"},
+      {"name": "b", "image": "nginx:1.27", "public": True, "host": "h13.example.com"}],
+     "shipyard:services[1].priority: listener rule priority 15693 (derived from its route) is also "
+     "services[0]'s: set priority to a free number (lower numbers are evaluated first)"),
+    ([{"name": "a", "image": "nginx:1.27", "priority": 5}],
+     "shipyard:services[0].priority: only used by public services on ECS"),
+    ([{"name": "a", "image": "nginx:1.27", "public": True, "priority": 50001}],
+     "shipyard:services[0].priority: input should be less than or equal to 50000"),
+])
+def test_priority_problems_are_config_errors(services, message):
+    with pytest.raises(ConfigError) as error:
+        run_shipyard({"ecs": ECS, "services": services})
+    assert error.value.problems == [message]
+    assert error.value.registered == ()
