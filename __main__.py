@@ -2,7 +2,7 @@
 
 import pulumi
 
-from components.ecr import EcrRepository, EcrRepositoryArgs
+from components.ecr import EcrRepository, EcrRepositoryArgs, existing_repository_url
 from components.ecs_cluster import EcsCluster, EcsClusterArgs
 from components.ecs_service import EcsService, EcsServiceArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
@@ -19,12 +19,14 @@ prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 aws_context = AwsContext.lookup(config.network) if config.needs_network else None
 
 # Images and the network
-repositories = {
+# One stack owns (creates) each repository; the others use it (README: "ECR across stacks")
+repository_urls = {
     repo.name: EcrRepository(repo.name.replace("/", "-"),
-                             EcrRepositoryArgs(repo, protect=config.production))
+                             EcrRepositoryArgs(repo, protect=config.production)).repository_url
+    if config.ecr.mode == "create" else existing_repository_url(repo.name)
     for repo in config.ecr.repositories
 }
-images = {s.name: s.image or repositories[s.repository].repository_url.apply(
+images = {s.name: s.image or repository_urls[s.repository].apply(
     lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
 network = None
 if aws_context:
@@ -65,7 +67,7 @@ if config.kubernetes.enabled:
         context=config.kubernetes.context))
 
 # Outputs
-pulumi.export("repositoryUrls", {name: repo.repository_url for name, repo in repositories.items()})
+pulumi.export("repositoryUrls", repository_urls)
 if network:
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("publicSubnetIds", network.public_subnet_ids)

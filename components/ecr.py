@@ -1,4 +1,5 @@
-"""EcrRepository: an image repository with scanning, tag immutability and a lifecycle policy."""
+"""EcrRepository: an image repository with scanning, tag immutability and a lifecycle policy;
+or, in a stack that only uses repositories another stack owns, the URL of an existing one."""
 
 from __future__ import annotations
 
@@ -51,3 +52,9 @@ class EcrRepository(pulumi.ComponentResource):
         self.repository_url = repository.repository_url
         self.arn = repository.arn
         self.register_outputs({"repositoryUrl": self.repository_url, "arn": self.arn})
+
+
+def existing_repository_url(name: str) -> pulumi.Output[str]:
+    """The URL of a repository another stack owns (`shipyard:ecr.mode: use`): a lookup, so this
+    stack never creates, changes or deletes it."""
+    return aws.ecr.get_repository_output(name=name).repository_url

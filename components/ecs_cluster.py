@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from shipyard import iam
 from shipyard.ami import ecs_ami_parameter
 from shipyard.config.schema import Ecs
+from shipyard.naming import IAM_ROLE_NAME_MAX, logical
 
 # Instances replace themselves when the launch template changes (a new AMI, a new size),
 # keeping this share of capacity in service.
@@ -93,7 +94,7 @@ class EcsCluster(pulumi.ComponentResource):
                       cluster: aws.ecs.Cluster) -> aws.ecs.CapacityProvider:
         ec2 = args.settings.ec2
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(f"{name}-instance",
+        role = aws.iam.Role(logical(f"{name}-instance", IAM_ROLE_NAME_MAX),
                             assume_role_policy=iam.to_json(iam.assume_role("ec2.amazonaws.com")),
                             opts=child)
         for suffix, policy in (("ecs", aws.iam.ManagedPolicy.AMAZON_EC2_CONTAINER_SERVICEFOR_EC2_ROLE),

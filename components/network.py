@@ -12,6 +12,7 @@ from shipyard import iam
 from shipyard.aws_context import AwsContext
 from shipyard.cidr import carve
 from shipyard.config.schema import Network as NetworkSettings
+from shipyard.naming import IAM_ROLE_NAME_MAX, logical
 
 # Interface endpoints that let private subnets pull from ECR, ship logs and reach the APIs ECS
 # tasks and EKS nodes call, without a NAT gateway. S3 (image layers) is a gateway endpoint.
@@ -113,7 +114,7 @@ class Network(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=retention_days,
                                             opts=child)
-        role = aws.iam.Role(f"{name}-flow-logs",
+        role = aws.iam.Role(logical(f"{name}-flow-logs", IAM_ROLE_NAME_MAX),
                             assume_role_policy=iam.to_json(
                                 iam.assume_role("vpc-flow-logs.amazonaws.com", account)),
                             opts=child)

@@ -157,6 +157,16 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             names, zone_ids = zip(*availability_zones(self.region))
             return {"names": list(names), "zoneIds": list(zone_ids), "state": "available",
                     "id": self.region, "groupNames": [self.region]}
+        if token == "aws:ecr/getRepository:getRepository":
+            # As DescribeRepositories answers for a repository the owning stack created.
+            name = inputs["name"]
+            return {"name": name, "id": name, "registryId": ACCOUNT_ID,
+                    "arn": self._arn("ecr", f"repository/{name}"),
+                    "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{name}",
+                    "imageTagMutability": "IMMUTABLE",
+                    "imageScanningConfigurations": [{"scanOnPush": True}],
+                    "encryptionConfigurations": [{"encryptionType": "AES256", "kmsKey": ""}],
+                    "mostRecentImageTags": [], "tags": {}}
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
                     "userId": "AIDAEXAMPLE", "id": ACCOUNT_ID}

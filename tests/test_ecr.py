@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from shipyard.config import ConfigError
 from shipyard.ecr_lifecycle import lifecycle_policy
 from tests.conftest import run_shipyard
 
@@ -73,3 +74,33 @@ def test_repository_url_is_exported():
     plan = repositories({"name": "shop/api"})
     assert plan.outputs["repositoryUrls"] == {
         "shop/api": "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api"}
+
+
+def test_a_stack_that_uses_repositories_creates_none_and_pulls_from_the_owners():
+    plan = run_shipyard({"ecr": {"mode": "use", "repositories": [{"name": "shop/api"}]},
+                         "ecs": {"enabled": True},
+                         "services": [{"name": "api", "repository": "shop/api", "tag": "1.4.2"}]})
+    assert [r for r in plan.resources if r.type.startswith("aws:ecr/")] == []
+    url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api"
+    assert plan.outputs["repositoryUrls"] == {"shop/api": url}
+    task = plan.one("aws:ecs/taskDefinition:TaskDefinition")
+    assert json.loads(task.inputs["containerDefinitions"])[0]["image"] == f"{url}:1.4.2"
+
+
+def test_dev_and_staging_use_the_repositories_prod_owns(stack_plan):
+    assert [r.inputs["name"] for r in stack_plan("prod").of_type(REPO)] == ["shop/api", "shop/web"]
+    assert all(r.protect for r in stack_plan("prod").of_type(REPO))
+    for stack in ("dev", "staging"):
+        assert stack_plan(stack).of_type(REPO) == []
+        assert set(stack_plan(stack).outputs["repositoryUrls"]) <= {"shop/api", "shop/web"}
+
+
+def test_owner_settings_in_a_stack_that_only_uses_the_repository_are_config_errors():
+    with pytest.raises(ConfigError) as error:
+        run_shipyard({"ecr": {"mode": "use", "repositories": [
+            {"name": "shop/api", "keepLastImages": 5, "forceDelete": True}]}})
+    assert error.value.problems == [
+        "shipyard:ecr.repositories[0].forceDelete: set by the stack that creates the repository "
+        "(this stack's shipyard:ecr.mode is 'use')",
+        "shipyard:ecr.repositories[0].keepLastImages: set by the stack that creates the "
+        "repository (this stack's shipyard:ecr.mode is 'use')"]

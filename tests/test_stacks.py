@@ -70,7 +70,7 @@ def test_plan_json_has_every_resource(capsys):
     assert main(["plan", "dev", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["resourceCount"] == len(document["resources"]) == len(engine.run("dev").resources)
-    assert {r["type"] for r in document["resources"]} >= {"aws:ec2/vpc:Vpc", "aws:ecr/repository:Repository"}
+    assert {r["type"] for r in document["resources"]} >= {"aws:ec2/vpc:Vpc", "aws:ecs/cluster:Cluster"}
 
 
 def test_bad_config_prints_the_problems_and_exits_2(tmp_path, capsys):

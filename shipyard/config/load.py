@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import pulumi
 from pydantic import BaseModel, ValidationError
 
+from shipyard.aws_names import stack_name_problems
 from shipyard.config.rules import cross_field_problems
 from shipyard.config.schema import StackConfig
 
@@ -109,8 +110,15 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
 
 
 def from_pulumi() -> StackConfig:
-    """Read and validate the running stack's `shipyard:` config."""
+    """Read and validate the running stack's `shipyard:` config and its stack name."""
     prefix = NAMESPACE + ":"
     everything = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
-    return parse({key[len(prefix):]: value for key, value in everything.items()
-                  if key.startswith(prefix)})
+    stack_problems = stack_name_problems(pulumi.get_stack())
+    try:
+        config = parse({key[len(prefix):]: value for key, value in everything.items()
+                        if key.startswith(prefix)})
+    except ConfigError as error:
+        raise ConfigError(stack_problems + error.problems) from None
+    if stack_problems:
+        raise ConfigError(stack_problems)
+    return config

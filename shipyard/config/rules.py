@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from shipyard.config.schema import Autoscaling, StackConfig
+from shipyard.config.schema import Autoscaling, Repository, StackConfig
 from shipyard.fargate import NoFargateSize, right_size
 from shipyard.routing import rule_priority
 from shipyard.scaling import replica_bounds
@@ -78,6 +78,17 @@ def private_egress(config: StackConfig) -> Iterator[Problem]:
         yield ("network", "natGateways"), (
             "'none' leaves private subnets without egress, but ECS/EKS tasks there must pull "
             "images and reach AWS APIs: use 'single' or 'perAz', or set network.vpcEndpoints")
+
+
+def used_repositories(config: StackConfig) -> Iterator[Problem]:
+    if config.ecr.mode != "use":
+        return
+    for index, repository in enumerate(config.ecr.repositories):
+        for field in sorted(repository.model_fields_set - {"name"}):
+            alias = Repository.model_fields[field].alias
+            yield ("ecr", "repositories", index, alias), (
+                "set by the stack that creates the repository (this stack's shipyard:ecr.mode "
+                "is 'use')")
 
 
 def _image_tag_problem(image: str) -> str | None:
@@ -238,6 +249,7 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
         yield ("kubernetes", "kubeconfig"), "must be a kubeconfig document (YAML or JSON with clusters)"
 
 
-RULES = (unique_names, existing_vpc, explicit_zones, private_egress, service_images, service_platforms,
+RULES = (unique_names, existing_vpc, explicit_zones, private_egress, used_repositories,
+         service_images, service_platforms,
          ecs_task_sizes, ecs_routes, capacity_bounds, replicas_within_autoscaling, eks_cluster,
          kubernetes_target)

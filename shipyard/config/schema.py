@@ -177,7 +177,12 @@ class Repository(Model):
 
 
 class Ecr(Model):
-    repositories: list[Repository] = Field([], description="ECR repositories to create.")
+    mode: Literal["create", "use"] = Field("create", description=(
+        "`create`: this stack creates and owns the repositories. `use`: another stack in the "
+        "same account and region owns them (repositories are account-wide and images move "
+        "between environments); this stack looks them up by name and creates none."))
+    repositories: list[Repository] = Field([], description=(
+        "ECR repositories this stack creates (`mode: create`) or uses (`mode: use`)."))
 
 
 class Service(Model):
