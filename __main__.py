@@ -11,6 +11,7 @@ from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.network import Network, NetworkArgs
 from shipyard.aws_context import AwsContext
 from shipyard.config import from_pulumi
+from shipyard.endpoints import interface_endpoints
 from shipyard.routing import rule_priorities
 
 config = from_pulumi()  # the whole config is validated before any resource exists
@@ -30,7 +31,8 @@ images = {s.name: s.image or repository_urls[s.repository].apply(
     lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
 network = None
 if aws_context:
-    network = Network(prefix, NetworkArgs(config.network, aws_context))
+    network = Network(prefix, NetworkArgs(config.network, aws_context,
+                                          interface_endpoints(config)))
 
 # ECS
 ecs_services: dict[str, EcsService] = {}

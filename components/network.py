@@ -14,16 +14,13 @@ from shipyard.cidr import carve
 from shipyard.config.schema import Network as NetworkSettings
 from shipyard.naming import IAM_ROLE_NAME_MAX, logical
 
-# Interface endpoints that let private subnets pull from ECR, ship logs and reach the APIs ECS
-# tasks and EKS nodes call, without a NAT gateway. S3 (image layers) is a gateway endpoint.
-INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "sts", "secretsmanager", "ssm", "ec2",
-                       "eks-auth")
-
-
 @dataclass(frozen=True)
 class NetworkArgs:
     settings: NetworkSettings
     aws_context: AwsContext
+    # With settings.vpc_endpoints: the interface endpoints the stack's compute calls
+    # (shipyard.endpoints.interface_endpoints); S3, for image layers, is a gateway endpoint.
+    interface_endpoints: tuple[str, ...] = ()
 
 
 class Network(pulumi.ComponentResource):
@@ -96,7 +93,7 @@ class Network(pulumi.ComponentResource):
         self._flow_logs(name, vpc, settings.flow_log_retention_days, args.aws_context.account_id)
         if settings.vpc_endpoints:
             self._endpoints(name, vpc, settings.cidr_block, private, private_tables,
-                            args.aws_context.region)
+                            args.aws_context.region, args.interface_endpoints)
 
         self.vpc_id = vpc.id
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
@@ -128,7 +125,8 @@ class Network(pulumi.ComponentResource):
                         tags={"Name": name}, opts=child)
 
     def _endpoints(self, name: str, vpc: aws.ec2.Vpc, cidr: str, subnets: list[aws.ec2.Subnet],
-                   route_tables: list[aws.ec2.RouteTable], region: str) -> None:
+                   route_tables: list[aws.ec2.RouteTable], region: str,
+                   services: tuple[str, ...]) -> None:
         child = pulumi.ResourceOptions(parent=self)
         aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
                             vpc_endpoint_type="Gateway",
@@ -140,7 +138,7 @@ class Network(pulumi.ComponentResource):
                 protocol="tcp", from_port=443, to_port=443, cidr_blocks=[cidr],
                 description="HTTPS from the VPC")],
             egress=[], opts=child)
-        for service in INTERFACE_ENDPOINTS:
+        for service in services:
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}", vpc_id=vpc.id,
                 service_name=f"com.amazonaws.{region}.{service}", vpc_endpoint_type="Interface",

@@ -12,6 +12,7 @@ from typing import Any, Iterator
 import yaml
 
 from shipyard.config.schema import Autoscaling, Repository, StackConfig
+from shipyard.endpoints import pulls_through_endpoints
 from shipyard.fargate import NoFargateSize, right_size
 from shipyard.routing import rule_priority
 from shipyard.scaling import replica_bounds
@@ -78,6 +79,20 @@ def private_egress(config: StackConfig) -> Iterator[Problem]:
         yield ("network", "natGateways"), (
             "'none' leaves private subnets without egress, but ECS/EKS tasks there must pull "
             "images and reach AWS APIs: use 'single' or 'perAz', or set network.vpcEndpoints")
+
+
+def images_without_nat(config: StackConfig) -> Iterator[Problem]:
+    """With no NAT gateway, private subnets reach only AWS endpoints: images must come from ECR."""
+    if config.network.existing or config.network.nat_gateways != "none":
+        return
+    for index, service in enumerate(config.services):
+        in_vpc = {"ecs", "eks"} & set(config.platforms_of(service))
+        if in_vpc and service.image and not pulls_through_endpoints(service.image):
+            yield ("services", index, "image"), (
+                f"{service.image.split('/')[0] if '/' in service.image else 'Docker Hub'} is not "
+                f"reachable from private subnets without NAT (shipyard:network.natGateways is "
+                "'none'): push the image to ECR (or use an ECR pull-through cache) or add a NAT "
+                "gateway")
 
 
 def used_repositories(config: StackConfig) -> Iterator[Problem]:
@@ -249,7 +264,8 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
         yield ("kubernetes", "kubeconfig"), "must be a kubeconfig document (YAML or JSON with clusters)"
 
 
-RULES = (unique_names, existing_vpc, explicit_zones, private_egress, used_repositories,
+RULES = (unique_names, existing_vpc, explicit_zones, private_egress, images_without_nat,
+         used_repositories,
          service_images, service_platforms,
          ecs_task_sizes, ecs_routes, capacity_bounds, replicas_within_autoscaling, eks_cluster,
          kubernetes_target)

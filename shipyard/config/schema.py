@@ -136,8 +136,9 @@ class Network(Model):
         "NAT gateways for private-subnet egress: `none`, `single` (one, cheapest) or `perAz` "
         "(one per AZ, survives an AZ outage)."))
     vpc_endpoints: bool = Field(False, description=(
-        "Create an S3 gateway endpoint and interface endpoints (ECR, CloudWatch Logs, STS, "
-        "Secrets Manager, SSM, EC2, EKS auth) so private subnets reach AWS without NAT."))
+        "Create an S3 gateway endpoint and the interface endpoints the stack's compute calls "
+        "(ECR, Logs, secrets; ECS agent and SSM on EC2 capacity; EC2, STS, EKS, EKS auth for "
+        "EKS; see shipyard/endpoints.py) so private subnets reach AWS without NAT."))
     flow_log_retention_days: LogRetentionDays = Field(DEFAULT_FLOW_LOG_RETENTION_DAYS, description=(
         "Retention of the VPC flow log group (a CloudWatch retention period)."))
     vpc_id: Optional[Annotated[str, _check(r"vpc-[0-9a-f]{8,17}", "must be a VPC id (vpc-...)")]] = (

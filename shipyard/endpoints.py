@@ -1,0 +1,61 @@
+"""Which AWS interface endpoints private subnets need to reach AWS without a NAT gateway.
+
+Computed from the config, so a stack gets every endpoint its compute calls and pays for no other
+(each interface endpoint costs per hour per zone). Image layers come from S3, which the network
+always reaches through a free gateway endpoint when `vpcEndpoints` is on. Sources:
+
+- ECS on EC2: "Amazon ECS interface VPC endpoints (AWS PrivateLink)" — container instances need
+  `ecs`, `ecs-agent` and `ecs-telemetry`; the SSM agent (the instance role carries
+  AmazonSSMManagedInstanceCore) needs `ssm`, `ssmmessages` and `ec2messages`.
+- ECS tasks: ECR `ecr.api` + `ecr.dkr` (+ S3) for images, `logs` for awslogs, `secretsmanager` /
+  `ssm` for the secrets they reference; ECS Exec needs `ssmmessages` ("Using ECS Exec").
+- EKS: "Deploy private clusters with limited internet access" — `ec2` (the EKS AMI names its
+  node through EC2), `ecr.api` + `ecr.dkr` + S3, `sts` (IRSA, Fargate), `eks-auth` (Pod Identity,
+  whose agent Shipyard installs on node clusters), `eks` (the EKS API).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:  # the config rules import this module
+    from shipyard.config.schema import Service, StackConfig
+
+ECR = ("ecr.api", "ecr.dkr")
+ECS_CONTAINER_INSTANCE = ("ecs", "ecs-agent", "ecs-telemetry")
+SSM_AGENT = ("ssm", "ssmmessages", "ec2messages")
+ECS_EXEC = ("ssmmessages",)
+EKS_NODES = ("ec2", "sts", "eks-auth", "eks")
+EKS_FARGATE = ("sts",)
+
+# A private ECR registry: the only registry an interface endpoint reaches.
+ECR_IMAGE = re.compile(r"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+
+
+def _secret_services(services: list[Service]) -> Iterator[str]:
+    for service in services:
+        for arn in service.secrets.values():
+            yield "secretsmanager" if ":secretsmanager:" in arn else "ssm"
+
+
+def interface_endpoints(config: StackConfig) -> tuple[str, ...]:
+    """The interface endpoint services (`com.amazonaws.<region>.<name>`) the stack needs."""
+    needed: list[str] = []
+    if config.ecs.enabled:
+        needed += [*ECR, "logs", *_secret_services(config.services_on("ecs"))]
+        if config.ecs.capacity == "ec2":
+            needed += [*ECS_CONTAINER_INSTANCE, *SSM_AGENT]
+        if config.ecs.enable_exec:
+            needed += ECS_EXEC
+    if config.eks.enabled:
+        needed += ECR
+        if config.eks.node_groups:
+            needed += EKS_NODES
+        if config.eks.fargate_profiles or not config.eks.node_groups:
+            needed += EKS_FARGATE
+    return tuple(dict.fromkeys(needed))  # first-seen order, no duplicates
+
+
+def pulls_through_endpoints(image: str) -> bool:
+    return bool(ECR_IMAGE.match(image))
