@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from shipyard import iam
 from shipyard.ami import ecs_ami_parameter
 from shipyard.config.schema import Ecs
+from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB
 from shipyard.naming import IAM_ROLE_NAME_MAX, logical
 
 # Instances replace themselves when the launch template changes (a new AMI, a new size),
@@ -30,8 +31,10 @@ class EcsClusterArgs:
 
 def user_data(cluster_name: str, spot: bool = False) -> str:
     """Joins the instance to the cluster. awsvpc tasks get credentials from their task role,
-    so the agent blocks them from the instance metadata service."""
+    so the agent blocks them from the instance metadata service; some memory stays with the
+    agent and the OS (shipyard/instance_types.py counts it when checking that tasks fit)."""
     settings = [f"ECS_CLUSTER={cluster_name}", "ECS_AWSVPC_BLOCK_IMDS=true",
+                f"ECS_RESERVED_MEMORY={ECS_RESERVED_MEMORY_MIB}",
                 "ECS_ENABLE_CONTAINER_METADATA=true", "ECS_CONTAINER_STOP_TIMEOUT=30s"]
     if spot:
         settings.append("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true")

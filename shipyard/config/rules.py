@@ -11,9 +11,11 @@ from typing import Any, Iterator
 
 import yaml
 
-from shipyard.config.schema import Autoscaling, Repository, StackConfig
+from shipyard.config.schema import Autoscaling, Repository, Service, StackConfig
 from shipyard.endpoints import pulls_through_endpoints
 from shipyard.fargate import NoFargateSize, right_size
+from shipyard.instance_types import (ECS_RESERVED_MEMORY_MIB, InstanceSize, known_instance_types,
+                                     size_of)
 from shipyard.routing import rule_priority
 from shipyard.scaling import replica_bounds
 
@@ -191,6 +193,47 @@ def ecs_routes(config: StackConfig) -> Iterator[Problem]:
             yield ("services", index, "priority"), "only used by public services on ECS"
 
 
+def instance_types(config: StackConfig) -> Iterator[Problem]:
+    """Instance types EC2 knows, and ECS tasks no larger than what one instance offers them."""
+    ecs = config.ecs
+    if ecs.enabled and ecs.capacity == "ec2":
+        instance_type = ecs.ec2.instance_type
+        if instance_type not in known_instance_types():
+            yield ("ecs", "ec2", "instanceType"), _unknown_instance_type(instance_type)
+        elif (size := size_of(instance_type)) is not None:
+            for index, service in enumerate(config.services):
+                if service in config.services_on("ecs"):
+                    yield from _task_fits(("services", index), service, instance_type, size)
+    if config.eks.enabled:
+        for index, group in enumerate(config.eks.node_groups):
+            for position, instance_type in enumerate(group.instance_types):
+                if instance_type not in known_instance_types():
+                    yield (("eks", "nodeGroups", index, "instanceTypes", position),
+                           _unknown_instance_type(instance_type))
+
+
+def _unknown_instance_type(instance_type: str) -> str:
+    return f"'{instance_type}' is not an EC2 instance type (botocore's EC2 model lists them all)"
+
+
+def _task_fits(at: tuple[Any, ...], service: Service, instance_type: str,
+               size: InstanceSize) -> Iterator[Problem]:
+    try:
+        task = right_size(service.cpu, service.memory)
+    except NoFargateSize:
+        return  # reported by ecs_task_sizes
+    advice = "lower it or choose a larger shipyard:ecs.ec2.instanceType"
+    if task.cpu > size.task_cpu_units:
+        yield (*at, "cpu"), (
+            f"a task of {task.cpu} CPU units does not fit on one {instance_type} "
+            f"({size.vcpus} vCPU = {size.task_cpu_units} units): {advice}")
+    if task.memory > size.task_memory_mib:
+        yield (*at, "memory"), (
+            f"a task of {task.memory} MiB does not fit on one {instance_type}, which offers tasks "
+            f"{size.task_memory_mib} MiB ({size.memory_mib} MiB installed, less the kernel's share "
+            f"and the ECS agent's {ECS_RESERVED_MEMORY_MIB} MiB reservation): {advice}")
+
+
 def _size_bounds(at: tuple[Any, ...], min_size: int, max_size: int,
                  desired: int | None = None) -> Iterator[Problem]:
     if min_size > max_size:
@@ -265,7 +308,5 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
 
 
 RULES = (unique_names, existing_vpc, explicit_zones, private_egress, images_without_nat,
-         used_repositories,
-         service_images, service_platforms,
-         ecs_task_sizes, ecs_routes, capacity_bounds, replicas_within_autoscaling, eks_cluster,
-         kubernetes_target)
+         used_repositories, service_images, service_platforms, ecs_task_sizes, instance_types,
+         ecs_routes, capacity_bounds, replicas_within_autoscaling, eks_cluster, kubernetes_target)
