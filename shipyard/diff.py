@@ -20,6 +20,7 @@ from typing import Any
 
 from shipyard import engine, plan as plan_view
 from shipyard.naming import stack_neutral
+from shipyard.replacements import replacing_inputs, top_level_input
 
 MISSING = object()
 
@@ -85,6 +86,12 @@ def compare(first: dict[str, Any], second: dict[str, Any]) -> list[Change]:
     return changes
 
 
+def replacements(change: Change) -> set[str]:
+    """The changed inputs that make `pulumi up` replace this resource (shipyard.replacements)."""
+    resource_type = change.key.split(" ", 1)[0]
+    return replacing_inputs(resource_type, {top_level_input(path) for path, _, _ in change.fields})
+
+
 def _show(value: Any) -> str:
     return "(none)" if value is MISSING else json.dumps(value, sort_keys=True)
 
@@ -99,7 +106,9 @@ def render(changes: list[Change], first: str, second: str) -> str:
         elif change.after is MISSING:
             lines.append(f"  - {change.key}  (only in {first})")
         else:
-            lines.append(f"  ~ {change.key}")
+            forced = replacements(change)
+            lines.append(f"  ~ {change.key}" + (
+                f"  (replaced: {', '.join(sorted(forced))} cannot change in place)" if forced else ""))
             lines += [f"      {path}: {_show(b)} → {_show(a)}" for path, b, a in change.fields]
     added = sum(c.before is MISSING for c in changes)
     removed = sum(c.after is MISSING for c in changes)
