@@ -10,16 +10,16 @@ through this table, and plans all shipped stacks together to prove they never cl
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator, Literal, Optional
 
-from shipyard.naming import AUTONAME_SUFFIX
-
 Scope = Literal["account", "region", "parent"]
-# What Pulumi appends to an auto-named resource: "-" and 7 random lowercase hex characters.
-AUTONAME_EXAMPLE = "-" + "0a1b2c3"[:AUTONAME_SUFFIX - 1]
+# What Pulumi appends to an auto-named resource: "-" and 7 random lowercase hex characters
+# (shipyard.naming.AUTONAME_SUFFIX characters in all).
+AUTONAME_EXAMPLE = "-0a1b2c3"
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,13 @@ _JAVA_PATTERNS = {
 }
 
 _ECS_NAME = r"[A-Za-z0-9_-]+"
+_ELB_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+# EKS user guide / pulumi-aws eks.NodeGroup docs: at most 63 characters, starting with a letter
+# or digit, then letters, digits, hyphens and underscores.
+_NODE_GROUP = NameRule(
+    "eks:index:ManagedNodeGroup", "nodeGroupName", "parent", 1, 63, r"[A-Za-z0-9][A-Za-z0-9_-]*",
+    "EKS CreateNodegroup nodegroupName (EKS docs): at most 63 characters, a letter or digit "
+    "first, then letters, digits, '-' and '_'", auto_named=True)
 _DOCS_RULES = (
     NameRule("aws:ecs/cluster:Cluster", "name", "region", 1, 255, _ECS_NAME,
              "ECS API CreateCluster clusterName: up to 255 letters, numbers, underscores, hyphens"),
@@ -85,13 +92,11 @@ _DOCS_RULES = (
              "ECS API CreateCapacityProvider name: up to 255 letters, numbers, underscores, "
              "hyphens; not prefixed aws, ecs or fargate", auto_named=True,
              forbidden_prefixes=("aws", "ecs", "fargate")),
-    NameRule("aws:lb/loadBalancer:LoadBalancer", "name", "region", 1, 32,
-             r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?",
+    NameRule("aws:lb/loadBalancer:LoadBalancer", "name", "region", 1, 32, _ELB_NAME,
              "ELB API CreateLoadBalancer Name: at most 32 alphanumerics and hyphens, not starting "
              "or ending with a hyphen, not starting with 'internal-'", auto_named=True,
              forbidden_prefixes=("internal-",)),
-    NameRule("aws:lb/targetGroup:TargetGroup", "name", "region", 1, 32,
-             r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?",
+    NameRule("aws:lb/targetGroup:TargetGroup", "name", "region", 1, 32, _ELB_NAME,
              "ELB API CreateTargetGroup Name: at most 32 alphanumerics and hyphens, not starting "
              "or ending with a hyphen", auto_named=True),
     NameRule("aws:ec2/launchTemplate:LaunchTemplate", "name", "region", 3, 128,
@@ -103,16 +108,8 @@ _DOCS_RULES = (
              "EC2 API CreateSecurityGroup GroupName (VPC): up to 255 of a-z A-Z 0-9 space "
              "._-:/()#,@[]+=&;{}!$*; not starting with sg-", auto_named=True,
              forbidden_prefixes=("sg-",)),
-    # EKS user guide / pulumi-aws eks.NodeGroup docs: at most 63 characters, starting with a
-    # letter or digit, then letters, digits, hyphens and underscores.
-    NameRule("eks:index:ManagedNodeGroup", "nodeGroupName", "parent", 1, 63,
-             r"[A-Za-z0-9][A-Za-z0-9_-]*", "EKS CreateNodegroup nodegroupName (EKS docs): at most "
-             "63 characters, a letter or digit first, then letters, digits, '-' and '_'",
-             auto_named=True),
-    NameRule("aws:eks/nodeGroup:NodeGroup", "nodeGroupName", "parent", 1, 63,
-             r"[A-Za-z0-9][A-Za-z0-9_-]*", "EKS CreateNodegroup nodegroupName (EKS docs): at most "
-             "63 characters, a letter or digit first, then letters, digits, '-' and '_'",
-             auto_named=True),
+    _NODE_GROUP,
+    dataclasses.replace(_NODE_GROUP, resource_type="aws:eks/nodeGroup:NodeGroup"),
     # awslabs cdk-eks-blueprints FargateProfileConstraints: 1..63 characters (DNS limits).
     NameRule("aws:eks/fargateProfile:FargateProfile", "fargateProfileName", "parent", 1, 63,
              r"[A-Za-z0-9][A-Za-z0-9_-]*", "EKS CreateFargateProfile fargateProfileName: "
