@@ -15,7 +15,7 @@ from shipyard import iam
 from shipyard.ami import is_graviton
 from shipyard.aws_context import AwsContext
 from shipyard.config.schema import Eks, NodeGroup
-from shipyard.naming import EKS_NODE_GROUP_NAME_MAX, IAM_ROLE_NAME_MAX, fit, logical
+from shipyard.naming import IAM_ROLE_NAME_MAX, NODE_GROUP_PREFIX_MAX, fit, logical
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 NODE_POLICIES = (("worker", aws.iam.ManagedPolicy.AMAZON_EKS_WORKER_NODE_POLICY),
@@ -169,7 +169,9 @@ class EksCluster(pulumi.ComponentResource):
         graviton = is_graviton(group.instance_types[0])
         return eks.ManagedNodeGroup(
             f"{name}-{group.name}", cluster=cluster, node_role_arn=role.arn,
-            node_group_name=fit(f"{name}-{group.name}", EKS_NODE_GROUP_NAME_MAX),
+            # A prefix, not a fixed name: a replacement (new subnets, instance types) then creates
+            # the new group before deleting the old one instead of failing on a taken name.
+            node_group_name_prefix=fit(f"{name}-{group.name}", NODE_GROUP_PREFIX_MAX - 1) + "-",
             subnet_ids=args.private_subnet_ids,
             instance_types=list(group.instance_types), capacity_type=group.capacity_type,
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
