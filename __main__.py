@@ -19,8 +19,7 @@ prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 # Account, region and zones (ECS and EKS run in a VPC; ECR and an existing cluster need none)
 aws_context = AwsContext.lookup(config.network) if config.needs_network else None
 
-# Images and the network
-# One stack owns (creates) each repository; the others use it (README: "ECR across stacks")
+# Images: one stack owns (creates) each repository, the others use it (README: ECR across stacks)
 repository_urls = {
     repo.name: EcrRepository(repo.name.replace("/", "-"),
                              EcrRepositoryArgs(repo, protect=config.production)).repository_url
@@ -29,10 +28,10 @@ repository_urls = {
 }
 images = {s.name: s.image or repository_urls[s.repository].apply(
     lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
-network = None
-if aws_context:
-    network = Network(prefix, NetworkArgs(config.network, aws_context,
-                                          interface_endpoints(config)))
+
+# The network
+network = (Network(prefix, NetworkArgs(config.network, aws_context, interface_endpoints(config)))
+           if aws_context else None)
 
 # ECS
 ecs_services: dict[str, EcsService] = {}
