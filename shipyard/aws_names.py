@@ -55,8 +55,10 @@ class NameRule:
 # (resource type, name input, scope, botocore service, operation, member): rules stated in
 # botocore's model (min/max/pattern), read from it below.
 _FROM_BOTOCORE = (
-    ("aws:ecr/repository:Repository", "name", "region", "ecr", "CreateRepository", "repositoryName", False),
-    ("aws:cloudwatch/logGroup:LogGroup", "name", "region", "logs", "CreateLogGroup", "logGroupName", True),
+    ("aws:ecr/repository:Repository", "name", "region", "ecr", "CreateRepository",
+     "repositoryName", False),
+    ("aws:cloudwatch/logGroup:LogGroup", "name", "region", "logs", "CreateLogGroup",
+     "logGroupName", True),
     ("aws:kms/alias:Alias", "name", "region", "kms", "CreateAlias", "AliasName", False),
     ("aws:iam/role:Role", "name", "account", "iam", "CreateRole", "RoleName", True),
     ("aws:iam/instanceProfile:InstanceProfile", "name", "account", "iam", "CreateInstanceProfile",
@@ -92,7 +94,8 @@ _DOCS_RULES = (
     NameRule("aws:ecs/service:Service", "name", "parent", 1, 255, _ECS_NAME,
              "ECS API CreateService serviceName: up to 255 letters, numbers, underscores, hyphens"),
     NameRule("aws:ecs/taskDefinition:TaskDefinition", "family", "region", 1, 255, _ECS_NAME,
-             "ECS API RegisterTaskDefinition family: up to 255 letters, numbers, underscores, hyphens"),
+             "ECS API RegisterTaskDefinition family: up to 255 letters, numbers, underscores, "
+             "hyphens"),
     NameRule("aws:ecs/capacityProvider:CapacityProvider", "name", "region", 1, 255, _ECS_NAME,
              "ECS API CreateCapacityProvider name: up to 255 letters, numbers, underscores, "
              "hyphens; not prefixed aws, ecs or fargate", auto_named=True,

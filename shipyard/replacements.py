@@ -48,8 +48,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {type_: frozenset(inputs) for type_, inpu
     "eks:index:Cluster": ("name",),
     # pulumi-eks hands these to aws.eks.NodeGroup, whose subnets, instance types, capacity
     # type, AMI type, role and name EKS cannot change in place.
-    "eks:index:ManagedNodeGroup": ("nodeGroupName", "nodeGroupNamePrefix", "subnetIds", "instanceTypes", "capacityType",
-                                   "amiType", "nodeRoleArn"),
+    "eks:index:ManagedNodeGroup": ("nodeGroupName", "nodeGroupNamePrefix", "subnetIds",
+                                   "instanceTypes", "capacityType", "amiType", "nodeRoleArn"),
 }.items()}
 
 

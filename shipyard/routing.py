@@ -44,7 +44,8 @@ def band(host: Optional[str], path: str) -> int:
 
 def derived_priority(host: Optional[str], path: str) -> int:
     digest = hashlib.sha256(f"{host or ''}\n{path}".encode()).digest()
-    return band(host, path) * BAND_WIDTH + MIN_PRIORITY + int.from_bytes(digest[:8], "big") % BAND_WIDTH
+    slot = int.from_bytes(digest[:8], "big") % BAND_WIDTH
+    return band(host, path) * BAND_WIDTH + MIN_PRIORITY + slot
 
 
 def rule_priority(service: Service) -> int:
