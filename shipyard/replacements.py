@@ -2,9 +2,10 @@
 
 pulumi-aws is bridged from the Terraform AWS provider, so an input replaces its resource exactly
 when the provider's schema marks the attribute `ForceNew` (github.com/hashicorp/
-terraform-provider-aws, internal/service/<service>/<resource>.go; checked for ECR repositories
-and EKS clusters, where `name` and `encryption_configuration` / `name` and `role_arn` are
-ForceNew and `vpc_config.subnet_ids` is not). Only the resource types and inputs Shipyard sets
+terraform-provider-aws, internal/service/<service>/<resource>.go; read for ECR repositories
+(`name`, `encryption_configuration`), EKS clusters (`name`, `role_arn`; `vpc_config.subnet_ids`
+updates in place) and EKS node groups, whose update changes only the launch template, versions,
+labels, taints, scaling and update config). Only the resource types and inputs Shipyard sets
 are listed; "*" means every input (a task definition registers a new revision for any change;
 EKS Fargate profiles are immutable). `python -m shipyard diff` marks such changes, and
 `tests/test_updates.py` proves an unrelated setting never triggers one.
