@@ -70,6 +70,7 @@ _FROM_BOTOCORE = (
     ("aws:appautoscaling/policy:Policy", "name", "parent", "application-autoscaling",
      "PutScalingPolicy", "PolicyName", True),
     ("eks:index:Cluster", "name", "region", "eks", "CreateCluster", "name", True),
+    ("aws:eks/cluster:Cluster", "name", "region", "eks", "CreateCluster", "name", True),
 )
 # botocore writes some patterns in Java's regex dialect; their Python equivalents.
 _JAVA_PATTERNS = {
@@ -143,6 +144,10 @@ NAMELESS_TYPES = frozenset({
     "aws:kms/key:Key", "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "eks:index:NodeGroupV2",
+    "aws:ec2/securityGroupRule:SecurityGroupRule", "aws:eks/accessEntry:AccessEntry",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
 })
 
 
