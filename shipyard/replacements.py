@@ -14,6 +14,8 @@ EKS Fargate profiles are immutable). `python -m shipyard diff` marks such change
 from __future__ import annotations
 
 EVERY_INPUT = "*"
+_NODE_GROUP_FORCE_NEW = ("nodeGroupName", "nodeGroupNamePrefix", "subnetIds", "instanceTypes",
+                         "capacityType", "amiType", "nodeRoleArn")
 
 FORCE_NEW: dict[str, frozenset[str]] = {type_: frozenset(inputs) for type_, inputs in {
     "aws:ecr/repository:Repository": ("name", "encryptionConfigurations"),
@@ -47,10 +49,11 @@ FORCE_NEW: dict[str, frozenset[str]] = {type_: frozenset(inputs) for type_, inpu
                                          "serviceNamespace"),
     "aws:eks/fargateProfile:FargateProfile": (EVERY_INPUT,),
     "eks:index:Cluster": ("name",),
+    "aws:eks/cluster:Cluster": ("name", "roleArn"),
     # pulumi-eks hands these to aws.eks.NodeGroup, whose subnets, instance types, capacity
     # type, AMI type, role and name EKS cannot change in place.
-    "eks:index:ManagedNodeGroup": ("nodeGroupName", "nodeGroupNamePrefix", "subnetIds",
-                                   "instanceTypes", "capacityType", "amiType", "nodeRoleArn"),
+    "eks:index:ManagedNodeGroup": _NODE_GROUP_FORCE_NEW,
+    "aws:eks/nodeGroup:NodeGroup": _NODE_GROUP_FORCE_NEW,
 }.items()}
 
 
