@@ -11,7 +11,11 @@ always reaches through a free gateway endpoint when `vpcEndpoints` is on. Source
   `ssm` for the secrets they reference; ECS Exec needs `ssmmessages` ("Using ECS Exec").
 - EKS: "Deploy private clusters with limited internet access" — `ec2` (the EKS AMI names its
   node through EC2), `ecr.api` + `ecr.dkr` + S3, `sts` (IRSA, Fargate), `eks-auth` (Pod Identity,
-  whose agent Shipyard installs on node clusters), `eks` (the EKS API).
+  whose agent Shipyard installs on node clusters), `eks` (the EKS API). The guide's
+  `elasticloadbalancing` serves the AWS Load Balancer Controller, which Shipyard does not install
+  (its NLB Services are made by the EKS control plane, outside the VPC); `logs`, `xray` and
+  `ssm` are for agents Shipyard does not run on EKS nodes. Self-managed nodes must also carry
+  the cluster endpoint and CA in their bootstrap config so they never call the EKS API.
 """
 
 from __future__ import annotations
