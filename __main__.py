@@ -49,12 +49,14 @@ if config.ecs.enabled:
 eks_cluster = None
 if config.eks.enabled:
     eks_cluster = EksCluster(prefix, EksClusterArgs(
-        config.eks, prefix, aws_context, network.vpc_id, network.private_subnet_ids,
-        endpoint_public=config.eks_endpoint_public, production=config.production))
+        config.eks, prefix, aws_context, network.vpc_id, network.vpc_cidr,
+        network.private_subnet_ids, endpoint_public=config.eks_endpoint_public,
+        production=config.production))
     KubernetesTarget("eks", KubernetesTargetArgs(
         config.services_on("eks"), images, config.eks.namespace, config.eks.autoscaling,
         kubeconfig=eks_cluster.kubeconfig,
-        load_balancer_annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}))
+        load_balancer_annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+        cluster_ready=eks_cluster.ready))
 
 # Any existing Kubernetes cluster (another cloud, on-premises)
 if config.kubernetes.enabled:

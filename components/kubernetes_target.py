@@ -23,6 +23,9 @@ class KubernetesTargetArgs:
     kubeconfig: Optional[pulumi.Input[str]] = None
     context: Optional[str] = None
     load_balancer_annotations: dict[str, str] = field(default_factory=dict)
+    # What must exist before anything is deployed (an EKS cluster's capacity and DNS): every
+    # object uses the provider, so making the provider wait makes them all wait.
+    cluster_ready: list[pulumi.Resource] = field(default_factory=list)
 
 
 class KubernetesTarget(pulumi.ComponentResource):
@@ -31,7 +34,8 @@ class KubernetesTarget(pulumi.ComponentResource):
         super().__init__("shipyard:kubernetes:KubernetesTarget", name, None, opts)
         provider = k8s.Provider(
             name, kubeconfig=pulumi.Output.secret(args.kubeconfig) if args.kubeconfig else None,
-            context=args.context, opts=pulumi.ResourceOptions(parent=self))
+            context=args.context,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=args.cluster_ready or None))
         on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
         namespace = manifests.namespace(args.namespace)
         ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata=namespace["metadata"],

@@ -153,12 +153,22 @@ class RecordingMonitor(MockMonitor):
                 custom=bool(request.custom),
                 inputs=_unwrap_secrets(rpc.deserialize_properties(request.object)),
                 protect=bool(request.protect),
-                aliases=tuple(sorted(a.spec.name or a.urn for a in request.aliases)),
+                aliases=tuple(sorted(_alias(a) for a in request.aliases)),
                 ignore_changes=tuple(request.ignoreChanges),
                 depends_on=tuple(sorted(request.dependencies)))
             with self._lock:
                 self.recorded.append(resource)
         return response
+
+
+def _alias(alias) -> str:
+    """An alias as text: its URN, or `name=..,type=..,parent=..` for the parts it overrides."""
+    if alias.urn:
+        return alias.urn
+    spec = alias.spec
+    parts = {"name": spec.name, "type": spec.type, "parent": spec.parentUrn,
+             "noParent": "true" if spec.noParent else ""}
+    return ",".join(f"{key}={value}" for key, value in parts.items() if value)
 
 
 def _as_cli_value(value: Any) -> str:

@@ -12,6 +12,24 @@ from typing import Any, Iterable
 VERSION = "2012-10-17"
 
 
+def _principal_key(arn: str) -> tuple[str, str, str]:
+    """(account, kind, name) of an IAM user or role ARN, or of an STS assumed-role session ARN
+    (whose role it is). Paths are dropped: STS session ARNs carry none."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return ("", "", arn)
+    account, resource = parts[4], parts[5]
+    kind, _, rest = resource.partition("/")
+    if parts[2] == "sts" and kind == "assumed-role":
+        return (account, "role", rest.split("/")[0])
+    return (account, kind, rest.rsplit("/", 1)[-1])
+
+
+def same_principal(arn: str, other: str) -> bool:
+    """Whether two ARNs name the same IAM user or role (a role and its sessions are the same)."""
+    return _principal_key(arn) == _principal_key(other)
+
+
 def to_json(document: dict[str, Any]) -> str:
     return json.dumps(document, sort_keys=True)
 

@@ -15,6 +15,8 @@ import pulumi
 from shipyard.naming import stack_neutral
 
 ACCOUNT_ID = "123456789012"
+# Who runs `pulumi up` offline: a CI deploy role's session, as GitHub OIDC or `aws sso` give.
+CALLER_ARN = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/shipyard-deploy/pulumi"
 
 # Resource type -> prefix of the id AWS assigns.
 _ID_PREFIXES = {
@@ -131,8 +133,6 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "clusterSecurityGroupId": f"sg-{digest}", "nodeSecurityGroupId": f"sg-{digest[::-1]}"}
         if typ == "eks:index:ManagedNodeGroup":
             return {"nodeGroup": None}
-        if typ == "eks:index:NodeGroupV2":
-            return {"autoScalingGroup": None}
         return {}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
@@ -143,8 +143,8 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "state": "available",
                     "id": self.region, "groupNames": [self.region]}
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
-                    "userId": "AIDAEXAMPLE", "id": ACCOUNT_ID}
+            return {"accountId": ACCOUNT_ID, "arn": CALLER_ARN,
+                    "userId": "AROAEXAMPLE:pulumi", "id": ACCOUNT_ID}
         if token == "aws:index/getRegion:getRegion":
             return {"region": self.region, "name": self.region, "id": self.region,
                     "endpoint": f"ec2.{self.region}.amazonaws.com", "description": self.region}
@@ -156,6 +156,16 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "arn": self._arn("ssm", f"parameter{inputs['name']}"), "version": 1,
                     "insecureValue": f"ami-{_digest(inputs['name'])}", "id": inputs["name"],
                     "withDecryption": True}
+        if token == "aws:eks/getAddonVersion:getAddonVersion":
+            build = {"coredns": "v1.12.4-eksbuild.1", "metrics-server": "v0.8.0-eksbuild.2",
+                     "eks-pod-identity-agent": "v1.3.8-eksbuild.2"}.get(inputs["addonName"], "v1.0.0-eksbuild.1")
+            return {"addonName": inputs["addonName"], "kubernetesVersion": inputs["kubernetesVersion"],
+                    "mostRecent": inputs.get("mostRecent", False), "version": build,
+                    "id": inputs["addonName"]}
+        if token == "aws:ec2/getVpc:getVpc":
+            return {"id": inputs["id"], "arn": self._arn("ec2", f"vpc/{inputs['id']}"),
+                    "cidrBlock": "10.50.0.0/16", "state": "available", "default": False,
+                    "enableDnsHostnames": True, "enableDnsSupport": True, "ownerId": ACCOUNT_ID}
         if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
             arn = inputs["secretId"]
             return {"arn": arn, "id": f"{arn}|AWSCURRENT", "secretId": arn,

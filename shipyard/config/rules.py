@@ -12,6 +12,7 @@ from typing import Any, Iterator
 import yaml
 
 from shipyard.config.schema import Autoscaling, StackConfig
+from shipyard.eks_nodes import FARGATE_SYSTEM_PROFILES, BLOCKING_TAINT_EFFECTS
 from shipyard.fargate import NoFargateSize, right_size
 from shipyard.scaling import replica_bounds
 
@@ -198,6 +199,51 @@ def eks_cluster(config: StackConfig) -> Iterator[Problem]:
             yield (*at, "spotPrice"), "only used by selfManaged SPOT node groups"
 
 
+def eks_system_capacity(config: StackConfig) -> Iterator[Problem]:
+    """CoreDNS and metrics-server need a node they may run on, or Fargate; without one the
+    CoreDNS add-on never becomes healthy and `pulumi up` times out."""
+    eks = config.eks
+    if not eks.enabled or not eks.node_groups:
+        return
+    if not any(group.min_size >= 1 and not any(t.effect in BLOCKING_TAINT_EFFECTS for t in group.taints)
+               for group in eks.node_groups):
+        yield ("eks", "nodeGroups"), (
+            "no node group can run the cluster's own add-ons (CoreDNS, metrics-server): give one "
+            "group minSize >= 1 and no NoSchedule/NoExecute taint")
+    for index, profile in enumerate(eks.fargate_profiles):
+        if profile.name in FARGATE_SYSTEM_PROFILES:
+            yield ("eks", "fargateProfiles", index, "name"), (
+                f"'{profile.name}' is reserved for Shipyard's own system profiles")
+
+
+def eks_fargate_pods(config: StackConfig) -> Iterator[Problem]:
+    """Pods run on Fargate when their namespace is in a Fargate profile, or when there are no
+    nodes at all."""
+    eks = config.eks
+    services = config.services_on("eks")
+    if not eks.enabled or not services:
+        return
+    covered = any(eks.namespace in profile.namespaces for profile in eks.fargate_profiles)
+    if not eks.node_groups and not covered:
+        yield ("eks", "fargateProfiles"), (
+            f"no Fargate profile covers the services' namespace '{eks.namespace}' and there are no "
+            "node groups: their pods would stay Pending (add it to a profile's namespaces)")
+    if covered or not eks.node_groups:
+        for index, service in enumerate(config.services):
+            if service.public and service in services:
+                yield ("services", index, "public"), (
+                    "public services cannot run on EKS Fargate pods: the cluster's load balancers "
+                    "target nodes, and Fargate pods have none (run the service on a node group, "
+                    "on ECS, or keep it private)")
+
+
+def eks_private_endpoint(config: StackConfig) -> Iterator[Problem]:
+    if config.eks.enabled and not config.eks_endpoint_public and not config.eks.private_access_cidrs:
+        yield ("eks", "privateAccessCidrs"), (
+            "required while the API endpoint is private: list the networks `pulumi up` runs from "
+            "(a VPN range, a CI runner's subnet), or Shipyard cannot deploy to the cluster")
+
+
 def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
     kubeconfig = config.kubernetes.kubeconfig
     if kubeconfig is None:
@@ -212,4 +258,5 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
 
 RULES = (unique_names, existing_vpc, private_egress, service_images, service_platforms,
          ecs_task_sizes, ecs_routes, capacity_bounds, replicas_within_autoscaling, eks_cluster,
+         eks_system_capacity, eks_fargate_pods, eks_private_endpoint,
          kubernetes_target)

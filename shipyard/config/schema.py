@@ -284,6 +284,10 @@ class Eks(Model):
         "`shipyard:production` is true, otherwise true."))
     public_access_cidrs: list[Cidr] = Field([], description=(
         "CIDRs allowed to reach a public endpoint; required when it is public (EKS.1)."))
+    private_access_cidrs: list[Cidr] = Field([], description=(
+        "CIDRs allowed to reach the private endpoint (HTTPS to the cluster security group): a "
+        "VPN range, or the subnet of a CI runner that runs `pulumi up`. Required while the public "
+        "endpoint is off."))
     admin_principal_arns: list[IamPrincipalArn] = Field([], description=(
         "IAM roles/users given cluster-admin through access entries."))
     kms_key_arn: Optional[KmsKeyArn] = Field(None, description=(
