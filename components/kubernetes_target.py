@@ -9,8 +9,10 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.custom_domain import CustomDomain
 from components.kubernetes_workload import KubernetesWorkload, KubernetesWorkloadArgs
 from shipyard import k8s_manifests as manifests
+from shipyard.calls import callers_of
 from shipyard.config.schema import Autoscaling, Service
 
 
@@ -23,6 +25,8 @@ class KubernetesTargetArgs:
     kubeconfig: Optional[pulumi.Input[str]] = None
     context: Optional[str] = None
     load_balancer_annotations: dict[str, str] = field(default_factory=dict)
+    # Service name -> its custom domain (EKS: TLS on the service's NLB and an alias record).
+    domains: dict[str, CustomDomain] = field(default_factory=dict)
 
 
 class KubernetesTarget(pulumi.ComponentResource):
@@ -40,6 +44,8 @@ class KubernetesTarget(pulumi.ComponentResource):
             KubernetesWorkload(
                 f"{name}-{service.name}",
                 KubernetesWorkloadArgs(service, args.images[service.name], args.namespace,
-                                       args.autoscaling, args.load_balancer_annotations),
+                                       args.autoscaling, args.load_balancer_annotations,
+                                       callers=tuple(callers_of(args.services, service.name)),
+                                       domain=args.domains.get(service.name)),
                 opts=pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=[ns]))
         self.register_outputs({"namespace": args.namespace})

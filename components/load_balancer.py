@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import pulumi
@@ -10,9 +10,7 @@ import pulumi_aws as aws
 
 from shipyard.config.schema import LoadBalancer as LoadBalancerSettings
 from shipyard.naming import ALB_NAME_MAX, logical
-
-# TLS 1.3 with TLS 1.2 fallback: AWS's recommended policy for new HTTPS listeners.
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+from shipyard.routing import TLS_POLICY
 
 
 @dataclass(frozen=True)
@@ -21,13 +19,16 @@ class PublicLoadBalancerArgs:
     vpc_id: pulumi.Input[str]
     public_subnet_ids: pulumi.Input[list[str]]
     deletion_protection: bool = False
+    # Service name -> validated ACM certificate of its custom domain (served by SNI).
+    domain_certificates: dict[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class PublicLoadBalancer(pulumi.ComponentResource):
-    """HTTPS on 443 with HTTP redirected to it when a certificate is configured; plain HTTP on
-    80 otherwise. Requests that match no service get a 404."""
+    """HTTPS on 443 with HTTP redirected to it when a certificate is configured or a service has
+    a custom domain; plain HTTP on 80 otherwise. Requests that match no service get a 404."""
 
     dns_name: pulumi.Output[str]
+    zone_id: pulumi.Output[str]  # the ALB's canonical hosted zone, for alias records
     scheme: str
     listener_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
@@ -37,7 +38,11 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         super().__init__("shipyard:loadbalancer:PublicLoadBalancer", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        https = settings.certificate_arn is not None
+        # The listener's default certificate: the configured one, else the first domain's; the
+        # others are added to the listener, and the ALB picks one per request by SNI.
+        certificates = [settings.certificate_arn] if settings.certificate_arn else []
+        certificates += [args.domain_certificates[s] for s in sorted(args.domain_certificates)]
+        https = bool(certificates)
         self.scheme = "https" if https else "http"
 
         security_group = aws.ec2.SecurityGroup(
@@ -69,8 +74,13 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         if https:
             listener = aws.lb.Listener(
                 f"{name}-https", load_balancer_arn=balancer.arn, port=443, protocol="HTTPS",
-                ssl_policy=TLS_POLICY, certificate_arn=settings.certificate_arn,
+                ssl_policy=TLS_POLICY, certificate_arn=certificates[0],
                 default_actions=[not_found], opts=child)
+            for service in sorted(args.domain_certificates):
+                if args.domain_certificates[service] is not certificates[0]:
+                    aws.lb.ListenerCertificate(
+                        f"{name}-{service}-certificate", listener_arn=listener.arn,
+                        certificate_arn=args.domain_certificates[service], opts=child)
             aws.lb.Listener(  # ELB.1: plain HTTP only redirects
                 f"{name}-http", load_balancer_arn=balancer.arn, port=80, protocol="HTTP",
                 default_actions=[aws.lb.ListenerDefaultActionArgs(
@@ -83,6 +93,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 default_actions=[not_found], opts=child)
 
         self.dns_name = balancer.dns_name
+        self.zone_id = balancer.zone_id
         self.listener_arn = listener.arn
         self.security_group_id = security_group.id
         self.register_outputs({"dnsName": self.dns_name, "listenerArn": self.listener_arn})
