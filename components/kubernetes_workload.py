@@ -80,7 +80,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
             # waits for it), and the hosted zone of network load balancers in this region.
             hostname = kubernetes_service.status.apply(
                 lambda status: status.load_balancer.ingress[0].hostname)
-            nlb_zone = aws.elb.get_hosted_zone_id_output(load_balancer_type="network").id
+            nlb_zone = aws.lb.get_hosted_zone_id_output(load_balancer_type="network").id
             alias_record(f"{name}-dns", domain, hostname, nlb_zone, parent=self)
         register(k8s.policy.v1.PodDisruptionBudget, manifests.pod_disruption_budget(service, ns))
         register(k8s.networking.v1.NetworkPolicy,

@@ -190,7 +190,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "privateZone": False, "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
                     "nameServers": [f"ns-{i}.awsdns-{i}.org" for i in range(1, 5)],
                     "resourceRecordSetCount": 4, "callerReference": "offline", "comment": ""}
-        if token == "aws:elb/getHostedZoneId:getHostedZoneId":
+        if token == "aws:lb/getHostedZoneId:getHostedZoneId":
             zone = NLB_ZONE_ID if inputs.get("loadBalancerType") == "network" else ALB_ZONE_ID
             return {"id": zone, "loadBalancerType": inputs.get("loadBalancerType")}
         raise NotImplementedError(f"the offline engine does not answer the invoke {token}")
