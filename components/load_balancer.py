@@ -38,11 +38,14 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         super().__init__("shipyard:loadbalancer:PublicLoadBalancer", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        # The listener's default certificate: the configured one, else the first domain's; the
-        # others are added to the listener, and the ALB picks one per request by SNI.
-        certificates = [settings.certificate_arn] if settings.certificate_arn else []
-        certificates += [args.domain_certificates[s] for s in sorted(args.domain_certificates)]
-        https = bool(certificates)
+        # The listener's default certificate is the configured one, else the first domain's; the
+        # other domains' certificates are added to the listener, and the ALB picks one per
+        # request by SNI.
+        domains = sorted(args.domain_certificates)
+        default_certificate = settings.certificate_arn or (
+            args.domain_certificates[domains[0]] if domains else None)
+        sni_only = domains if settings.certificate_arn else domains[1:]
+        https = default_certificate is not None
         self.scheme = "https" if https else "http"
 
         security_group = aws.ec2.SecurityGroup(
@@ -74,13 +77,12 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         if https:
             listener = aws.lb.Listener(
                 f"{name}-https", load_balancer_arn=balancer.arn, port=443, protocol="HTTPS",
-                ssl_policy=TLS_POLICY, certificate_arn=certificates[0],
+                ssl_policy=TLS_POLICY, certificate_arn=default_certificate,
                 default_actions=[not_found], opts=child)
-            for service in sorted(args.domain_certificates):
-                if args.domain_certificates[service] is not certificates[0]:
-                    aws.lb.ListenerCertificate(
-                        f"{name}-{service}-certificate", listener_arn=listener.arn,
-                        certificate_arn=args.domain_certificates[service], opts=child)
+            for service in sni_only:
+                aws.lb.ListenerCertificate(
+                    f"{name}-{service}-certificate", listener_arn=listener.arn,
+                    certificate_arn=args.domain_certificates[service], opts=child)
             aws.lb.Listener(  # ELB.1: plain HTTP only redirects
                 f"{name}-http", load_balancer_arn=balancer.arn, port=80, protocol="HTTP",
                 default_actions=[aws.lb.ListenerDefaultActionArgs(

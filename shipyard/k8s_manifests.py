@@ -172,7 +172,9 @@ def network_policy(service: Service, ns: str, callers: list[str]) -> dict[str, A
     of the services that call it (none: no inbound traffic at all); outbound is left open.
 
     A public service admits any source on its port: its load balancer's traffic reaches the
-    pods from node and load balancer addresses, which no pod selector matches.
+    pods from node and load balancer addresses, which no pod selector matches. Kubelet probes
+    pass either way: "traffic to and from the node where a Pod is running is always allowed"
+    (kubernetes.io/docs/concepts/services-networking/network-policies).
     """
     ports = [{"port": service.port, "protocol": "TCP"}]
     if service.public:
