@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from shipyard.config.schema import Service
 from shipyard.engine import Plan
+from shipyard.routing import in_zone, public_url, route_host
 from shipyard.mocks import ALB_ZONE_ID, NLB_ZONE_ID
 from tests.aws_shapes import problems
 from tests.conftest import run_shipyard
@@ -47,6 +49,21 @@ def _listeners(plan: Plan) -> dict[int, dict]:
 def _record(plan: Plan, type_: str) -> dict:
     [record] = [r.inputs for r in plan.of_type(RECORD) if r.inputs["type"] == type_]
     return record
+
+
+# --- names (pure) -------------------------------------------------------------------------
+
+def test_a_domain_is_in_a_zone_only_at_a_label_boundary():
+    assert in_zone("www.example.com", "example.com")
+    assert in_zone("example.com", "example.com")  # the apex: an alias record works there
+    assert not in_zone("badexample.com", "example.com")
+    assert not in_zone("example.com", "www.example.com")
+
+
+def test_the_domain_is_the_routed_host_and_the_https_url():
+    service = Service.model_validate(WEB)
+    assert route_host(service) == "www.example.com"
+    assert public_url("http", "alb.example.invalid", service) == "https://www.example.com"
 
 
 # --- the certificate ----------------------------------------------------------------------

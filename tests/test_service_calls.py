@@ -86,6 +86,12 @@ def test_caller_is_a_service_connect_client_only(on_ecs):
     assert configuration["enabled"] is True and "services" not in configuration
 
 
+def test_the_namespace_validates_against_the_cloud_map_api_model(on_ecs):
+    namespace = on_ecs.one("aws:servicediscovery/httpNamespace:HttpNamespace").inputs
+    assert problems("servicediscovery", "CreateHttpNamespace", {
+        "Name": namespace["name"], "Description": namespace["description"]}) == []
+
+
 def test_the_namespace_is_the_clusters_service_connect_default(on_ecs):
     cluster = on_ecs.one("aws:ecs/cluster:Cluster")
     namespace = _service_connect_request(on_ecs.one(SERVICE, "api"))["namespace"]

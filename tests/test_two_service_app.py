@@ -10,7 +10,7 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
-from shipyard import cost, diff, engine, graph, plan as plan_view
+from shipyard import cli, cost, diff, engine, graph, plan as plan_view
 from tests.conftest import PROJECT
 from tests.test_kubernetes import KUBERNETES_VERSION, manifests, objects
 
@@ -136,3 +136,9 @@ def test_example_plan_matches_its_golden_snapshot(path):
     changes = diff.compare(golden, current)
     assert changes == [], diff.render(changes, "golden", "current") + "\n(`make golden`)"
     assert current["resourceCount"] == golden["resourceCount"]
+
+
+def test_the_cli_plans_an_example_from_its_stack_file(capsys):
+    assert cli.main(["plan", "ecs", "--stack-file", str(EXAMPLE / "Pulumi.ecs.yaml")]) == 0
+    assert 'aws:acm/certificate:Certificate web-domain  domainName="www.example.com"' in (
+        capsys.readouterr().out)
