@@ -180,7 +180,7 @@ CASES = [
      "balancer routes"),
     ("same domain twice", {"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
         {**SERVICE, "public": True, "domain": "api.example.com"},
-        {**SERVICE, "name": "web", "public": True, "domain": "api.example.com", "path": "/web/*"}]},
+        {**SERVICE, "name": "web", "public": True, "domain": "api.example.com"}]},
      "shipyard:services[1].domain: same domain as services[0]"),
     ("domain too long for ACM", {"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
         {**SERVICE, "public": True, "domain": "a" * 60 + ".example.com"}]},

@@ -134,7 +134,8 @@ def ecs_routes(config: StackConfig) -> Iterator[Problem]:
     for index, service in enumerate(config.services):
         if service.public and service in config.services_on("ecs"):
             route = (route_host(service), service.path)
-            if route in seen:
+            # Two services on one domain are reported once, by custom_domains.
+            if route in seen and not service.domain:
                 yield ("services", index, "path"), (
                     f"same ALB route (host {route[0] or 'any'}, path {service.path}) as "
                     f"services[{seen[route]}]; set host or path")
