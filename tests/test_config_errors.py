@@ -223,3 +223,17 @@ def test_problems_print_as_one_line_each_without_traceback():
 def test_a_valid_config_passes():
     plan = run_shipyard({"ecr": {"repositories": [{"name": "api"}]}})
     assert plan.of_type("aws:ecr/repository:Repository")
+
+
+def test_a_domain_used_twice_is_one_problem_not_a_route_conflict_too():
+    with pytest.raises(ConfigError) as caught:
+        run_shipyard({"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
+            {**SERVICE, "public": True, "domain": "api.example.com"},
+            {**SERVICE, "name": "web", "public": True, "domain": "api.example.com"}]})
+    assert caught.value.problems == ["shipyard:services[1].domain: same domain as services[0]"]
+
+
+def test_a_call_problem_is_not_also_reported_as_a_cycle():
+    with pytest.raises(ConfigError) as caught:
+        run_shipyard({"ecs": ECS, "services": [{**SERVICE, "calls": ["api"]}]})
+    assert len(caught.value.problems) == 1
