@@ -52,11 +52,12 @@ if config.ecs.enabled:
         domain_certificates={s.name: domains[s.name].certificate_arn
                              for s in public_on_ecs if s.name in domains})) if public_on_ecs else None
     priorities = rule_priorities(public_on_ecs)
+    called_on_ecs = called(on_ecs)
     for s in callees_first(on_ecs):  # a caller starts after the services it calls
         ecs_services[s.name] = EcsService(s.name, EcsServiceArgs(
             s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id,
             network.private_subnet_ids, alb, priorities.get(s.name),
-            callees=tuple(ecs_services[c] for c in s.calls), endpoint=s.name in called(on_ecs),
+            callees=tuple(ecs_services[c] for c in s.calls), endpoint=s.name in called_on_ecs,
             domain=domains.get(s.name)))
     pulumi.export("ecsClusterName", cluster.cluster_name)
 

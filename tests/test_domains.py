@@ -8,8 +8,8 @@ import pytest
 
 from shipyard.config.schema import Service
 from shipyard.engine import Plan
-from shipyard.routing import in_zone, public_url, route_host
 from shipyard.mocks import ALB_ZONE_ID, NLB_ZONE_ID
+from shipyard.routing import in_zone, public_url, route_host
 from tests.aws_shapes import problems
 from tests.conftest import run_shipyard
 from tests.test_kubernetes import objects
