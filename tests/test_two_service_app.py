@@ -142,3 +142,11 @@ def test_the_cli_plans_an_example_from_its_stack_file(capsys):
     assert cli.main(["plan", "ecs", "--stack-file", str(EXAMPLE / "Pulumi.ecs.yaml")]) == 0
     assert 'aws:acm/certificate:Certificate web-domain  domainName="www.example.com"' in (
         capsys.readouterr().out)
+
+
+def test_graph_colours_dns_certificates_and_service_discovery_by_family(ecs):
+    dot = graph.to_dot(ecs)
+    for kind, colour in (("Certificate", graph.FILL["acm"]), ("Record", graph.FILL["route53"]),
+                         ("HttpNamespace", graph.FILL["servicediscovery"])):
+        line = next(l for l in dot.splitlines() if f'"{kind}\\n' in l)
+        assert colour in line, line
