@@ -45,6 +45,12 @@ golden: $(STAMP)
 	@for file in Pulumi.*.yaml; do stack=$${file#Pulumi.}; stack=$${stack%.yaml}; \
 		$(BIN)/python -m shipyard plan $$stack --json > tests/golden/$$stack.json || exit $$?; \
 		echo "tests/golden/$$stack.json"; done
+	@mkdir -p tests/golden/examples
+	@for file in examples/*/Pulumi.*.yaml; do example=$$(basename $$(dirname $$file)); \
+		stack=$${file##*/Pulumi.}; stack=$${stack%.yaml}; \
+		$(BIN)/python -m shipyard plan $$stack --stack-file $$file --json \
+			> tests/golden/examples/$$example.$$stack.json || exit $$?; \
+		echo "tests/golden/examples/$$example.$$stack.json"; done
 
 ## bench: timing scripts (not tests); see bench/README.md
 bench: $(STAMP)

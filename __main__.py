@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.custom_domain import CustomDomain, CustomDomainArgs, hosted_zone_id
 from components.ecr import EcrRepository, EcrRepositoryArgs
 from components.ecs_cluster import EcsCluster, EcsClusterArgs
 from components.ecs_service import EcsService, EcsServiceArgs
@@ -10,7 +11,9 @@ from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
 from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.network import Network, NetworkArgs
 from shipyard.aws_context import AwsContext
+from shipyard.calls import called, callees_first
 from shipyard.config import from_pulumi
+from shipyard.ecs_task import uses_service_connect
 from shipyard.routing import rule_priorities
 
 config = from_pulumi()  # the whole config is validated before any resource exists
@@ -29,20 +32,33 @@ if config.needs_network:  # ECS and EKS run in a VPC; ECR and an existing cluste
     aws_context = AwsContext.lookup()
     network = Network(prefix, NetworkArgs(config.network, aws_context))
 
+# Custom domains: a certificate per public service's domain, validated in the existing zone
+with_domain = [s for s in config.services if s.domain]
+zone_id = hosted_zone_id(config.dns.zone) if with_domain else None
+domains = {s.name: CustomDomain(f"{s.name}-domain", CustomDomainArgs(s.domain, zone_id))
+           for s in with_domain}
+
 # ECS
 ecs_services: dict[str, EcsService] = {}
 if config.ecs.enabled:
-    cluster = EcsCluster(prefix, EcsClusterArgs(config.ecs, prefix, network.private_subnet_ids,
-                                                 network.vpc_id))
     on_ecs = config.services_on("ecs")
+    cluster = EcsCluster(prefix, EcsClusterArgs(
+        config.ecs, prefix, network.private_subnet_ids, network.vpc_id,
+        service_connect=any(uses_service_connect(s, on_ecs) for s in on_ecs)))
     public_on_ecs = [s for s in on_ecs if s.public]
     alb = PublicLoadBalancer(prefix, PublicLoadBalancerArgs(
         config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids,
-        deletion_protection=config.production)) if public_on_ecs else None
+        deletion_protection=config.production,
+        domain_certificates={s.name: domains[s.name].certificate_arn
+                             for s in public_on_ecs if s.name in domains})) if public_on_ecs else None
     priorities = rule_priorities(public_on_ecs)
-    ecs_services = {s.name: EcsService(s.name, EcsServiceArgs(
-        s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id, network.private_subnet_ids,
-        alb, priorities.get(s.name))) for s in on_ecs}
+    called_on_ecs = called(on_ecs)
+    for s in callees_first(on_ecs):  # a caller starts after the services it calls
+        ecs_services[s.name] = EcsService(s.name, EcsServiceArgs(
+            s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id,
+            network.private_subnet_ids, alb, priorities.get(s.name),
+            callees=tuple(ecs_services[c] for c in s.calls), endpoint=s.name in called_on_ecs,
+            domain=domains.get(s.name)))
     pulumi.export("ecsClusterName", cluster.cluster_name)
 
 # EKS, and the services on it as Kubernetes workloads
@@ -56,7 +72,7 @@ if config.eks.enabled:
         config.services_on("eks"), images, config.eks.namespace, config.eks.autoscaling,
         kubeconfig=eks_cluster.kubeconfig,
         load_balancer_annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
-        cluster_ready=eks_cluster.ready))
+        domains=domains, cluster_ready=eks_cluster.ready))
 
 # Any existing Kubernetes cluster (another cloud, on-premises)
 if config.kubernetes.enabled:

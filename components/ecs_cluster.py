@@ -26,6 +26,8 @@ class EcsClusterArgs:
     cluster_name: str
     private_subnet_ids: pulumi.Input[list[str]]
     vpc_id: pulumi.Input[str]
+    # A Cloud Map namespace for Service Connect (only when services call each other).
+    service_connect: bool = False
 
 
 def user_data(cluster_name: str, spot: bool = False) -> str:
@@ -55,6 +57,7 @@ class EcsCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
     capacity_strategy: list[dict[str, Any]]
+    namespace_arn: Optional[pulumi.Output[str]]
     # Services depend on it, so `pulumi destroy` removes them before the capacity they run on.
     capacity_ready: pulumi.Resource
 
@@ -64,11 +67,21 @@ class EcsCluster(pulumi.ComponentResource):
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         self.physical_name = args.cluster_name
+        self.namespace_arn = None
+        if args.service_connect:
+            # An HTTP namespace: Service Connect needs no Route 53 hosted zone (API discovery).
+            namespace = aws.servicediscovery.HttpNamespace(
+                f"{name}-namespace", name=args.cluster_name,
+                description=f"Service Connect names of the services on {args.cluster_name}",
+                opts=child)
+            self.namespace_arn = namespace.arn
         cluster = aws.ecs.Cluster(
             name, name=args.cluster_name,
             settings=[aws.ecs.ClusterSettingArgs(
                 name="containerInsights",
                 value="enabled" if settings.container_insights else "disabled")],
+            service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(
+                namespace=self.namespace_arn) if self.namespace_arn is not None else None,
             opts=child)
 
         if settings.capacity == "ec2":

@@ -9,8 +9,10 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.custom_domain import CustomDomain
 from components.kubernetes_workload import KubernetesWorkload, KubernetesWorkloadArgs
 from shipyard import k8s_manifests as manifests
+from shipyard.calls import callers_of
 from shipyard.config.schema import Autoscaling, Service
 
 
@@ -26,6 +28,8 @@ class KubernetesTargetArgs:
     # What must exist before anything is deployed (an EKS cluster's capacity and DNS): every
     # object uses the provider, so making the provider wait makes them all wait.
     cluster_ready: list[pulumi.Resource] = field(default_factory=list)
+    # Service name -> its custom domain (EKS: TLS on the service's NLB and an alias record).
+    domains: dict[str, CustomDomain] = field(default_factory=dict)
 
 
 class KubernetesTarget(pulumi.ComponentResource):
@@ -44,6 +48,8 @@ class KubernetesTarget(pulumi.ComponentResource):
             KubernetesWorkload(
                 f"{name}-{service.name}",
                 KubernetesWorkloadArgs(service, args.images[service.name], args.namespace,
-                                       args.autoscaling, args.load_balancer_annotations),
+                                       args.autoscaling, args.load_balancer_annotations,
+                                       callers=tuple(callers_of(args.services, service.name)),
+                                       domain=args.domains.get(service.name)),
                 opts=pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=[ns]))
         self.register_outputs({"namespace": args.namespace})

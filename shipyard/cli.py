@@ -20,8 +20,13 @@ class UsageError(Exception):
     """A command line that cannot be carried out (exit code 2)."""
 
 
+def _run(args: argparse.Namespace) -> engine.Plan:
+    return engine.run(args.stack, root=getattr(args, "project", engine.PROJECT_ROOT),
+                      stack_file=args.stack_file)
+
+
 def _plan(args: argparse.Namespace) -> int:
-    result = engine.run(args.stack, root=args.project)
+    result = _run(args)
     print(plan_view.to_json(result) if args.json else plan_view.to_text(result))
     return 0
 
@@ -49,14 +54,14 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _cost(args: argparse.Namespace) -> int:
     from shipyard import cost
-    estimate = cost.estimate(engine.run(args.stack))
+    estimate = cost.estimate(_run(args))
     print(cost.to_json(estimate) if args.json else cost.render(estimate))
     return 0
 
 
 def _graph(args: argparse.Namespace) -> int:
     from shipyard import graph
-    source = graph.to_dot(engine.run(args.stack))
+    source = graph.to_dot(_run(args))
     if args.format == "dot":
         output = source.encode()
     else:
@@ -86,8 +91,13 @@ def _docs(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m shipyard", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
+    stack_file = argparse.ArgumentParser(add_help=False)
+    stack_file.add_argument("--stack-file", type=Path, metavar="FILE",
+                            help="read the stack's config from FILE instead of Pulumi.<stack>.yaml "
+                                 "(e.g. an example under examples/)")
 
-    plan = commands.add_parser("plan", help="show what `pulumi up` would create for a stack")
+    plan = commands.add_parser("plan", parents=[stack_file],
+                               help="show what `pulumi up` would create for a stack")
     plan.add_argument("stack", help="stack name (reads Pulumi.<stack>.yaml)")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     plan.add_argument("-C", "--project", type=Path, default=engine.PROJECT_ROOT,
@@ -102,12 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="compare the working tree's plan of STACK with its plan at GIT_REF")
     diff.set_defaults(run=_diff)
 
-    cost = commands.add_parser("cost", help="estimated monthly cost of a stack, line by line")
+    cost = commands.add_parser("cost", parents=[stack_file],
+                               help="estimated monthly cost of a stack, line by line")
     cost.add_argument("stack")
     cost.add_argument("--json", action="store_true", help="print the estimate as JSON")
     cost.set_defaults(run=_cost)
 
-    graph = commands.add_parser("graph", help="the architecture as a Graphviz picture")
+    graph = commands.add_parser("graph", parents=[stack_file],
+                                help="the architecture as a Graphviz picture")
     graph.add_argument("stack")
     graph.add_argument("--format", choices=["dot", "svg", "png"], default="dot")
     graph.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")

@@ -158,6 +158,13 @@ def _lines(pricer: _Pricer) -> Iterator[Line]:
         az_hours = sum(len(e.inputs["subnetIds"]) for e in endpoints)
         yield pricer.hourly(f"Interface VPC endpoints ({len(endpoints)}, per AZ)", az_hours,
                             "interface_endpoint_az_hour")
+    endpoint_tasks = sum(s.inputs["desiredCount"] for s in plan.of_type("aws:ecs/service:Service")
+                          if s.inputs.get("serviceConnectConfiguration", {}).get("services"))
+    if endpoint_tasks:
+        rate = pricer.price("cloud_map_resource_month")
+        yield Line("Cloud Map instances (Service Connect endpoint tasks)",
+                   f"{endpoint_tasks} x 1 month",
+                   None if rate is None else _money(rate * endpoint_tasks))
     keys = len(plan.of_type("aws:kms/key:Key"))
     if keys:
         rate = pricer.price("kms_key_month")

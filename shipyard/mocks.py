@@ -29,6 +29,7 @@ _ID_PREFIXES = {
     "aws:ec2/launchTemplate:LaunchTemplate": "lt",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:servicediscovery/httpNamespace:HttpNamespace": "ns",
 }
 
 # Resource type -> (ARN service, resource path template) for resources that have an ARN.
@@ -55,7 +56,13 @@ _ARNS = {
     "aws:eks/fargateProfile:FargateProfile": ("eks", "fargateprofile/{name}"),
     "aws:eks/addon:Addon": ("eks", "addon/{name}"),
     "aws:appautoscaling/policy:Policy": ("autoscaling", "scalingPolicy:{hex}:resource/ecs/{name}"),
+    "aws:acm/certificate:Certificate": ("acm", "certificate/{uuid}"),
+    "aws:servicediscovery/httpNamespace:HttpNamespace": ("servicediscovery", "namespace/{id}"),
 }
+# Canonical hosted zones of load balancers in us-east-1, for alias records ("Elastic Load
+# Balancing endpoints and quotas" in the AWS General Reference).
+ALB_ZONE_ID = "Z35SXDOTRQ7X7K"
+NLB_ZONE_ID = "Z26RNL4JYFTOTI"
 # Global services have no region in their ARNs.
 _GLOBAL = {"iam"}
 
@@ -102,7 +109,8 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         if args.typ in _ARNS:
             service, path = _ARNS[args.typ]
             state["arn"] = self._arn(service, path.format(
-                id=resource_id, name=name, hex=digest[:16], family=inputs.get("family")))
+                id=resource_id, name=name, hex=digest[:16], family=inputs.get("family"),
+                uuid=f"{digest[:8]}-{digest[8:12]}-4{digest[12:15]}-8{digest[15:17]}0-{digest[:12]}"))
         state.update(self._computed(args.typ, name, resource_id, digest, inputs))
         if args.typ in ("aws:iam/role:Role", "aws:ecs/cluster:Cluster"):
             resource_id = name
@@ -115,7 +123,21 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "registryId": ACCOUNT_ID}
         if typ == "aws:lb/loadBalancer:LoadBalancer":
             return {"dnsName": f"{name}-{int(digest[:9], 16)}.{self.region}.elb.amazonaws.com",
-                    "zoneId": "Z35SXDOTRQ7X7K", "arnSuffix": f"app/{name}/{digest[:16]}"}
+                    "zoneId": ALB_ZONE_ID, "arnSuffix": f"app/{name}/{digest[:16]}"}
+        if typ == "aws:acm/certificate:Certificate":
+            # ACM's DNS validation: a CNAME under the domain pointing into acm-validations.aws.
+            domain = inputs["domainName"]
+            return {"domainValidationOptions": [{
+                "domainName": domain, "resourceRecordName": f"_{digest[:16]}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_digest(digest, length=16)}.acm-validations.aws."}],
+                "status": "PENDING_VALIDATION"}
+        if typ == "aws:route53/record:Record":
+            return {"fqdn": str(inputs["name"]).rstrip(".")}
+        if typ == "kubernetes:core/v1:Service" and inputs.get("spec", {}).get("type") == "LoadBalancer":
+            # The cloud provider's load balancer, as Kubernetes reports it in the status.
+            hostname = f"a{digest[:16]}-{int(digest[:9], 16)}.elb.{self.region}.amazonaws.com"
+            return {"status": {"loadBalancer": {"ingress": [{"hostname": hostname}]}}}
         if typ == "aws:lb/targetGroup:TargetGroup":
             return {"arnSuffix": f"targetgroup/{name}/{digest[:16]}"}
         if typ == "aws:kms/key:Key":
@@ -172,4 +194,13 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "secretString": json.dumps({"value": f"offline-secret-{_digest(arn, length=8)}"}),
                     "versionId": _digest(arn, "version", length=32), "versionStage": "AWSCURRENT",
                     "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
+        if token == "aws:route53/getZone:getZone":
+            zone_id = f"Z{_digest(inputs['name'], length=20).upper()}"
+            return {"name": inputs["name"], "zoneId": zone_id, "id": zone_id,
+                    "privateZone": False, "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+                    "nameServers": [f"ns-{i}.awsdns-{i}.org" for i in range(1, 5)],
+                    "resourceRecordSetCount": 4, "callerReference": "offline", "comment": ""}
+        if token == "aws:lb/getHostedZoneId:getHostedZoneId":
+            zone = NLB_ZONE_ID if inputs.get("loadBalancerType") == "network" else ALB_ZONE_ID
+            return {"id": zone, "loadBalancerType": inputs.get("loadBalancerType")}
         raise NotImplementedError(f"the offline engine does not answer the invoke {token}")

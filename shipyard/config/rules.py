@@ -11,9 +11,12 @@ from typing import Any, Iterator
 
 import yaml
 
+from shipyard.calls import find_cycle
 from shipyard.config.schema import Autoscaling, StackConfig
-from shipyard.eks_nodes import FARGATE_SYSTEM_PROFILES, BLOCKING_TAINT_EFFECTS
-from shipyard.fargate import NoFargateSize, right_size
+from shipyard.ecs_task import task_size, uses_service_connect
+from shipyard.eks_nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
+from shipyard.fargate import NoFargateSize
+from shipyard.routing import in_zone, route_host
 from shipyard.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
@@ -117,10 +120,11 @@ def service_platforms(config: StackConfig) -> Iterator[Problem]:
 
 
 def ecs_task_sizes(config: StackConfig) -> Iterator[Problem]:
+    on_ecs = config.services_on("ecs")
     for index, service in enumerate(config.services):
-        if service in config.services_on("ecs"):
+        if service in on_ecs:
             try:
-                right_size(service.cpu, service.memory)
+                task_size(service, uses_service_connect(service, on_ecs))
             except NoFargateSize as error:
                 key = "cpu" if service.cpu * 1024 > 16384 else "memory"
                 yield ("services", index, key), str(error)
@@ -130,12 +134,72 @@ def ecs_routes(config: StackConfig) -> Iterator[Problem]:
     seen: dict[tuple[str | None, str], int] = {}
     for index, service in enumerate(config.services):
         if service.public and service in config.services_on("ecs"):
-            route = (service.host, service.path)
-            if route in seen:
+            route = (route_host(service), service.path)
+            # Two services on one domain are reported once, by custom_domains.
+            if route in seen and not service.domain:
                 yield ("services", index, "path"), (
-                    f"same ALB route (host {service.host or 'any'}, path {service.path}) as "
+                    f"same ALB route (host {route[0] or 'any'}, path {service.path}) as "
                     f"services[{seen[route]}]; set host or path")
             seen.setdefault(route, index)
+
+
+def service_calls(config: StackConfig) -> Iterator[Problem]:
+    by_name = {s.name: s for s in config.services}
+    problems = []
+    for index, service in enumerate(config.services):
+        listed: set[str] = set()
+        for position, callee in enumerate(service.calls):
+            at = ("services", index, "calls", position)
+            if callee == service.name:
+                problems.append((at, f"'{callee}' is this service itself: its replicas need no "
+                                     "declaration to reach each other"))
+            elif callee in listed:
+                problems.append((at, f"'{callee}' is listed twice"))
+            elif callee not in by_name:
+                problems.append((at, f"'{callee}' is not a service in shipyard:services "
+                                     f"(services: {', '.join(sorted(by_name))})"))
+            else:
+                missing = [p for p in config.platforms_of(service)
+                           if p not in config.platforms_of(by_name[callee])]
+                if missing:
+                    problems.append((at, f"'{callee}' does not run on {', '.join(missing)}, where "
+                                         f"'{service.name}' runs: a service calls only services on "
+                                         "its own platforms"))
+            listed.add(callee)
+    yield from problems
+    cycle = None if problems else find_cycle(config.services_on("ecs"))
+    if cycle:
+        index = next(i for i, s in enumerate(config.services) if s.name == cycle[0])
+        yield ("services", index, "calls"), (
+            f"calls form a cycle on ECS ({' -> '.join(cycle)}): a Service Connect client reaches "
+            "only services that were running before it started, so each must start after those "
+            "it calls")
+
+
+def custom_domains(config: StackConfig) -> Iterator[Problem]:
+    zone = config.dns.zone
+    first_use: dict[str, int] = {}
+    for index, service in enumerate(config.services):
+        if service.domain is None:
+            continue
+        at = ("services", index, "domain")
+        if zone is None:
+            yield at, ("needs shipyard:dns.zone: the Route 53 hosted zone its records and "
+                       "certificate validation go in")
+        elif not in_zone(service.domain, zone):
+            yield at, f"'{service.domain}' is not in the zone '{zone}' (shipyard:dns.zone)"
+        if service.domain in first_use:
+            yield at, f"same domain as services[{first_use[service.domain]}]"
+        first_use.setdefault(service.domain, index)
+        if not service.public:
+            yield at, "only public services get a domain: set public: true"
+        platforms = config.platforms_of(service)
+        if platforms and platforms not in (["ecs"], ["eks"]):
+            yield at, ("a domain points at one AWS load balancer: run the service only on ecs or "
+                       f"only on eks (it runs on: {', '.join(platforms)})")
+        if service.host:
+            yield ("services", index, "host"), (
+                "give either host or domain: the domain is the host the load balancer routes")
 
 
 def _size_bounds(at: tuple[Any, ...], min_size: int, max_size: int,
@@ -257,6 +321,6 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
 
 
 RULES = (unique_names, existing_vpc, private_egress, service_images, service_platforms,
-         ecs_task_sizes, ecs_routes, capacity_bounds, replicas_within_autoscaling, eks_cluster,
-         eks_system_capacity, eks_fargate_pods, eks_private_endpoint,
-         kubernetes_target)
+         ecs_task_sizes, ecs_routes, service_calls, custom_domains, capacity_bounds,
+         replicas_within_autoscaling, eks_cluster, eks_system_capacity, eks_fargate_pods,
+         eks_private_endpoint, kubernetes_target)

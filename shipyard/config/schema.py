@@ -102,6 +102,16 @@ AcmCertificateArn = Annotated[str, _check(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}
                                           "must be an ACM certificate ARN")]
 KmsKeyArn = Annotated[str, _check(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+",
                                   "must be a KMS key ARN")]
+# A lowercase DNS name of two or more labels, no trailing dot (ACM RequestCertificate's DomainName
+# pattern without wildcards; Route 53 stores names in lowercase).
+_DNS_NAME = r"([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
+ZoneName = Annotated[str, Field(max_length=253), _check(
+    _DNS_NAME, "must be a DNS name such as example.com (lowercase, no trailing dot)")]
+# ACM: "The first domain name you enter cannot exceed 64 octets, including periods"
+# (RequestCertificate, DomainName); the certificate's common name is this domain.
+DomainName = Annotated[str, Field(max_length=64), _check(
+    _DNS_NAME, "must be a DNS name such as app.example.com (lowercase, no trailing dot, no "
+               "wildcard)")]
 LabelKey = Annotated[str, Field(max_length=316), _check(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?",
@@ -198,6 +208,13 @@ class Service(Model):
     run_on: Optional[list[Platform]] = Field(None, min_length=1, description=(
         "Where the service runs: any of `ecs`, `eks`, `kubernetes`. Default: every compute "
         "platform the stack enables."))
+    calls: list[DnsLabel] = Field([], description=(
+        "Services this one calls, by name, at `http://<name>:<port>`. Only these callers get "
+        "through to a service (security group rules on ECS, NetworkPolicies on Kubernetes); a "
+        "private service nobody calls accepts no traffic."))
+    domain: Optional[DomainName] = Field(None, description=(
+        "Public services: serve HTTPS on this name, inside `shipyard:dns.zone`, with an ACM "
+        "certificate validated in that zone and an alias record to the load balancer."))
 
 
 class Autoscaling(Model):
@@ -302,6 +319,12 @@ class Eks(Model):
         "HorizontalPodAutoscaler settings for services on EKS."))
 
 
+class Dns(Model):
+    zone: Optional[ZoneName] = Field(None, description=(
+        "An existing public Route 53 hosted zone, e.g. `example.com`: where services' `domain` "
+        "records and certificate validation records go."))
+
+
 class Kubernetes(Model):
     kubeconfig: Optional[str] = Field(None, min_length=1, description=(
         "Kubeconfig of an existing cluster (set it with `pulumi config set --secret`)."))
@@ -330,6 +353,7 @@ class StackConfig(Model):
     eks: Eks = Field(Eks(), description="Amazon EKS.")
     kubernetes: Kubernetes = Field(Kubernetes(), description=(
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
+    dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
 
     def enabled_platforms(self) -> list[str]:
         enabled = {"ecs": self.ecs.enabled, "eks": self.eks.enabled,
