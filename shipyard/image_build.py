@@ -54,14 +54,26 @@ def build_platforms(config: StackConfig, service: Service) -> list[str]:
                                 for target in config.platforms_of(service))) or {AMD64})
 
 
-def build_tag(stack: str) -> str:
-    """The tag a stack's build moves: it keeps the running image out of the untagged-expiry rule."""
-    return f"{BUILD_TAG_PREFIX}{stack}"
+def architecture(platform: str) -> str:
+    """`linux/arm64` -> `arm64`."""
+    return platform.split("/")[1]
 
 
-def cache_reference(repository_url: str, stack: str) -> str:
-    """The BuildKit registry cache of a stack's builds, beside the images in the same repository."""
-    return f"{repository_url}:{BUILD_TAG_PREFIX}cache-{stack}"
+def _suffix(platform: str | None) -> str:
+    return f"-{architecture(platform)}" if platform else ""
+
+
+def build_tag(stack: str, platform: str | None = None) -> str:
+    """The tag a stack's build moves (one per platform when each is built on its own): it
+    keeps the running image out of the repository's untagged-image expiry."""
+    return f"{BUILD_TAG_PREFIX}{stack}{_suffix(platform)}"
+
+
+def cache_reference(repository_url: str, stack: str, platform: str | None = None) -> str:
+    """The BuildKit registry cache of a stack's builds, beside the images in the same
+    repository; one per platform, as a multi-platform build caches only one of them
+    (docker/buildx discussion #1382)."""
+    return f"{repository_url}:{BUILD_TAG_PREFIX}cache-{stack}{_suffix(platform)}"
 
 
 def digest_reference(repository_url: str, digest: str) -> str:
@@ -69,6 +81,14 @@ def digest_reference(repository_url: str, digest: str) -> str:
     if not _DIGEST.fullmatch(digest):
         raise ValueError(f"not an image digest: {digest!r}")
     return f"{repository_url}@{digest}"
+
+
+def digest_of(reference: str) -> str:
+    """The digest of a pushed `<name>:<tag>@sha256:...` reference."""
+    digest = reference.rpartition("@")[2]
+    if not _DIGEST.fullmatch(digest):
+        raise ValueError(f"not a reference by digest: {reference!r}")
+    return digest
 
 
 def registry_of(repository_url: str) -> tuple[str, str]:

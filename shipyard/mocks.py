@@ -148,6 +148,10 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             digest = image_digest(inputs)
             return {"digest": digest, "ref": f"{inputs['tags'][0]}@{digest}",
                     "contextHash": _digest(typ, digest, length=64)}
+        if typ == "docker-build:index:Index":
+            # An OCI index lists its platform images: its digest follows theirs.
+            sources = "\n".join(sorted(s.rpartition("@")[2] for s in inputs["sources"]))
+            return {"ref": f"{inputs['tag']}@sha256:{_digest(typ, sources, length=64)}"}
         if typ == "eks:index:ManagedNodeGroup":
             return {"nodeGroup": None}
         if typ == "eks:index:NodeGroupV2":

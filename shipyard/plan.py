@@ -17,6 +17,7 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
     "aws:ecr/repository:Repository": ("name", "imageTagMutability", "imageScanningConfiguration",
                                       "forceDelete", "imageTagMutabilityExclusionFilters"),
     "docker-build:index:Image": ("context", "dockerfile", "target", "platforms", "push"),
+    "docker-build:index:Index": ("tag", "push"),
     "aws:ecs/cluster:Cluster": ("name", "settings"),
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (
         "capacityProviders", "defaultCapacityProviderStrategies"),
