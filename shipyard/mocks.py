@@ -7,6 +7,7 @@ the clock, so two runs of the same stack record identical values.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import hashlib
 import json
 from pathlib import Path
@@ -65,15 +66,31 @@ def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
+def _dockerignored(relative: str, patterns: list[str]) -> bool:
+    """Whether `.dockerignore` patterns (without `!` exceptions) exclude a context path."""
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    return any(fnmatch.fnmatchcase(prefix, pattern) or fnmatch.fnmatchcase(
+        prefix.rsplit("/", 1)[-1], pattern.removeprefix("**/"))
+        for pattern in patterns for prefix in prefixes)
+
+
 def image_digest(inputs: dict[str, Any], root: Path = PROJECT_ROOT) -> str:
-    """What BuildKit would push: a digest of the build's definition and of every file in its
-    context, so a code change gives a new digest and an unchanged build the same one."""
+    """What BuildKit would push: a digest of the build's definition and of the files its
+    context sends (less `.dockerignore`d ones), so a code change gives a new digest and an
+    unchanged build the same one."""
     content = hashlib.sha256(json.dumps(
         {key: inputs.get(key) for key in ("dockerfile", "buildArgs", "target", "platforms")},
         sort_keys=True).encode())
     context = root / inputs["context"]["location"]
+    ignore_file = context / ".dockerignore"
+    ignored = [line.strip().strip("/") for line in (
+        ignore_file.read_text().splitlines() if ignore_file.exists() else [])
+        if line.strip() and not line.startswith(("#", "!"))]
     for file in sorted(p for p in context.rglob("*") if p.is_file()):
-        content.update(file.relative_to(context).as_posix().encode() + b"\0" + file.read_bytes())
+        relative = file.relative_to(context).as_posix()
+        if not _dockerignored(relative, ignored):
+            content.update(relative.encode() + b"\0" + file.read_bytes())
     return f"sha256:{content.hexdigest()}"
 
 

@@ -341,3 +341,12 @@ def test_graph_draws_the_build_feeding_the_task(stack_plan):
     dot = graph.to_dot(plan)
     assert f"{json.dumps(image.urn)} -> {json.dumps(task.urn)};" in dot
     assert graph.FILL["docker-build"] in dot
+
+
+def test_dockerignored_files_do_not_change_the_digest(run_config, tmp_path):
+    context = copy_of_example(tmp_path)
+    config = stack([built({"context": str(context)})], **ECS)
+    before = container_image(run_config(config))
+    (context / "__pycache__").mkdir()
+    (context / "__pycache__" / "server.cpython-311.pyc").write_bytes(b"\0compiled")
+    assert container_image(run_config(config)) == before
