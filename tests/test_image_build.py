@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import botocore.session
+import kubernetes_validate
 import pulumi_docker_build as docker_build
 import pytest
 
@@ -21,6 +22,7 @@ from shipyard.image_build import (AMD64, ARM64, MUTABLE_TAG_FILTER, build_platfo
                                   platform_of, registry_of)
 from shipyard.mocks import ACCOUNT_ID
 from tests.conftest import run_shipyard
+from tests.test_kubernetes import KUBERNETES_VERSION, manifests
 
 CONTEXT = "examples/hello-api"
 REPO = "shop/api"
@@ -309,6 +311,8 @@ def test_eks_on_graviton_and_x86_nodes_runs_one_multi_platform_digest(run_config
     reference = deployment.inputs["spec"]["template"]["spec"]["containers"][0]["image"]
     assert reference == plan.outputs["builtImages"]["api"]
     assert reference.startswith(f"{URL}@sha256:")
+    [manifest] = [m for m in manifests(plan) if m["kind"] == "Deployment"]
+    kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
 
 
 def test_the_build_plans_offline_for_ecs_and_eks_together(run_config):
