@@ -31,6 +31,8 @@ class EcrRepository(pulumi.ComponentResource):
         super().__init__("shipyard:ecr:EcrRepository", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
+        # IMMUTABLE_WITH_EXCLUSION: every tag immutable except those matching a WILDCARD filter
+        # (ECR API reference, ImageTagMutabilityExclusionFilter).
         excluded = settings.image_tag_mutability == "IMMUTABLE" and args.mutable_tag_filters
         repository = aws.ecr.Repository(
             name, name=settings.name,
