@@ -29,9 +29,10 @@ repositories = {
 builds = {s.name: ImageBuild(f"{s.name}-image", ImageBuildArgs(
     s.build, repositories[s.repository].repository_url, build_platforms(config, s),
     pulumi.get_stack())) for s in config.services if s.build}
-images = {s.name: builds[s.name].image_ref if s.build else s.image or repositories[
-    s.repository].repository_url.apply(lambda url, tag=s.tag: f"{url}:{tag}")
-    for s in config.services}
+images = {s.name: builds[s.name].image_ref if s.build
+          else s.image or repositories[s.repository].repository_url.apply(
+              lambda url, tag=s.tag: f"{url}:{tag}")
+          for s in config.services}
 aws_context = network = None
 if config.needs_network:  # ECS and EKS run in a VPC; ECR and an existing cluster need none
     aws_context = AwsContext.lookup()

@@ -11,8 +11,8 @@ from typing import Any, Iterator
 
 import yaml
 
-from shipyard.config.schema import Autoscaling, StackConfig
 from shipyard import PROJECT_ROOT
+from shipyard.config.schema import Autoscaling, StackConfig
 from shipyard.fargate import NoFargateSize, right_size
 from shipyard.image_build import context_problems
 from shipyard.scaling import replica_bounds
