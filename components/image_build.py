@@ -33,8 +33,8 @@ class ImageBuild(pulumi.ComponentResource):
         url = pulumi.Output.from_input(args.repository_url)
         # A short-lived (12 h) token for the repository's registry, read at every run and kept
         # a Pulumi secret (encrypted in the state, masked in previews). A new token is no
-        # change: the provider's diff ignores registry passwords (pulumi-docker-build,
-        # provider/internal/image.go, Image.Diff).
+        # change: the provider's diffs ignore registry passwords (pulumi-docker-build,
+        # provider/internal/image.go and index.go, Diff).
         token = aws.ecr.get_authorization_token_output(
             registry_id=url.apply(lambda u: registry_of(u)[1]))
         self._registry = docker_build.RegistryArgs(
