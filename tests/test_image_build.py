@@ -22,7 +22,7 @@ from shipyard.image_build import (AMD64, ARM64, MUTABLE_TAG_FILTER, build_platfo
                                   platform_of, registry_of)
 from shipyard.mocks import ACCOUNT_ID
 from tests.conftest import run_shipyard
-from tests.test_kubernetes import KUBERNETES_VERSION, manifests
+from tests.test_kubernetes import KUBECONFIG, KUBERNETES_VERSION, manifests
 
 CONTEXT = "examples/hello-api"
 REPO = "shop/api"
@@ -313,6 +313,16 @@ def test_eks_on_graviton_and_x86_nodes_runs_one_multi_platform_digest(run_config
     assert reference.startswith(f"{URL}@sha256:")
     [manifest] = [m for m in manifests(plan) if m["kind"] == "Deployment"]
     kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+
+
+def test_a_cluster_outside_aws_gets_an_amd64_build_and_no_aws_network(run_config):
+    plan = run_config(stack([built()], kubernetes={"kubeconfig": KUBECONFIG}))
+    [image] = plan.of_type(IMAGE)
+    assert image.inputs["platforms"] == [AMD64]
+    assert plan.of_type("aws:ec2/vpc:Vpc") == []
+    [deployment] = plan.of_type("kubernetes:apps/v1:Deployment")
+    assert deployment.inputs["spec"]["template"]["spec"]["containers"][0]["image"] == (
+        plan.outputs["builtImages"]["api"])
 
 
 def test_the_build_plans_offline_for_ecs_and_eks_together(run_config):
