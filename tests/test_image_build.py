@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -234,7 +235,6 @@ def test_built_repositories_keep_release_tags_immutable(stack_plan):
     assert rule == {"filter": MUTABLE_TAG_FILTER, "filterType": "WILDCARD"}
     shape = model.shape_for("ImageTagMutabilityExclusionFilter").members
     assert rule["filterType"] in shape["filterType"].enum
-    import re
     assert re.fullmatch(shape["filter"].metadata["pattern"].strip("^$"), rule["filter"])
 
 
@@ -263,6 +263,10 @@ def test_build_args_and_target_reach_the_build(run_config):
 
 # --- rolls only on change -----------------------------------------------------------------------
 
+def document(plan) -> dict:
+    return json.loads(plan_view.to_json(plan))
+
+
 def copy_of_example(tmp_path: Path) -> Path:
     context = tmp_path / "api"
     shutil.copytree(PROJECT_ROOT / CONTEXT, context)
@@ -285,10 +289,6 @@ def test_a_code_change_rolls_the_service_and_nothing_else(run_config, tmp_path):
     [change] = diff.compare(document(before), document(after))
     assert change.key == "aws:ecs/taskDefinition:TaskDefinition api"
     assert [path for path, _, _ in change.fields] == ["containerDefinitions"]
-
-
-def document(plan) -> dict:
-    return json.loads(plan_view.to_json(plan))
 
 
 # --- EKS and both platforms ---------------------------------------------------------------------
