@@ -73,7 +73,7 @@ def cache_reference(repository_url: str, stack: str, platform: str | None = None
     """The BuildKit registry cache of a stack's builds, beside the images in the same
     repository; one per platform, as a multi-platform build caches only one of them
     (docker/buildx discussion #1382)."""
-    return f"{repository_url}:{BUILD_TAG_PREFIX}cache-{stack}{_suffix(platform)}"
+    return f"{repository_url}:{build_tag(stack, platform)}-cache"
 
 
 def digest_reference(repository_url: str, digest: str) -> str:

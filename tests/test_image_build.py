@@ -100,7 +100,7 @@ def test_eks_fargate_is_x86_only():
 def test_image_names():
     assert build_tag("dev") == "shipyard-dev"
     assert build_tag("dev", ARM64) == "shipyard-dev-arm64"
-    assert cache_reference(URL, "prod", AMD64) == f"{URL}:shipyard-cache-prod-amd64"
+    assert cache_reference(URL, "prod", AMD64) == f"{URL}:shipyard-prod-amd64-cache"
     assert digest_reference(URL, DIGEST) == f"{URL}@{DIGEST}"
     assert digest_of(f"{URL}:shipyard-dev@{DIGEST}") == DIGEST
     assert registry_of(URL) == (f"{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com", ACCOUNT_ID)
@@ -193,7 +193,7 @@ def test_the_registry_token_is_a_secret_for_the_repository_registry(stack_plan):
 
 def test_the_cache_lives_in_ecr_in_the_form_ecr_accepts(stack_plan):
     [image] = stack_plan("dev").of_type(IMAGE)
-    cache = f"{URL}:shipyard-cache-dev"
+    cache = f"{URL}:shipyard-dev-cache"
     assert image.inputs["cacheFrom"] == [{"registry": {"ref": cache}}]
     [cache_to] = image.inputs["cacheTo"]
     assert cache_to["registry"]["ref"] == cache
@@ -302,7 +302,7 @@ def test_eks_on_graviton_and_x86_nodes_runs_one_multi_platform_digest(run_config
     assert images["api-image-arm64"].inputs["platforms"] == [ARM64]
     # One cache per platform: a multi-platform build would cache only one of them.
     assert images["api-image-arm64"].inputs["cacheTo"][0]["registry"]["ref"] == (
-        f"{URL}:shipyard-cache-test-arm64")
+        f"{URL}:shipyard-test-arm64-cache")
     [index] = plan.of_type(INDEX)
     assert index.inputs["tag"] == f"{URL}:shipyard-test"
     assert index.inputs["push"] is True and isinstance(index.inputs["registry"], Secret)
