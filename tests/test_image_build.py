@@ -364,3 +364,10 @@ def test_dockerignored_files_do_not_change_the_digest(run_config, tmp_path):
     (context / "__pycache__").mkdir()
     (context / "__pycache__" / "server.cpython-311.pyc").write_bytes(b"\0compiled")
     assert container_image(run_config(config)) == before
+
+
+def test_the_same_build_in_two_stacks_differs_only_by_stack_name(run_config):
+    config = stack([built()], ecs={"enabled": True},
+                   eks={**EKS, "nodeGroups": [{"name": "arm", "instanceTypes": ["t4g.large"]}]})
+    assert diff.compare(document(run_config(config, stack="alpha")),
+                        document(run_config(config, stack="beta"))) == []
