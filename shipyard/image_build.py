@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shipyard.ami import is_graviton
+from shipyard.ami import ecs_task_architecture, is_graviton
 from shipyard.config.schema import StackConfig, Service
 
 AMD64, ARM64 = "linux/amd64", "linux/arm64"
+_ECS_ARCHITECTURES = {"X86_64": AMD64, "ARM64": ARM64}
 # Tags Shipyard moves on every build. Everything else in a repository stays immutable:
 # the repository excludes exactly these from tag immutability (IMMUTABLE_WITH_EXCLUSION).
 BUILD_TAG_PREFIX = "shipyard-"
@@ -32,8 +33,8 @@ def platform_of(instance_type: str) -> str:
 
 def _platforms_on(config: StackConfig, target: str) -> set[str]:
     if target == "ecs":
-        # Fargate tasks are X86_64 (see EcsService's runtimePlatform); EC2 follows the instances.
-        return {platform_of(config.ecs.ec2.instance_type)} if config.ecs.capacity == "ec2" else {AMD64}
+        return {_ECS_ARCHITECTURES[ecs_task_architecture(config.ecs.capacity,
+                                                         config.ecs.ec2.instance_type)]}
     if target == "eks":
         eks = config.eks
         # A Fargate profile selecting the namespace takes every pod in it, and EKS Fargate runs
