@@ -97,11 +97,13 @@ def _stacks(args: argparse.Namespace) -> int:
 def _ci_policy(args: argparse.Namespace) -> int:
     from shipyard import iam
     if args.kind == "trust":
-        if not args.environment and not args.pull_requests:
-            raise UsageError("trust needs --environment (deploy roles) or --pull-requests (previews)")
+        if not (args.environment or args.branch or args.pull_requests):
+            raise UsageError("trust needs --environment (deploy roles), --branch, or "
+                             "--pull-requests (previews)")
         try:
             document = iam.github_actions_trust(args.account, args.repository,
                                                 environments=args.environment,
+                                                branches=args.branch,
                                                 pull_requests=args.pull_requests)
         except ValueError as error:
             raise UsageError(str(error)) from None
@@ -159,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     ci_policy.add_argument("--repository", default="", help="GitHub repository, owner/name (trust)")
     ci_policy.add_argument("--environment", action="append", default=[],
                            help="trust jobs in this GitHub environment (repeatable)")
+    ci_policy.add_argument("--branch", action="append", default=[],
+                           help="trust jobs without an environment on this branch (repeatable)")
     ci_policy.add_argument("--pull-requests", action="store_true",
                            help="trust pull-request jobs (the preview role)")
     ci_policy.add_argument("--ecr-repository", action="append", default=[],

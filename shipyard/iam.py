@@ -99,18 +99,22 @@ def github_oidc_provider_arn(account_id: str, partition: str = "aws") -> str:
 
 
 def github_actions_trust(account_id: str, repository: str, *, environments: Iterable[str] = (),
-                         pull_requests: bool = False, partition: str = "aws") -> dict[str, Any]:
+                         branches: Iterable[str] = (), pull_requests: bool = False,
+                         partition: str = "aws") -> dict[str, Any]:
     """Trust policy letting GitHub Actions jobs of one repository assume a role through OIDC —
-    only jobs that run in one of `environments` (the deploy jobs), or, with `pull_requests`,
-    jobs of pull-request workflows (the previews). The `sub` claim is matched exactly, never
-    with wildcards, so no other repository, branch or environment qualifies."""
+    only jobs that run in one of `environments` (the deploy jobs), jobs without an environment
+    on one of `branches`, or, with `pull_requests`, jobs of pull-request workflows (the
+    previews). The `sub` claim is matched exactly, never with wildcards, so no other
+    repository, branch or environment qualifies (GitHub docs, "About security hardening with
+    OpenID Connect": example subject claims)."""
     if not _GITHUB_REPOSITORY.fullmatch(repository):
         raise ValueError(f"not a GitHub repository (owner/name): {repository!r}")
     subjects = [f"repo:{repository}:environment:{name}" for name in sorted(set(environments))]
+    subjects += [f"repo:{repository}:ref:refs/heads/{name}" for name in sorted(set(branches))]
     if pull_requests:
         subjects.append(f"repo:{repository}:pull_request")
     if not subjects:
-        raise ValueError("trust at least one environment or pull requests")
+        raise ValueError("trust at least one environment, branch or pull requests")
     return {"Version": VERSION, "Statement": [{
         "Sid": "GitHubActions", "Effect": "Allow",
         "Principal": {"Federated": github_oidc_provider_arn(account_id, partition)},

@@ -202,6 +202,12 @@ def test_deploy_role_trusts_only_the_repositorys_environments():
     assert "StringLike" not in json.dumps(document) and "*" not in json.dumps(document)
 
 
+def test_a_role_can_trust_a_branch_exactly():
+    [statement] = iam.github_actions_trust(ACCOUNT, REPOSITORY, branches=["main"])["Statement"]
+    assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
+        "repo:acme/shop:ref:refs/heads/main"]
+
+
 def test_preview_role_trusts_pull_requests_only():
     [statement] = iam.github_actions_trust(ACCOUNT, REPOSITORY, pull_requests=True)["Statement"]
     assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
@@ -269,3 +275,6 @@ def test_ci_policy_command_prints_the_documents(capsys):
         f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/shop/api"]
     assert main(["ci-policy", "trust", "--account", ACCOUNT, "--repository", REPOSITORY]) == 2
     assert "--environment" in capsys.readouterr().err
+    assert main(["ci-policy", "trust", "--account", ACCOUNT, "--repository", "acme/*",
+                 "--branch", "main"]) == 2
+    assert "owner/name" in capsys.readouterr().err
