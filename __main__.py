@@ -7,6 +7,7 @@ from components.ecr import EcrRepository, EcrRepositoryArgs
 from components.ecs_cluster import EcsCluster, EcsClusterArgs
 from components.ecs_service import EcsService, EcsServiceArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
+from components.image_build import ImageBuild, ImageBuildArgs
 from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
 from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.network import Network, NetworkArgs
@@ -14,19 +15,27 @@ from shipyard.aws_context import AwsContext
 from shipyard.calls import called, callees_first
 from shipyard.config import from_pulumi
 from shipyard.ecs_task import uses_service_connect
+from shipyard.image_build import MUTABLE_TAG_FILTER, build_platforms
 from shipyard.routing import rule_priorities
 
 config = from_pulumi()  # the whole config is validated before any resource exists
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 
 # Images and the network
+built_into = {s.repository for s in config.services if s.build}
 repositories = {
-    repo.name: EcrRepository(repo.name.replace("/", "-"),
-                             EcrRepositoryArgs(repo, protect=config.production))
+    repo.name: EcrRepository(repo.name.replace("/", "-"), EcrRepositoryArgs(
+        repo, protect=config.production,
+        mutable_tag_filters=(MUTABLE_TAG_FILTER,) if repo.name in built_into else ()))
     for repo in config.ecr.repositories
 }
-images = {s.name: s.image or repositories[s.repository].repository_url.apply(
-    lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
+builds = {s.name: ImageBuild(f"{s.name}-image", ImageBuildArgs(
+    s.build, repositories[s.repository].repository_url, build_platforms(config, s),
+    pulumi.get_stack())) for s in config.services if s.build}
+images = {s.name: builds[s.name].image_ref if s.build
+          else s.image or repositories[s.repository].repository_url.apply(
+              lambda url, tag=s.tag: f"{url}:{tag}")
+          for s in config.services}
 aws_context = network = None
 if config.needs_network:  # ECS and EKS run in a VPC; ECR and an existing cluster need none
     aws_context = AwsContext.lookup()
@@ -83,6 +92,8 @@ if config.kubernetes.enabled:
 
 # Outputs
 pulumi.export("repositoryUrls", {name: repo.repository_url for name, repo in repositories.items()})
+if builds:  # what each built service runs: promote these digests to other stacks
+    pulumi.export("builtImages", {name: build.image_ref for name, build in builds.items()})
 if network:
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("publicSubnetIds", network.public_subnet_ids)

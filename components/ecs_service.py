@@ -14,7 +14,7 @@ from components.custom_domain import CustomDomain, alias_record
 from components.ecs_cluster import EcsCluster
 from components.load_balancer import PublicLoadBalancer
 from shipyard import iam
-from shipyard.ami import cpu_architecture
+from shipyard.ami import ecs_task_architecture
 from shipyard.aws_context import AwsContext
 from shipyard.config.schema import Autoscaling, Ecs, Service
 from shipyard.ecs_task import (SCRATCH_VOLUME, container_definitions,
@@ -78,7 +78,7 @@ class EcsService(pulumi.ComponentResource):
             requires_compatibilities=["FARGATE" if fargate else "EC2"],
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX",
-                cpu_architecture="X86_64" if fargate else cpu_architecture(settings.ec2.instance_type)),
+                cpu_architecture=ecs_task_architecture(settings.capacity, settings.ec2.instance_type)),
             execution_role_arn=execution_role.arn, task_role_arn=task_role.arn,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
             container_definitions=pulumi.Output.all(args.image, log_group.name).apply(

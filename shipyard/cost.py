@@ -33,6 +33,9 @@ METRICS_SERVER_VCPU, METRICS_SERVER_MIB = 0.1, 200
 SYSTEM_FARGATE_PODS = (("shipyard-coredns", "CoreDNS", COREDNS_PODS, COREDNS_VCPU, COREDNS_MIB),
                        ("shipyard-metrics-server", "metrics-server", METRICS_SERVER_PODS,
                         METRICS_SERVER_VCPU, METRICS_SERVER_MIB))
+# Builds cost no AWS resource of their own: they run where `pulumi up` runs.
+IMAGE_BUILDS_NOTE = ("image builds (they run on the machine that runs `pulumi up`; their "
+                     "images and BuildKit cache count as ECR storage)")
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,10 @@ def estimate(plan: Plan, table: Optional[dict[str, Any]] = None) -> Estimate:
     lines = list(_lines(pricer))
     if pricer.prices is None:
         lines = [Line(l.item, l.quantity, None, f"{plan.region} is not priced") for l in lines]
-    return Estimate(plan.stack, plan.region, table["date"], tuple(lines), tuple(table["not_included"]))
+    not_included = tuple(table["not_included"])
+    if plan.of_type("docker-build:index:Image"):
+        not_included += (IMAGE_BUILDS_NOTE,)
+    return Estimate(plan.stack, plan.region, table["date"], tuple(lines), not_included)
 
 
 def render(estimate: Estimate) -> str:

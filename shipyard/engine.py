@@ -33,10 +33,10 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from shipyard import PROJECT_ROOT
 from shipyard.config import ConfigError
 from shipyard.mocks import ShipyardMocks, kubeconfig
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "shipyard"
 DEFAULT_REGION = "us-east-1"
 # Stands in for `secure:` config values, which only the Pulumi CLI can decrypt.

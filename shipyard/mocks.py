@@ -6,12 +6,16 @@ the clock, so two runs of the same stack record identical values.
 
 from __future__ import annotations
 
+import base64
+import fnmatch
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
+from shipyard import PROJECT_ROOT
 from shipyard.naming import stack_neutral
 
 ACCOUNT_ID = "123456789012"
@@ -69,6 +73,34 @@ _GLOBAL = {"iam"}
 
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _dockerignored(relative: str, patterns: list[str]) -> bool:
+    """Whether `.dockerignore` patterns (without `!` exceptions) exclude a context path."""
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    return any(fnmatch.fnmatchcase(prefix, pattern) or fnmatch.fnmatchcase(
+        prefix.rsplit("/", 1)[-1], pattern.removeprefix("**/"))
+        for pattern in patterns for prefix in prefixes)
+
+
+def image_digest(inputs: dict[str, Any], root: Path = PROJECT_ROOT) -> str:
+    """What BuildKit would push: a digest of the build's definition and of the files its
+    context sends (less `.dockerignore`d ones), so a code change gives a new digest and an
+    unchanged build the same one."""
+    content = hashlib.sha256(json.dumps(
+        {key: inputs.get(key) for key in ("dockerfile", "buildArgs", "target", "platforms")},
+        sort_keys=True).encode())
+    context = root / inputs["context"]["location"]
+    ignore_file = context / ".dockerignore"
+    ignored = [line.strip().strip("/") for line in (
+        ignore_file.read_text().splitlines() if ignore_file.exists() else [])
+        if line.strip() and not line.startswith(("#", "!"))]
+    for file in sorted(p for p in context.rglob("*") if p.is_file()):
+        relative = file.relative_to(context).as_posix()
+        if not _dockerignored(relative, ignored):
+            content.update(relative.encode() + b"\0" + file.read_bytes())
+    return f"sha256:{content.hexdigest()}"
 
 
 def kubeconfig(cluster_name: str, endpoint: str) -> dict[str, Any]:
@@ -153,6 +185,14 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "oidcIssuer": issuer, "oidcProviderUrl": f"https://{issuer}",
                     "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
                     "clusterSecurityGroupId": f"sg-{digest}", "nodeSecurityGroupId": f"sg-{digest[::-1]}"}
+        if typ == "docker-build:index:Image":
+            digest = image_digest(inputs)
+            return {"digest": digest, "ref": f"{inputs['tags'][0]}@{digest}",
+                    "contextHash": _digest(typ, digest, length=64)}
+        if typ == "docker-build:index:Index":
+            # An OCI index lists its platform images: its digest follows theirs.
+            sources = "\n".join(sorted(s.rpartition("@")[2] for s in inputs["sources"]))
+            return {"ref": f"{inputs['tag']}@sha256:{_digest(typ, sources, length=64)}"}
         if typ == "eks:index:ManagedNodeGroup":
             return {"nodeGroup": None}
         return {}
@@ -188,6 +228,13 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             return {"id": inputs["id"], "arn": self._arn("ec2", f"vpc/{inputs['id']}"),
                     "cidrBlock": "10.50.0.0/16", "state": "available", "default": False,
                     "enableDnsHostnames": True, "enableDnsSupport": True, "ownerId": ACCOUNT_ID}
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = inputs.get("registryId") or ACCOUNT_ID
+            password = f"offline-ecr-token-{_digest(registry, length=16)}"
+            return {"authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
+                    "userName": "AWS", "password": password, "registryId": registry,
+                    "proxyEndpoint": f"https://{registry}.dkr.ecr.{self.region}.amazonaws.com",
+                    "expiresAt": "2026-01-01T12:00:00Z", "id": self.region}
         if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
             arn = inputs["secretId"]
             return {"arn": arn, "id": f"{arn}|AWSCURRENT", "secretId": arn,

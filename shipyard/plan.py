@@ -15,7 +15,9 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType"),
     "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays"),
     "aws:ecr/repository:Repository": ("name", "imageTagMutability", "imageScanningConfiguration",
-                                      "forceDelete"),
+                                      "forceDelete", "imageTagMutabilityExclusionFilters"),
+    "docker-build:index:Image": ("context", "dockerfile", "target", "platforms", "push"),
+    "docker-build:index:Index": ("tag", "push"),
     "aws:ecs/cluster:Cluster": ("name", "settings"),
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (
         "capacityProviders", "defaultCapacityProviderStrategies"),

@@ -63,7 +63,8 @@ CASES = [
      "shipyard:services[0].image: must not use the mutable 'latest' tag: pin a version or digest"),
     ("image and repository", {"ecs": ECS, "ecr": {"repositories": [{"name": "api"}]},
                               "services": [{**SERVICE, "repository": "api", "tag": "1"}]},
-     "shipyard:services[0].image: give either image or repository + tag, not both"),
+     "shipyard:services[0].image: give only one of image, repository + tag, or build "
+     "(also set: repository)"),
     ("undeclared repository", {"ecs": ECS, "ecr": {"repositories": [{"name": "web"}]},
                                "services": [{"name": "api", "repository": "api", "tag": "1"}]},
      "shipyard:services[0].repository: 'api' is not declared in shipyard:ecr.repositories "

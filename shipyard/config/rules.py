@@ -11,11 +11,13 @@ from typing import Any, Iterator
 
 import yaml
 
+from shipyard import PROJECT_ROOT
 from shipyard.calls import find_cycle
 from shipyard.config.schema import Autoscaling, StackConfig
 from shipyard.ecs_task import task_size, uses_service_connect
 from shipyard.eks_nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
 from shipyard.fargate import NoFargateSize
+from shipyard.image_build import context_problems
 from shipyard.routing import in_zone, route_host
 from shipyard.scaling import replica_bounds
 
@@ -79,28 +81,45 @@ def _image_tag_problem(image: str) -> str | None:
 
 
 def service_images(config: StackConfig) -> Iterator[Problem]:
+    """Exactly one image source per service: `image`, `repository` + `tag`, or `build`
+    (which pushes to `repository`)."""
     declared = {r.name for r in config.ecr.repositories}
     for index, service in enumerate(config.services):
         at = ("services", index)
-        if service.image and service.repository:
-            yield (*at, "image"), "give either image or repository + tag, not both"
-        elif not service.image and not service.repository:
-            yield (*at, "image"), "required (or repository + tag)"
-        elif service.image:
+        sources = [key for key, given in (("image", service.image), ("build", service.build))
+                   if given is not None]
+        if service.repository and not service.build:
+            sources.append("repository")
+        if len(sources) > 1:
+            yield (*at, sources[0]), ("give only one of image, repository + tag, or build "
+                                      f"(also set: {', '.join(sources[1:])})")
+            continue
+        if not sources:
+            yield (*at, "image"), "required (or repository + tag, or build)"
+            continue
+        if service.image:
             problem = _image_tag_problem(service.image)
             if problem:
                 yield (*at, "image"), problem
             if service.tag:
                 yield (*at, "tag"), "only used with repository"
-        else:
-            if service.repository not in declared:
-                yield (*at, "repository"), (
-                    f"'{service.repository}' is not declared in shipyard:ecr.repositories"
-                    + (f" (declared: {', '.join(sorted(declared))})" if declared else ""))
-            if not service.tag:
-                yield (*at, "tag"), "required with repository"
-            elif service.tag == "latest":
-                yield (*at, "tag"), "must not be 'latest': pin a version"
+            continue
+        if service.repository is None:
+            yield (*at, "repository"), "required with build: the ECR repository to push the image to"
+        elif service.repository not in declared:
+            yield (*at, "repository"), (
+                f"'{service.repository}' is not declared in shipyard:ecr.repositories"
+                + (f" (declared: {', '.join(sorted(declared))})" if declared else ""))
+        if service.build:
+            if service.tag:
+                yield (*at, "tag"), "not used with build: the built image runs by its digest"
+            for key, message in context_problems(service.build.context, service.build.dockerfile,
+                                                 PROJECT_ROOT):
+                yield (*at, "build", key), message
+        elif not service.tag:
+            yield (*at, "tag"), "required with repository"
+        elif service.tag == "latest":
+            yield (*at, "tag"), "must not be 'latest': pin a version"
 
 
 def service_platforms(config: StackConfig) -> Iterator[Problem]:

@@ -30,6 +30,7 @@ DEFAULT_EXPIRE_UNTAGGED_DAYS = 7
 DEFAULT_NODE_INSTANCE_TYPE = "t3.medium"
 DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
 DEFAULT_WORKLOAD_NAMESPACE = "apps"
+DEFAULT_DOCKERFILE = "Dockerfile"
 
 
 def _check(pattern: str, message: str):
@@ -178,15 +179,32 @@ class Ecr(Model):
     repositories: list[Repository] = Field([], description="ECR repositories to create.")
 
 
+class Build(Model):
+    context: str = Field(min_length=1, description=(
+        "Build context: a directory relative to the project (where Pulumi.yaml is)."))
+    dockerfile: str = Field(DEFAULT_DOCKERFILE, min_length=1, description=(
+        "Dockerfile path relative to `context` (and inside it)."))
+    args: dict[EnvName, str] = Field({}, description=(
+        "Build arguments (`ARG`); they stay in the image's history, so no secrets here."))
+    target: Optional[Annotated[str, _check(
+        r"[A-Za-z0-9][A-Za-z0-9_.-]*", "must be a Dockerfile stage name")]] = Field(
+            None, description="Stage of a multi-stage Dockerfile to build. Default: the last.")
+
+
 class Service(Model):
     name: DnsLabel = Field(description=(
         "Service name: a DNS label (lowercase, digits, '-'; at most 63 characters)."))
     image: Optional[str] = Field(None, min_length=1, description=(
-        "Container image with a fixed tag or digest (not `latest`). Or use `repository` + `tag`."))
+        "Container image with a fixed tag or digest (not `latest`). Or use `repository` + `tag`, "
+        "or `build`."))
     repository: Optional[str] = Field(None, description=(
-        "Name of a repository declared in `shipyard:ecr`; the image is its URL plus `tag`."))
+        "Name of a repository declared in `shipyard:ecr`: the image is its URL plus `tag`, or "
+        "where `build` pushes."))
     tag: Optional[str] = Field(None, min_length=1, max_length=128, description=(
-        "Image tag in `repository` (required with it; not `latest`)."))
+        "Image tag in `repository` (required with it unless `build` is set; not `latest`)."))
+    build: Optional[Build] = Field(None, description=(
+        "Build the image from a Dockerfile during `pulumi up`, push it to `repository` and run it "
+        "by digest."))
     port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
     cpu: float = Field(0.25, gt=0, le=192, description=(
         "vCPUs per replica, e.g. 0.25. ECS rounds up to the smallest valid Fargate size."))
