@@ -21,6 +21,7 @@ from shipyard.config.schema import Network
 class AwsContext:
     account_id: str
     region: str
+    caller_arn: str  # who runs `pulumi up` (an IAM user, or an STS assumed-role session)
     zones: tuple[zones.Zone, ...] = ()
 
     @classmethod
@@ -37,5 +38,6 @@ class AwsContext:
             except zones.ZoneProblems as error:
                 raise ConfigError([f"{key_path(loc)}: {message}"
                                    for loc, message in error.problems]) from None
-        return cls(account_id=aws.get_caller_identity().account_id,
-                   region=aws.get_region().region, zones=tuple(chosen))
+        caller = aws.get_caller_identity()
+        return cls(account_id=caller.account_id, region=aws.get_region().region,
+                   caller_arn=caller.arn, zones=tuple(chosen))

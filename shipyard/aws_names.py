@@ -20,9 +20,6 @@ Scope = Literal["account", "region", "parent"]
 # What Pulumi appends to an auto-named resource: "-" and 7 random lowercase hex characters
 # (shipyard.naming.AUTONAME_SUFFIX characters in all).
 AUTONAME_EXAMPLE = "-0a1b2c3"
-# What the Terraform-based provider appends to a `...NamePrefix`: a 26-character unique id
-# (terraform-plugin-sdk id.PrefixedUniqueId: timestamp and counter).
-UNIQUE_ID_EXAMPLE = "20261126093000000000000001"
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,6 @@ class NameRule:
     auto_named: bool = False      # Pulumi names it when `field` is unset
     forbidden_prefixes: tuple[str, ...] = ()
     required_prefix: str = ""
-    prefix_field: str = ""        # an input that makes the provider add a unique suffix
 
     def problems(self, name: str) -> list[str]:
         found = []
@@ -87,8 +83,7 @@ _ELB_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _NODE_GROUP = NameRule(
     "eks:index:ManagedNodeGroup", "nodeGroupName", "parent", 1, 63, r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "EKS CreateNodegroup nodegroupName (EKS docs): at most 63 characters, a letter or digit "
-    "first, then letters, digits, '-' and '_'", auto_named=True,
-    prefix_field="nodeGroupNamePrefix")
+    "first, then letters, digits, '-' and '_'", auto_named=True)
 _DOCS_RULES = (
     NameRule("aws:ecs/cluster:Cluster", "name", "region", 1, 255, _ECS_NAME,
              "ECS API CreateCluster clusterName: up to 255 letters, numbers, underscores, hyphens"),
@@ -179,9 +174,6 @@ def physical_name(resource_type: str, logical_name: str, inputs: dict) -> Option
     given = inputs.get(rule.field)
     if isinstance(given, str):
         return given
-    prefix = inputs.get(rule.prefix_field) if rule.prefix_field else None
-    if isinstance(prefix, str):
-        return prefix + UNIQUE_ID_EXAMPLE
     return logical_name + AUTONAME_EXAMPLE if rule.auto_named else None
 
 

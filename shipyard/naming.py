@@ -13,9 +13,7 @@ import hashlib
 AUTONAME_SUFFIX = 8           # "-" + 7 random characters
 ALB_NAME_MAX = 32             # load balancers and target groups
 IAM_ROLE_NAME_MAX = 64
-# EKS node group names: at most 63 characters; a name prefix gets the provider's 26-character
-# unique suffix (see shipyard/aws_names.py).
-NODE_GROUP_PREFIX_MAX = 63 - 26
+EKS_NODE_GROUP_NAME_MAX = 63  # CreateNodegroup: nodegroupName, 1-63 characters
 
 
 def fit(name: str, limit: int) -> str:

@@ -14,8 +14,8 @@ EKS Fargate profiles are immutable). `python -m shipyard diff` marks such change
 from __future__ import annotations
 
 EVERY_INPUT = "*"
-_NODE_GROUP_FORCE_NEW = ("nodeGroupName", "nodeGroupNamePrefix", "subnetIds", "instanceTypes",
-                         "capacityType", "amiType", "nodeRoleArn")
+_NODE_GROUP_FORCE_NEW = ("nodeGroupName", "subnetIds", "instanceTypes", "capacityType", "amiType",
+                         "nodeRoleArn")
 
 FORCE_NEW: dict[str, frozenset[str]] = {type_: frozenset(inputs) for type_, inputs in {
     "aws:ecr/repository:Repository": ("name", "encryptionConfigurations"),

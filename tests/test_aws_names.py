@@ -29,7 +29,7 @@ def long_names_config(capacity: str) -> dict:
         "eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
                 "nodeGroups": [{"name": LONG_GROUP},
                                {"name": LONG_GROUP[:-1] + "q", "type": "selfManaged"}],
-                "fargateProfiles": [{"name": "f" * 63, "namespaces": ["apps"]}]},
+                "fargateProfiles": [{"name": "f" * 63, "namespaces": ["batch"]}]},
         "services": [
             {"name": LONG_SERVICE, "repository": LONG_REPOSITORY, "tag": "1", "public": True,
              "secrets": {"TOKEN": SECRET}},
@@ -83,10 +83,6 @@ def test_the_rules_come_from_botocore_where_it_has_them():
 def test_auto_named_resources_are_checked_with_pulumis_suffix():
     assert aws_names.physical_name("aws:iam/role:Role", "api-task", {}) == "api-task-0a1b2c3"
     assert aws_names.physical_name("aws:ecs/cluster:Cluster", "x", {"name": "given"}) == "given"
-    # a name prefix gets the provider's 26-character unique id
-    assert aws_names.physical_name("eks:index:ManagedNodeGroup", "x", {
-        "nodeGroupNamePrefix": "shipyard-prod-general-"}) == \
-        "shipyard-prod-general-" + aws_names.UNIQUE_ID_EXAMPLE
 
 
 @pytest.mark.parametrize("stack", ["prod_eu", "prod.eu", "-dev", "x" * (aws_names.STACK_NAME_MAX + 1)])
