@@ -67,9 +67,12 @@ _FROM_BOTOCORE = (
      "PutScalingPolicy", "PolicyName", True),
     ("eks:index:Cluster", "name", "region", "eks", "CreateCluster", "name", True),
     ("aws:eks/cluster:Cluster", "name", "region", "eks", "CreateCluster", "name", True),
+    ("aws:servicediscovery/httpNamespace:HttpNamespace", "name", "region", "servicediscovery",
+     "CreateHttpNamespace", "Name", False),
 )
 # botocore writes some patterns in Java's regex dialect; their Python equivalents.
 _JAVA_PATTERNS = {
+    r"^(?!arn:)[!-~]{1,1024}$": r"(?!arn:)[!-~]{1,1024}",
     r"\p{Print}+": r"[\x20-\x7e]+",
     # XmlStringMaxLen255: any XML character (astral-plane pairs written as surrogates).
     r"[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\n\t]*":
@@ -114,6 +117,11 @@ _DOCS_RULES = (
              forbidden_prefixes=("sg-",)),
     _NODE_GROUP,
     dataclasses.replace(_NODE_GROUP, resource_type="aws:eks/nodeGroup:NodeGroup"),
+    # Route 53 record names live in the hosted zone every stack shares: a DNS name (RFC 1035:
+    # at most 255 characters, labels of at most 63).
+    NameRule("aws:route53/record:Record", "name", "account", 1, 255,
+             r"(?:[A-Za-z0-9_*](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?)+",
+             "Route 53 ChangeResourceRecordSets Name (DNS name, RFC 1035 lengths)"),
     # awslabs cdk-eks-blueprints FargateProfileConstraints: 1..63 characters (DNS limits).
     NameRule("aws:eks/fargateProfile:FargateProfile", "fargateProfileName", "parent", 1, 63,
              r"[A-Za-z0-9][A-Za-z0-9_-]*", "EKS CreateFargateProfile fargateProfileName: "
@@ -142,7 +150,8 @@ NAMELESS_TYPES = frozenset({
     "aws:ec2/securityGroupRule:SecurityGroupRule", "aws:eks/accessEntry:AccessEntry",
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
     "aws:eks/podIdentityAssociation:PodIdentityAssociation",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:acm/certificate:Certificate",
+    "aws:acm/certificateValidation:CertificateValidation", "aws:lb/listenerCertificate:ListenerCertificate",
 })
 
 

@@ -64,6 +64,14 @@ def test_every_name_in_a_shipped_stack_is_one_aws_accepts(stack, stack_plan):
     assert unknown_types(plan) == set(), "add the type to shipyard/aws_names.py"
 
 
+@pytest.mark.parametrize("stack_file", sorted(PROJECT.glob("examples/*/Pulumi.*.yaml")),
+                         ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_every_name_in_a_shipped_example_is_one_aws_accepts(stack_file):
+    plan = engine.run(stack_file.name[len("Pulumi."):-len(".yaml")], stack_file=stack_file)
+    assert name_problems(plan) == []
+    assert unknown_types(plan) == set(), "add the type to shipyard/aws_names.py"
+
+
 def test_every_name_in_generated_stacks_with_the_longest_names_is_one_aws_accepts():
     for plan in generated_plans():
         assert name_problems(plan) == []
