@@ -11,6 +11,7 @@ from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.network import Network, NetworkArgs
 from shipyard.aws_context import AwsContext
 from shipyard.config import from_pulumi
+from shipyard.naming import repository_logical_name
 from shipyard.routing import rule_priorities
 
 config = from_pulumi()  # the whole config is validated before any resource exists
@@ -18,7 +19,7 @@ prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 
 # Images and the network
 repositories = {
-    repo.name: EcrRepository(repo.name.replace("/", "-"),
+    repo.name: EcrRepository(repository_logical_name(repo.name),
                              EcrRepositoryArgs(repo, protect=config.production))
     for repo in config.ecr.repositories
 }

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, NamedTuple, Optional
 
 import pulumi
-import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
@@ -34,6 +33,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from shipyard.config import ConfigError
+from shipyard.config.stack_file import load_config
 from shipyard.mocks import ShipyardMocks, kubeconfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -183,16 +183,15 @@ def _replace_secure(key: str, value: Any, secret_keys: set[str], top: str) -> An
 
 def stack_config(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """The stack's config as `pulumi up` sees it: Pulumi.<stack>.yaml over the project's defaults."""
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}
     merged: dict[str, Any] = {}
-    for key, spec in (project.get("config") or {}).items():
+    for key, spec in load_config(root / "Pulumi.yaml", namespaced=False).items():
         value = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
         if value is not None:
             merged[key if ":" in key else f"{PROJECT_NAME}:{key}"] = value
     stack_file = root / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
         raise FileNotFoundError(f"no stack file {stack_file.name} in {root}")
-    merged.update((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {})
+    merged.update(load_config(stack_file))
     return merged
 
 

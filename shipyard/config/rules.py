@@ -6,30 +6,41 @@ the full key path. Single-key checks (types, ranges, name patterns) live in the 
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any, Iterator
+import json
+from typing import Any, Iterator, Optional
 
 import yaml
 
-from shipyard.config.schema import Autoscaling, StackConfig
+from shipyard import aws_models
+from shipyard.ami import is_graviton
+from shipyard.config.schema import Autoscaling, NodeGroup, StackConfig
 from shipyard.fargate import NoFargateSize, right_size
+from shipyard.naming import repository_logical_name
 from shipyard.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
 
 
-def cross_field_problems(config: StackConfig) -> list[Problem]:
-    return [problem for rule in RULES for problem in rule(config)]
+def cross_field_problems(config: StackConfig, region: Optional[str] = None) -> list[Problem]:
+    """Every rule's problems; `region` (the stack's `aws:region`) enables the regional rules."""
+    problems = [problem for rule in RULES for problem in rule(config)]
+    if region:
+        problems += [problem for rule in REGIONAL_RULES for problem in rule(config, region)]
+    return problems
+
+
+def _repeats(values: list[Any]) -> Iterator[tuple[int, int, Any]]:
+    """`(index, index of its first occurrence, value)` for every value seen before."""
+    first: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            yield index, first[value], value
+        first.setdefault(value, index)
 
 
 def _duplicates(section: tuple[Any, ...], names: list[str]) -> Iterator[Problem]:
-    counts = Counter(names)
-    first_index: dict[str, int] = {}
-    for index, name in enumerate(names):
-        if name in first_index and counts[name] > 1:
-            yield (*section, index, "name"), (
-                f"duplicate name '{name}' (also at index {first_index[name]})")
-        first_index.setdefault(name, index)
+    for index, first, name in _repeats(names):
+        yield (*section, index, "name"), f"duplicate name '{name}' (also at index {first})"
 
 
 def unique_names(config: StackConfig) -> Iterator[Problem]:
@@ -37,6 +48,23 @@ def unique_names(config: StackConfig) -> Iterator[Problem]:
     yield from _duplicates(("services",), [s.name for s in config.services])
     yield from _duplicates(("eks", "nodeGroups"), [g.name for g in config.eks.node_groups])
     yield from _duplicates(("eks", "fargateProfiles"), [p.name for p in config.eks.fargate_profiles])
+
+
+def repository_logical_names(config: StackConfig) -> Iterator[Problem]:
+    """`shop/api` and `shop-api` are two ECR names but one Pulumi name: their URNs would collide."""
+    names = [r.name for r in config.ecr.repositories]
+    for index, other, logical in _repeats([repository_logical_name(n) for n in names]):
+        if names[index] != names[other]:  # the same name twice is a duplicate name
+            yield ("ecr", "repositories", index, "name"), (
+                f"'{names[index]}' and repositories[{other}] ('{names[other]}') both become the "
+                f"Pulumi resource name '{logical}': rename one")
+
+
+def admin_principals(config: StackConfig) -> Iterator[Problem]:
+    """EKS allows one access entry per principal (botocore's eks model, CreateAccessEntry)."""
+    for index, first, _ in _repeats(config.eks.admin_principal_arns):
+        yield ("eks", "adminPrincipalArns", index), (
+            f"duplicate of adminPrincipalArns[{first}]: EKS allows one access entry per principal")
 
 
 def existing_vpc(config: StackConfig) -> Iterator[Problem]:
@@ -49,8 +77,19 @@ def existing_vpc(config: StackConfig) -> Iterator[Problem]:
                 yield ("network", key), (
                     "required with the other existing-VPC keys (vpcId, publicSubnetIds, "
                     "privateSubnetIds go together)")
-            elif isinstance(value, list) and len(value) < 2:
-                yield ("network", key), "needs subnets in at least 2 availability zones"
+            elif isinstance(value, list):
+                yield from _repeated_subnets(("network", key), value)
+                if len(set(value)) < 2:
+                    yield ("network", key), "needs subnets in at least 2 availability zones"
+        both = set(network.public_subnet_ids or ()) & set(network.private_subnet_ids or ())
+        for subnet in sorted(both):
+            yield ("network", "privateSubnetIds"), (
+                f"{subnet} is also listed in publicSubnetIds: a subnet is either public or private")
+
+
+def _repeated_subnets(at: tuple[Any, ...], subnets: list[str]) -> Iterator[Problem]:
+    for index, first, subnet in _repeats(subnets):
+        yield (*at, index), f"repeats {subnet} (also at index {first})"
 
 
 def private_egress(config: StackConfig) -> Iterator[Problem]:
@@ -137,6 +176,45 @@ def ecs_routes(config: StackConfig) -> Iterator[Problem]:
             seen.setdefault(route, index)
 
 
+# ELB quotas ("Quotas for your Application Load Balancers"): 100 rules per ALB, not counting
+# default rules (and 100 target groups per ALB, neither adjustable); 5 wildcards per rule.
+ALB_RULES_MAX = 100
+ALB_RULE_WILDCARDS_MAX = 5
+
+
+def alb_rule_quota(config: StackConfig) -> Iterator[Problem]:
+    """Each public ECS service is one listener rule and one target group on the shared ALB."""
+    public = [index for index, service in enumerate(config.services)
+              if service.public and service in config.services_on("ecs")]
+    if len(public) > ALB_RULES_MAX:
+        yield ("services", public[ALB_RULES_MAX], "public"), (
+            f"{len(public)} public ECS services, but one ALB takes at most {ALB_RULES_MAX} "
+            f"listener rules and target groups (ELB quotas): make some services private or run "
+            f"them on EKS")
+    for index in public:
+        service = config.services[index]
+        wildcards = sum((service.host or "").count(c) + service.path.count(c) for c in "*?")
+        if wildcards > ALB_RULE_WILDCARDS_MAX:
+            yield ("services", index, "path"), (
+                f"host and path use {wildcards} wildcards; an ALB rule allows at most "
+                f"{ALB_RULE_WILDCARDS_MAX} (ELB quotas)")
+
+
+# ECS service quotas: a task definition is at most 64 KiB (RegisterTaskDefinition fails above).
+TASK_DEFINITION_MAX_BYTES = 64 * 1024
+
+
+def ecs_environment_size(config: StackConfig) -> Iterator[Problem]:
+    for index, service in enumerate(config.services):
+        if service in config.services_on("ecs"):
+            entries = [{"name": key, "value": value} for key, value in service.env.items()]
+            size = len(json.dumps(entries).encode())
+            if size > TASK_DEFINITION_MAX_BYTES:
+                yield ("services", index, "env"), (
+                    f"takes {size} bytes in the task definition, over ECS's 64 KiB limit for a "
+                    f"whole task definition: move large values into a secret or a file")
+
+
 def _size_bounds(at: tuple[Any, ...], min_size: int, max_size: int,
                  desired: int | None = None) -> Iterator[Problem]:
     if min_size > max_size:
@@ -194,8 +272,83 @@ def eks_cluster(config: StackConfig) -> Iterator[Problem]:
                 yield (*at, "instanceTypes"), "selfManaged node groups take exactly one instance type"
             if group.capacity_type == "SPOT" and group.spot_price is None:
                 yield (*at, "spotPrice"), "required for selfManaged SPOT node groups"
-        elif group.spot_price is not None:
+        if group.spot_price is not None and not (
+                group.type == "selfManaged" and group.capacity_type == "SPOT"):
             yield (*at, "spotPrice"), "only used by selfManaged SPOT node groups"
+
+
+# Label prefixes EKS managed node groups refuse (kubernetes/cloud-provider-aws#242,
+# aws/containers-roadmap#1451) and those the kubelet refuses in --node-labels unless allowed
+# (k8s.io/kubernetes cmd/kubelet/app/options, KubeletLabelNamespaces / KubeletLabels).
+_MANAGED_RESERVED_DOMAINS = ("kubernetes.io", "k8s.io", "eks.amazonaws.com")
+_KUBELET_LABEL_DOMAINS = ("kubelet.kubernetes.io", "node.kubernetes.io")
+_KUBELET_LABELS = {
+    "kubernetes.io/hostname", "kubernetes.io/arch", "kubernetes.io/os",
+    "beta.kubernetes.io/arch", "beta.kubernetes.io/os", "beta.kubernetes.io/instance-type",
+    "node.kubernetes.io/instance-type", "failure-domain.beta.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone"}
+
+
+def _in_domain(domain: str, parents: tuple[str, ...]) -> bool:
+    return any(domain == parent or domain.endswith("." + parent) for parent in parents)
+
+
+def _label_key_problem(group: NodeGroup, key: str) -> str | None:
+    domain = key.split("/", 1)[0] if "/" in key else ""
+    if group.type == "managed":
+        problem = aws_models.problem(key, aws_models.shape("eks", "labelKey"), "EKS")
+        if problem:
+            return problem
+        if _in_domain(domain, _MANAGED_RESERVED_DOMAINS):
+            return f"uses the reserved prefix '{domain}/', which EKS managed node groups refuse"
+    elif (_in_domain(domain, ("kubernetes.io", "k8s.io")) and key not in _KUBELET_LABELS
+          and not _in_domain(domain, _KUBELET_LABEL_DOMAINS)):
+        return (f"uses the reserved prefix '{domain}/', which the kubelet refuses in "
+                f"--node-labels (allowed there: kubelet.kubernetes.io/, node.kubernetes.io/)")
+    return None
+
+
+def node_group_labels_and_taints(config: StackConfig) -> Iterator[Problem]:
+    """EKS's API limits for managed groups (botocore: labelKey/labelValue/taintKey/taintValue);
+    the kubelet's for self-managed ones; no taint that would be silently dropped."""
+    for index, group in enumerate(config.eks.node_groups):
+        at = ("eks", "nodeGroups", index)
+        for key, value in group.labels.items():
+            problem = _label_key_problem(group, key)
+            if problem:
+                yield (*at, "labels", key), problem
+            elif group.type == "managed":
+                problem = aws_models.problem(value, aws_models.shape("eks", "labelValue"), "EKS")
+                if problem:
+                    yield (*at, "labels", key), f"value {problem}"
+        for position, taint in enumerate(group.taints):
+            if group.type == "managed":
+                for field, value in (("key", taint.key), ("value", taint.value)):
+                    problem = aws_models.problem(
+                        value, aws_models.member_shape("eks", "Taint", field), "EKS")
+                    if problem:
+                        yield (*at, "taints", position, field), problem
+        # Kubernetes keeps one taint per key and effect; pulumi-eks's self-managed groups take a
+        # map keyed by taint key, so there a second taint with the same key would be lost.
+        self_managed = group.type == "selfManaged"
+        identities = [(t.key,) if self_managed else (t.key, t.effect) for t in group.taints]
+        for position, first, identity in _repeats(identities):
+            yield (*at, "taints", position, "key"), (
+                f"repeats taints[{first}] ({' '.join(identity)}): "
+                + ("selfManaged node groups take one taint per key" if self_managed
+                   else "a node has one taint per key and effect"))
+
+
+def node_group_architecture(config: StackConfig) -> Iterator[Problem]:
+    """A managed node group has one AMI type, so one CPU architecture."""
+    for index, group in enumerate(config.eks.node_groups):
+        kinds = {is_graviton(t) for t in group.instance_types}
+        if group.type == "managed" and len(kinds) > 1:
+            arm = [t for t in group.instance_types if is_graviton(t)]
+            yield ("eks", "nodeGroups", index, "instanceTypes"), (
+                f"mixes arm64 (Graviton: {', '.join(arm)}) and x86_64 instance types, but a "
+                f"managed node group has one AMI type: split it into two groups")
 
 
 def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
@@ -210,6 +363,23 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
         yield ("kubernetes", "kubeconfig"), "must be a kubeconfig document (YAML or JSON with clusters)"
 
 
-RULES = (unique_names, existing_vpc, private_egress, service_images, service_platforms,
-         ecs_task_sizes, ecs_routes, capacity_bounds, replicas_within_autoscaling, eks_cluster,
-         kubernetes_target)
+def _region_of(arn: str) -> str:
+    return arn.split(":")[3]
+
+
+def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
+    """ALB certificates and EKS encryption keys must live in the stack's region."""
+    keys = ((("ecs", "loadBalancer", "certificateArn"), config.ecs.load_balancer.certificate_arn,
+             "an ALB takes ACM certificates from its own region"),
+            (("eks", "kmsKeyArn"), config.eks.kms_key_arn,
+             "EKS takes a KMS key from the cluster's region"))
+    for at, arn, why in keys:
+        if arn and _region_of(arn) != region:
+            yield at, f"is in {_region_of(arn)}, but the stack deploys to {region} (aws:region): {why}"
+
+
+RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc, private_egress,
+         service_images, service_platforms, ecs_task_sizes, ecs_routes, alb_rule_quota,
+         ecs_environment_size, capacity_bounds, replicas_within_autoscaling, eks_cluster,
+         node_group_labels_and_taints, node_group_architecture, kubernetes_target)
+REGIONAL_RULES = (same_region,)

@@ -15,7 +15,9 @@ from typing import Annotated, Literal, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from shipyard import aws_models
 from shipyard.eks_versions import DEFAULT_EKS_VERSION, SUPPORTED_EKS_VERSIONS
+from shipyard.image_reference import image_problem, tag_problem
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
@@ -30,17 +32,32 @@ DEFAULT_EXPIRE_UNTAGGED_DAYS = 7
 DEFAULT_NODE_INSTANCE_TYPE = "t3.medium"
 DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
 DEFAULT_WORKLOAD_NAMESPACE = "apps"
+# Namespaces every Kubernetes cluster already has: Shipyard would create a second Namespace object
+# of the same name, which the API server refuses (and deleting it would break the cluster).
+BUILT_IN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+# Address space a VPC can't use (AWS VPC User Guide, "VPC CIDR blocks"; RFC 6890's special-purpose
+# registry): "this network", loopback, link-local, multicast and the reserved class E space.
+_RESERVED_VPC_SPACE = {
+    "0.0.0.0/8": "'this network' space", "127.0.0.0/8": "loopback space",
+    "169.254.0.0/16": "link-local space", "224.0.0.0/4": "multicast space",
+    "240.0.0.0/4": "reserved space"}
 
 
-def _check(pattern: str, message: str):
-    compiled = re.compile(pattern)
+def _valid(check):
+    """A validator from a function that returns why a value is invalid (or None)."""
 
     def validate(value: str) -> str:
-        if not compiled.fullmatch(value):
+        message = check(value)
+        if message:
             raise ValueError(message)
         return value
 
     return AfterValidator(validate)
+
+
+def _check(pattern: str, message: str):
+    compiled = re.compile(pattern)
+    return _valid(lambda value: None if compiled.fullmatch(value) else message)
 
 
 def _ipv4_cidr(value: str) -> str:
@@ -53,6 +70,10 @@ def _ipv4_cidr(value: str) -> str:
 
 def _vpc_cidr(value: str) -> str:
     network = ipaddress.IPv4Network(_ipv4_cidr(value))
+    for block, space in _RESERVED_VPC_SPACE.items():
+        if network.overlaps(ipaddress.IPv4Network(block)):
+            raise ValueError(f"lies in {space} ({block}), which a VPC can't use: use a private "
+                             f"range such as 10.0.0.0/16")
     # /16 is the largest VPC AWS allows; /22 is the smallest from which Shipyard can carve
     # 6 private and 6 public subnets of at least /28 (see shipyard.cidr).
     if not 16 <= network.prefixlen <= 22:
@@ -67,6 +88,62 @@ def _log_retention(value: int) -> int:
     return value
 
 
+def _not_built_in_namespace(value: str) -> str:
+    if value in BUILT_IN_NAMESPACES:
+        raise ValueError(f"'{value}' already exists on every cluster: choose a namespace of your "
+                         f"own (Shipyard creates it, e.g. '{DEFAULT_WORKLOAD_NAMESPACE}')")
+    return value
+
+
+def s3_bucket_name_problem(name: str) -> str | None:
+    """Amazon S3 general purpose bucket naming rules (S3 User Guide, "Bucket naming rules")."""
+    if not 3 <= len(name) <= 63:
+        return "must have 3 to 63 characters (S3 bucket naming rules)"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", name):
+        return ("must be lowercase letters, digits, '.' and '-', starting and ending with a letter "
+                "or digit (S3 bucket naming rules)")
+    if ".." in name:
+        return "must not contain two adjacent periods (S3 bucket naming rules)"
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
+        return "must not be formatted as an IP address (S3 bucket naming rules)"
+    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+        if name.startswith(prefix):
+            return f"must not start with the reserved prefix '{prefix}' (S3 bucket naming rules)"
+    for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
+        if name.endswith(suffix):
+            return f"must not end with the reserved suffix '{suffix}' (S3 bucket naming rules)"
+    return None
+
+
+def iam_principal_problem(arn: str) -> str | None:
+    """EKS access entries take IAM roles and users only; STS sessions are refused (botocore's
+    eks model, CreateAccessEntryRequest.principalArn)."""
+    session = re.fullmatch(r"arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/.+", arn)
+    if session:
+        partition, account, role = session.groups()
+        return (f"is an STS session, which EKS access entries refuse: use the role's ARN "
+                f"arn:{partition}:iam::{account}:role/{role}")
+    kind = re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:([a-z-]+)/.+", arn)
+    if kind and kind.group(1) in ("group", "policy"):
+        return (f"is an IAM {kind.group(1)}, not a principal EKS access entries accept: use an "
+                f"IAM role or user ARN")
+    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+", arn):
+        return "must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)"
+    return None
+
+
+# ELB listener rule conditions (ELB User Guide for ALBs, "Listener rules": condition types):
+# path patterns up to 128 case-sensitive characters from A-Z a-z 0-9 _ - . $ / ~ " ' @ : + &
+# and the wildcards * ?; host headers up to 128 characters from a-z A-Z 0-9 - _ . and * ?, with
+# at least one '.' and only alphanumerics after the last one.
+ALB_PATH = _check(r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]*", (
+    "must start with '/' and use only letters, digits, _ - . $ / ~ \" ' @ : + & and the "
+    "wildcards * ?, as ALB path conditions require"))
+ALB_HOST = _check(r"[A-Za-z0-9_\-.*?]*\.[A-Za-z0-9*?]+", (
+    "must be a host name of letters, digits, - _ . and the wildcards * ?, with at least one '.' "
+    "and only letters or digits after the last one, as ALB host conditions require"))
+
+
 def _eks_version(value: str) -> str:
     if value not in SUPPORTED_EKS_VERSIONS:
         raise ValueError(f"Kubernetes {value} is not supported by EKS; supported: "
@@ -79,27 +156,25 @@ VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 EksVersion = Annotated[str, AfterValidator(_eks_version)]
 AccountId = Annotated[str, _check(r"\d{12}", "must be a 12-digit AWS account id")]
-# ECR's CreateRepository pattern, plus its 2-256 length limit.
-RepositoryName = Annotated[str, Field(min_length=2, max_length=256), _check(
-    r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*",
-    "must be lowercase letters, digits and . _ - / (each separator between alphanumerics), "
-    "as ECR requires")]
+RepositoryName = Annotated[str, aws_models.constrained(
+    "ecr", "CreateRepositoryRequest", "repositoryName", "ECR",
+    pattern_message="must be lowercase letters, digits and . _ - / (each separator between "
+                    "alphanumerics), as ECR requires")]
 # A DNS-1035 label: usable as a Kubernetes Service name, an ECS service name and in AWS names.
 DnsLabel = Annotated[str, Field(min_length=1, max_length=63), _check(
     r"[a-z]([-a-z0-9]*[a-z0-9])?",
     "must start with a lowercase letter and contain only lowercase letters, digits and '-' "
     "(a DNS label)")]
-InstanceType = Annotated[str, _check(r"[a-z][a-z0-9-]*\.[a-z0-9]+",
-                                     "must be an EC2 instance type such as t3.medium")]
+InstanceType = Annotated[str, aws_models.EC2_INSTANCE_TYPE]
 EnvName = Annotated[str, _check(r"[A-Za-z_][A-Za-z0-9_]*",
                                 "must be a valid environment variable name")]
 SecretArn = Annotated[str, _check(
     r"arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)",
     "must be a Secrets Manager secret ARN or an SSM parameter ARN")]
-IamPrincipalArn = Annotated[str, _check(r"arn:aws[a-z-]*:(iam|sts)::\d{12}:[a-z-]+/.+",
-                                        "must be an IAM role or user ARN")]
-AcmCertificateArn = Annotated[str, _check(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+",
-                                          "must be an ACM certificate ARN")]
+IamPrincipalArn = Annotated[str, _valid(iam_principal_problem)]
+AcmCertificateArn = Annotated[str, aws_models.constrained(
+    "acm", "DescribeCertificateRequest", "CertificateArn", "ACM"), _check(
+    r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+", "must be an ACM certificate ARN")]
 KmsKeyArn = Annotated[str, _check(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+",
                                   "must be a KMS key ARN")]
 LabelKey = Annotated[str, Field(max_length=316), _check(
@@ -114,8 +189,8 @@ Platform = Literal["ecs", "eks", "kubernetes"]
 class Model(BaseModel):
     """Base of every config model: camelCase keys, unknown keys rejected, immutable."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
-                              frozen=True)
+    # Keys are accepted only as written in the docs (camelCase): `node_groups` is an unknown key.
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True)
 
 
 class Network(Model):
@@ -171,11 +246,11 @@ class Ecr(Model):
 class Service(Model):
     name: DnsLabel = Field(description=(
         "Service name: a DNS label (lowercase, digits, '-'; at most 63 characters)."))
-    image: Optional[str] = Field(None, min_length=1, description=(
+    image: Optional[Annotated[str, _valid(image_problem)]] = Field(None, min_length=1, description=(
         "Container image with a fixed tag or digest (not `latest`). Or use `repository` + `tag`."))
     repository: Optional[str] = Field(None, description=(
         "Name of a repository declared in `shipyard:ecr`; the image is its URL plus `tag`."))
-    tag: Optional[str] = Field(None, min_length=1, max_length=128, description=(
+    tag: Optional[Annotated[str, _valid(tag_problem)]] = Field(None, description=(
         "Image tag in `repository` (required with it; not `latest`)."))
     port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
     cpu: float = Field(0.25, gt=0, le=192, description=(
@@ -191,9 +266,9 @@ class Service(Model):
     public: bool = Field(False, description=(
         "Reachable from the internet (behind the shared ALB on ECS, a LoadBalancer Service on "
         "Kubernetes)."))
-    host: Optional[str] = Field(None, pattern=r"^[a-z0-9*.-]+$", max_length=128, description=(
+    host: Optional[Annotated[str, ALB_HOST]] = Field(None, max_length=128, description=(
         "ECS public services: route requests for this host name to the service."))
-    path: str = Field("/*", pattern=r"^/\S*$", max_length=128, description=(
+    path: Annotated[str, ALB_PATH] = Field("/*", max_length=128, description=(
         "ECS public services: route requests matching this ALB path pattern to the service."))
     run_on: Optional[list[Platform]] = Field(None, min_length=1, description=(
         "Where the service runs: any of `ecs`, `eks`, `kubernetes`. Default: every compute "
@@ -222,7 +297,7 @@ class Ec2Capacity(Model):
 class LoadBalancer(Model):
     certificate_arn: Optional[AcmCertificateArn] = Field(None, description=(
         "ACM certificate for HTTPS. Without it the ALB serves plain HTTP on port 80 only."))
-    access_logs_bucket: Optional[str] = Field(None, min_length=3, max_length=63, description=(
+    access_logs_bucket: Optional[Annotated[str, _valid(s3_bucket_name_problem)]] = Field(None, description=(
         "Existing S3 bucket for ALB access logs (Security Hub ELB.5); none when unset."))
     idle_timeout: int = Field(60, ge=1, le=4000, description="ALB idle timeout in seconds.")
 
@@ -292,8 +367,10 @@ class Eks(Model):
         Field(["api", "audit", "authenticator"], description="Control plane logs to CloudWatch."))
     node_groups: list[NodeGroup] = Field([], description="Worker node groups.")
     fargate_profiles: list[FargateProfile] = Field([], description="Fargate profiles.")
-    namespace: DnsLabel = Field(DEFAULT_WORKLOAD_NAMESPACE, description=(
-        "Namespace the services are deployed to."))
+    namespace: Annotated[DnsLabel, AfterValidator(_not_built_in_namespace)] = Field(
+        DEFAULT_WORKLOAD_NAMESPACE, description=(
+            "Namespace the services are deployed to (Shipyard creates it; not one of the "
+            "namespaces every cluster already has)."))
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "HorizontalPodAutoscaler settings for services on EKS."))
 
@@ -303,8 +380,10 @@ class Kubernetes(Model):
         "Kubeconfig of an existing cluster (set it with `pulumi config set --secret`)."))
     context: Optional[str] = Field(None, min_length=1, description=(
         "Kubeconfig context to use (from `kubeconfig`, or the ambient ~/.kube/config)."))
-    namespace: DnsLabel = Field(DEFAULT_WORKLOAD_NAMESPACE, description=(
-        "Namespace the services are deployed to."))
+    namespace: Annotated[DnsLabel, AfterValidator(_not_built_in_namespace)] = Field(
+        DEFAULT_WORKLOAD_NAMESPACE, description=(
+            "Namespace the services are deployed to (Shipyard creates it; not one of the "
+            "namespaces every cluster already has)."))
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "HorizontalPodAutoscaler settings for services on this cluster."))
 
