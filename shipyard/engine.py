@@ -34,6 +34,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from shipyard.config import ConfigError
 from shipyard.config.stack_file import load_config
+from shipyard.iam import secret_reference
 from shipyard.mocks import ShipyardMocks, kubeconfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -221,7 +222,7 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path)
     loop.set_default_executor(executor)
     try:
         pulumi.runtime.set_all_config(values, secret_keys)
-        mocks = ShipyardMocks(region, stack, PROJECT_NAME)
+        mocks = ShipyardMocks(region, stack, PROJECT_NAME, _referenced_secret_keys(values))
         monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False,
                                  monitor=monitor)
@@ -239,6 +240,23 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path)
         asyncio.set_event_loop(None)
     resources = tuple(sorted(monitor.recorded, key=lambda r: r.urn))
     return Plan(stack=stack, resources=resources, outputs=outputs, region=region)
+
+
+def _referenced_secret_keys(values: Mapping[str, str]) -> dict[str, set[str]]:
+    """Secret ARN -> the JSON keys services reference in it, so the mock secret holds them."""
+    try:
+        services = json.loads(values.get(f"{PROJECT_NAME}:services", "[]"))
+    except json.JSONDecodeError:
+        return {}
+    keys: dict[str, set[str]] = {}
+    for service in services if isinstance(services, list) else ():
+        secrets = service.get("secrets") if isinstance(service, dict) else None
+        for reference in (secrets.values() if isinstance(secrets, dict) else ()):
+            if isinstance(reference, str) and reference.count(":") >= 2:
+                arn, json_key = secret_reference(reference)
+                if json_key:
+                    keys.setdefault(arn, set()).add(json_key)
+    return keys
 
 
 def _resolve(value: Any) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Iterable, Mapping, Optional
 
 import pulumi
 
@@ -75,9 +75,19 @@ def kubeconfig(cluster_name: str, endpoint: str) -> dict[str, Any]:
     }
 
 
+def secret_document(arn: str, keys: Iterable[str] = ()) -> dict[str, str]:
+    """A Secrets Manager secret as teams store database credentials (the shape RDS-managed
+    secrets have), plus every JSON key the stack's references ask for."""
+    fields = ["engine", "host", "port", "username", "password", "dbname", *keys]
+    return {key: f"offline-{key}-{_digest(arn, key, length=8)}" for key in sorted(set(fields))}
+
+
 class ShipyardMocks(pulumi.runtime.Mocks):
-    def __init__(self, region: str, stack: str, project: str):
+    def __init__(self, region: str, stack: str, project: str,
+                 secret_keys: Optional[Mapping[str, Iterable[str]]] = None):
         self.region = region
+        # Secret ARN -> the JSON keys the config references in it (`<arn>:<key>::`).
+        self._secret_keys = dict(secret_keys or {})
         # Ids hash the stack-neutral name, so the same resource in two stacks gets the same id
         # and stack-to-stack diffs show only real differences.
         self._stack, self._project = stack, project
@@ -159,7 +169,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
             arn = inputs["secretId"]
             return {"arn": arn, "id": f"{arn}|AWSCURRENT", "secretId": arn,
-                    "secretString": json.dumps({"value": f"offline-secret-{_digest(arn, length=8)}"}),
+                    "secretString": json.dumps(secret_document(arn, self._secret_keys.get(arn, ()))),
                     "versionId": _digest(arn, "version", length=32), "versionStage": "AWSCURRENT",
                     "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
         raise NotImplementedError(f"the offline engine does not answer the invoke {token}")

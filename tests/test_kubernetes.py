@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from shipyard.engine import Plan, Secret
+from shipyard.mocks import secret_document
+from shipyard.secret_values import SecretValueError, json_field
 from tests.conftest import PROJECT, run_shipyard
 
 KUBERNETES_VERSION = "1.35.0"  # the default EKS version
@@ -231,8 +233,26 @@ def test_eks_workloads_use_the_cluster_kubeconfig(stack_plan):
     assert image == "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api:1.4.2"
 
 
-def test_a_json_key_of_a_secret_is_read_from_the_secret_itself():
-    reference = SECRET + ":value::"
-    plan = existing_cluster({**WORKER, "secrets": {"TOKEN": reference}})
+@pytest.mark.parametrize("key", ["password", "apiToken"])
+def test_a_json_key_of_a_secret_is_read_from_the_secret_itself(key):
+    plan = existing_cluster({**WORKER, "secrets": {"TOKEN": f"{SECRET}:{key}::"}})
     values = plan.one("kubernetes:core/v1:Secret").inputs["stringData"].value
-    assert values["TOKEN"].startswith("offline-secret-")  # the key's value, not the JSON document
+    # The key's value, not the JSON document (the mock secret holds every key the stack names).
+    assert values["TOKEN"] == secret_document(SECRET, [key])[key]
+
+
+def test_a_secret_without_the_referenced_json_key_stops_the_deployment_with_its_name():
+    with pytest.raises(SecretValueError) as caught:
+        json_field(json.dumps({"username": "app"}), "password", "service api, secret DB")
+    assert str(caught.value) == "service api, secret DB: the secret has no JSON key 'password'"
+
+
+def test_a_secret_that_is_not_json_cannot_serve_a_json_key():
+    with pytest.raises(SecretValueError, match="the secret is not a JSON object, so it has no key "
+                                               "'password': reference the whole secret"):
+        json_field("hunter2", "password", "service api, secret DB")
+
+
+def test_json_secret_values_that_are_not_strings_arrive_as_their_json_text():
+    assert json_field('{"port": 5432, "tls": true}', "port", "x") == "5432"
+    assert json_field('{"port": 5432, "tls": true}', "tls", "x") == "true"
