@@ -86,6 +86,10 @@ def _message(error: dict[str, Any]) -> str:
         return str(error["ctx"]["error"])
     if error["type"] == "missing":
         return "required"
+    if error["type"] in ("model_type", "dict_type"):
+        kind = {list: "a list", str: "a string", bool: "a boolean"}.get(
+            type(error["input"]), f"a {type(error['input']).__name__}")
+        return f"must be a mapping of keys to values, not {kind}"
     return error["msg"][0].lower() + error["msg"][1:]
 
 

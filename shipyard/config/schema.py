@@ -161,10 +161,11 @@ RepositoryName = Annotated[str, aws_models.constrained(
     pattern_message="must be lowercase letters, digits and . _ - / (each separator between "
                     "alphanumerics), as ECR requires")]
 # A DNS-1035 label: usable as a Kubernetes Service name, an ECS service name and in AWS names.
-DnsLabel = Annotated[str, Field(min_length=1, max_length=63), _check(
+_DNS_LABEL = _check(
     r"[a-z]([-a-z0-9]*[a-z0-9])?",
     "must start with a lowercase letter and contain only lowercase letters, digits and '-' "
-    "(a DNS label)")]
+    "(a DNS label)")
+DnsLabel = Annotated[str, Field(min_length=1, max_length=63), _DNS_LABEL]
 InstanceType = Annotated[str, aws_models.EC2_INSTANCE_TYPE]
 EnvName = Annotated[str, _check(r"[A-Za-z_][A-Za-z0-9_]*",
                                 "must be a valid environment variable name")]
@@ -172,17 +173,19 @@ SecretArn = Annotated[str, _check(
     r"arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)",
     "must be a Secrets Manager secret ARN or an SSM parameter ARN")]
 IamPrincipalArn = Annotated[str, _valid(iam_principal_problem)]
-AcmCertificateArn = Annotated[str, aws_models.constrained(
-    "acm", "DescribeCertificateRequest", "CertificateArn", "ACM"), _check(
-    r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+", "must be an ACM certificate ARN")]
+AcmCertificateArn = Annotated[str, _check(
+    r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+", "must be an ACM certificate ARN"),
+    aws_models.constrained("acm", "DescribeCertificateRequest", "CertificateArn", "ACM")]
 KmsKeyArn = Annotated[str, _check(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+",
                                   "must be a KMS key ARN")]
 LabelKey = Annotated[str, Field(max_length=316), _check(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?",
     "must be a Kubernetes label key ([prefix/]name)")]
-LabelValue = Annotated[str, _check(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?",
-                                   "must be a Kubernetes label value")]
+LabelValue = Annotated[str, _check(
+    r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?",
+    "must be a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting "
+    "and ending with a letter or digit")]
 Platform = Literal["ecs", "eks", "kubernetes"]
 
 
@@ -261,8 +264,9 @@ class Service(Model):
     env: dict[EnvName, str] = Field({}, description="Plain environment variables (no secrets here).")
     secrets: dict[EnvName, SecretArn] = Field({}, description=(
         "Environment variables filled from Secrets Manager or SSM parameter ARNs."))
-    health_check_path: str = Field("/", pattern=r"^/\S*$", max_length=1024, description=(
-        "HTTP path that answers 200 when the service is healthy."))
+    health_check_path: Annotated[str, _check(r"/\S*", "must start with '/' and contain no spaces")] = (
+        Field("/", max_length=1024, description=(
+            "HTTP path that answers 200 when the service is healthy.")))
     public: bool = Field(False, description=(
         "Reachable from the internet (behind the shared ALB on ECS, a LoadBalancer Service on "
         "Kubernetes)."))
@@ -325,7 +329,7 @@ class Taint(Model):
 
 
 class NodeGroup(Model):
-    name: Annotated[DnsLabel, Field(max_length=40)] = Field(description=(
+    name: Annotated[str, Field(min_length=1, max_length=40), _DNS_LABEL] = Field(description=(
         "Node group name (a DNS label of at most 40 characters)."))
     type: Literal["managed", "selfManaged"] = Field("managed", description=(
         "`managed` (EKS manages the instances) or `selfManaged` (an Auto Scaling group)."))

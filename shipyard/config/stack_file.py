@@ -41,13 +41,15 @@ def _key_problems(node: yaml.Node, path: str) -> Iterator[str]:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STRING:
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "(complex)"
-                yield (f"{path or 'top level'}: key {shown} on line {line} is not a string: "
+                yield (f"{path or 'top level'}: key '{shown}' on line {line} is not a string: "
                        f"quote it")
                 continue
             key = key_node.value
             if key in lines:
-                yield (f"{_join(path, key)}: duplicate key (lines {lines[key]} and {line}); YAML "
-                       f"would keep only the last: merge them")
+                where = (f"twice on line {line}" if lines[key] == line
+                         else f"lines {lines[key]} and {line}")
+                yield (f"{_join(path, key)}: duplicate key ({where}); YAML would keep only the "
+                       f"last: merge them")
             lines.setdefault(key, line)
             yield from _key_problems(value_node, _join(path, key))
 
@@ -61,7 +63,8 @@ def _syntax_problem(error: yaml.YAMLError, text: str) -> str:
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
     problem = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
-    return f"{where}{problem}" + (f" ({context})" if context else "") + " (not valid YAML)"
+    hint = "; YAML indents with spaces, not tabs" if "\\t" in problem else ""
+    return f"{where}{problem}" + (f" ({context})" if context else "") + f" (not valid YAML{hint})"
 
 
 def load_config(path: Path, *, namespaced: bool = True) -> dict[str, Any]:
