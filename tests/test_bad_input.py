@@ -100,7 +100,7 @@ def test_a_file_that_is_not_utf8_is_named_with_the_byte(tmp_path):
     (tmp_path / "Pulumi.bin.yaml").write_bytes(b"config:\n  shipyard:production: \xff\n")
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "Pulumi.bin.yaml")
-    assert caught.value.problems == ["Pulumi.bin.yaml: byte 30 is not UTF-8 (is the file text?)"]
+    assert caught.value.problems == ["Pulumi.bin.yaml: line 2: byte 0xff is not UTF-8 (is the file text?)"]
 
 
 def test_an_empty_stack_file_is_an_empty_config(tmp_path):

@@ -73,10 +73,13 @@ def load_config(path: Path, *, namespaced: bool = True) -> dict[str, Any]:
     `namespaced`: stack files need `<namespace>:<name>` keys; the project file (Pulumi.yaml)
     may leave the namespace out (it defaults to the project's).
     """
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ConfigError([f"{path.name}: byte {error.start} is not UTF-8 (is the file text?)"])
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ConfigError([f"{path.name}: line {line}: byte 0x{data[error.start]:02x} is not "
+                           f"UTF-8 (is the file text?)"]) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         problems = [f"{path.name}: {p}" for p in _key_problems(node, "")] if node else []
