@@ -256,3 +256,23 @@ def test_a_secret_that_is_not_json_cannot_serve_a_json_key():
 def test_json_secret_values_that_are_not_strings_arrive_as_their_json_text():
     assert json_field('{"port": 5432, "tls": true}', "port", "x") == "5432"
     assert json_field('{"port": 5432, "tls": true}', "tls", "x") == "true"
+
+
+@pytest.mark.parametrize("platform", ["ecs", "eks", "kubernetes"])
+def test_a_json_key_secret_reference_plans_on_every_platform(platform):
+    reference = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev/db-AbCdEf:password::"
+    platforms = {
+        "ecs": {"ecs": {"enabled": True}},
+        "eks": {"eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
+                        "nodeGroups": [{"name": "general"}]}},
+        "kubernetes": {"kubernetes": {"kubeconfig": KUBECONFIG}}}
+    plan = run_shipyard({**platforms[platform], "services": [
+        {**WORKER, "secrets": {"DB_PASSWORD": reference}}]})
+    if platform == "ecs":
+        container = json.loads(plan.one("aws:ecs/taskDefinition:TaskDefinition")
+                               .inputs["containerDefinitions"])[0]
+        assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": reference}]
+    else:
+        values = plan.one("kubernetes:core/v1:Secret").inputs["stringData"].value
+        assert values["DB_PASSWORD"] == secret_document(reference.rsplit(":", 3)[0],
+                                                        ["password"])["password"]
