@@ -69,8 +69,9 @@ def valid_configs(draw) -> dict[str, Any]:
         {"name": name, "keepLastImages": draw(st.integers(1, 100))} for name in repositories]}
     if "ecs" in platforms:
         capacity = draw(st.sampled_from(["fargate", "fargateSpot", "ec2"]))
-        config["ecs"] = {"enabled": True, "capacity": capacity,
-                         "ec2": {"instanceType": draw(st.sampled_from(X86_TYPES + ARM_TYPES))}}
+        config["ecs"] = {"enabled": True, "capacity": capacity}
+        if capacity == "ec2":
+            config["ecs"]["ec2"] = {"instanceType": draw(st.sampled_from(X86_TYPES + ARM_TYPES))}
     if "eks" in platforms:
         config["eks"] = {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
                          "nodeGroups": draw(node_groups()),
@@ -84,8 +85,10 @@ def valid_configs(draw) -> dict[str, Any]:
         service: dict[str, Any] = {
             "name": name, "cpu": cpu, "memory": memory, "replicas": draw(st.integers(1, 3)),
             "port": draw(st.sampled_from([80, 8080, 9000])), "healthCheckPath": "/healthz",
-            "public": draw(st.booleans()), "path": f"/{name}/*",
+            "public": draw(st.booleans()),
             "env": {"LOG_LEVEL": draw(st.sampled_from(["info", "debug"]))}}
+        if service["public"] and "ecs" in platforms:
+            service["path"] = f"/{name}/*"  # the ALB route (ECS only)
         if repositories and draw(st.booleans()):
             service.update(repository=draw(st.sampled_from(repositories)), tag="1.4.2")
         else:

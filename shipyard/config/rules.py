@@ -215,6 +215,22 @@ def ecs_environment_size(config: StackConfig) -> Iterator[Problem]:
                     f"whole task definition: move large values into a secret or a file")
 
 
+def unused_settings(config: StackConfig) -> Iterator[Problem]:
+    """Settings the chosen options would silently ignore: say so instead."""
+    ecs = config.ecs
+    if "ec2" in ecs.model_fields_set and ecs.capacity != "ec2":
+        yield ("ecs", "ec2"), f"only used with capacity 'ec2' (capacity is '{ecs.capacity}')"
+    if "on_demand_base" in ecs.model_fields_set and ecs.capacity != "fargateSpot":
+        yield ("ecs", "onDemandBase"), (
+            f"only used with capacity 'fargateSpot' (capacity is '{ecs.capacity}')")
+    for index, service in enumerate(config.services):
+        routed = service.public and "ecs" in config.platforms_of(service)
+        for field, key in (("host", "host"), ("path", "path")):
+            if field in service.model_fields_set and not routed:
+                yield ("services", index, key), (
+                    "only used by public services on ECS (it routes the shared ALB)")
+
+
 def _size_bounds(at: tuple[Any, ...], min_size: int, max_size: int,
                  desired: int | None = None) -> Iterator[Problem]:
     if min_size > max_size:
@@ -380,6 +396,6 @@ def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
 
 RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc, private_egress,
          service_images, service_platforms, ecs_task_sizes, ecs_routes, alb_rule_quota,
-         ecs_environment_size, capacity_bounds, replicas_within_autoscaling, eks_cluster,
+         ecs_environment_size, unused_settings, capacity_bounds, replicas_within_autoscaling, eks_cluster,
          node_group_labels_and_taints, node_group_architecture, kubernetes_target)
 REGIONAL_RULES = (same_region,)
