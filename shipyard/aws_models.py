@@ -32,6 +32,7 @@ def member_shape(service: str, structure: str, member: str) -> dict[str, Any]:
     return shape(service, _shapes(service)[structure]["members"][member]["shape"])
 
 
+@lru_cache(maxsize=None)
 def instance_types() -> frozenset[str]:
     """Every instance type EC2's API accepts (the `InstanceType` enum)."""
     return frozenset(shape("ec2", "InstanceType")["enum"])

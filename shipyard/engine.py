@@ -213,7 +213,9 @@ def run(stack: str, config: Optional[Mapping[str, Any]] = None,
 
 
 def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path) -> Plan:
-    region = values.get("aws:region", DEFAULT_REGION)
+    # The program checks ARNs against the region it deploys to: make it the mocks' region, not
+    # whatever AWS_REGION the machine running the plan happens to have.
+    region = values.setdefault("aws:region", DEFAULT_REGION)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     # Shut down with wait=True below (loop.close() would not wait): no monitor thread outlives

@@ -159,3 +159,14 @@ def test_other_namespaces_are_left_to_their_providers(monkeypatch):
     config = _from_pulumi_up(monkeypatch, {"aws:region": "us-east-1", "kubernetes:context": "x",
                                            "eks:foo": "bar", "pulumi:tags": {"a": "b"}})
     assert config.services == []
+
+
+def test_offline_plans_check_arns_against_the_plans_region_not_the_machines(monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c"
+    plan = engine.run("regional", config={  # no aws:region: the offline plan assumes us-east-1
+        "shipyard:ecs": {"enabled": True, "loadBalancer": {"certificateArn": certificate}},
+        "shipyard:services": [{**SERVICE, "public": True}]})
+    assert plan.region == "us-east-1"
+    assert plan.one("aws:lb/listener:Listener", "shipyard-regional-https").inputs[
+        "certificateArn"] == certificate
