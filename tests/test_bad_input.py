@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
-from shipyard import engine
+from shipyard import docs, engine
 from shipyard.cli import main
-from shipyard.config import ConfigError, from_pulumi
+from shipyard.config import ConfigError, StackConfig, from_pulumi, rules
+from shipyard.config.load import key_path
 from shipyard.config.stack_file import load_config
 from tests.conftest import PROJECT
 
@@ -72,9 +75,48 @@ def plan(project: Path, text: str, monkeypatch, capsys) -> tuple[int, str, str, 
     return code, captured.out, captured.err, raised[0] if raised else None
 
 
+def _error_key(error: str) -> str:
+    """`shipyard:services[3].env.X: ...` -> `shipyard:services[].env.X` (indices dropped)."""
+    return re.sub(r"\[\d+\]", "[]", error.split(": ", 1)[0])
+
+
 def test_the_corpus_covers_at_least_150_invalid_stack_files():
     assert len(CORPUS) + len(BUILT) >= 150
     assert len({case["name"] for case in CORPUS}) == len(CORPUS), "case names are unique"
+
+
+def test_the_corpus_has_a_case_for_every_key():
+    errors = [_error_key(case["error"]) for case in CORPUS + BUILT]
+    keys = [row[0].strip("`") for row in docs.rows()]
+    missing = [key for key in keys if not any(
+        error == key or error.startswith((f"{key}.", f"{key}[")) for error in errors)]
+    assert missing == []
+
+
+def test_the_corpus_has_a_case_for_every_rule():
+    """Each cross-key rule, fed only its own corpus cases, reports the expected line."""
+    covered = set()
+    for case in CORPUS + BUILT:
+        for rule in (*rules.RULES, *rules.REGIONAL_RULES):
+            if _rule_reports(rule, case):
+                covered.add(rule.__name__)
+    assert covered == {rule.__name__ for rule in (*rules.RULES, *rules.REGIONAL_RULES)}
+
+
+def _rule_reports(rule, case: dict[str, Any]) -> bool:
+    try:
+        raw = case.get("config") or yaml.safe_load(case["stack"])["config"]
+    except (yaml.YAMLError, TypeError, KeyError):
+        return False  # a stack file problem, not a rule's
+    if not isinstance(raw, dict) or any(not isinstance(k, str) for k in raw):
+        return False
+    shipyard = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("shipyard:")}
+    try:
+        config = StackConfig.model_validate(shipyard)
+    except (ValidationError, TypeError):
+        return False
+    found = rule(config, "us-east-1") if rule in rules.REGIONAL_RULES else rule(config)
+    return any(f"{key_path(loc)}: {message}" == case["error"] for loc, message in found)
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[case["name"] for case in CORPUS])
