@@ -3,12 +3,16 @@ what they refuse must not (the refusals are exercised end to end in tests/bad_in
 
 from __future__ import annotations
 
+import re
+import typing
+
 import pytest
 
 from shipyard import aws_models
 from shipyard.ami import cpu_architecture, ecs_ami_parameter, is_graviton
 from shipyard.config import ConfigError, parse
-from shipyard.config.schema import iam_principal_problem, s3_bucket_name_problem
+from shipyard.config.schema import (Eks, NodeGroup, Repository, Taint, iam_principal_problem,
+                                    s3_bucket_name_problem)
 from shipyard.image_reference import image_problem, tag_problem
 from shipyard.naming import repository_logical_name
 
@@ -104,3 +108,20 @@ def test_exactly_100_public_services_fit_one_alb():
     services = [{"name": f"s{i}", "image": "nginx:1.27", "public": True, "path": f"/s{i}/*"}
                 for i in range(100)]
     assert len(parse({"ecs": {"enabled": True}, "services": services}).services) == 100
+
+
+def _literal(model, field: str) -> set[str]:
+    annotation = model.model_fields[field].annotation
+    while typing.get_origin(annotation) is list:
+        annotation = typing.get_args(annotation)[0]
+    return set(typing.get_args(annotation))
+
+
+def test_schema_choices_are_values_the_aws_apis_accept():
+    assert _literal(Eks, "log_types") == set(aws_models.shape("eks", "LogType")["enum"])
+    assert _literal(NodeGroup, "capacity_type") <= set(aws_models.shape("eks", "CapacityTypes")["enum"])
+    assert _literal(Repository, "image_tag_mutability") <= set(
+        aws_models.shape("ecr", "ImageTagMutability")["enum"])
+    # Kubernetes spells taint effects NoSchedule; EKS's API spells the same three NO_SCHEDULE.
+    assert {re.sub(r"(?<!^)([A-Z])", r"_\1", e).upper() for e in _literal(Taint, "effect")} == set(
+        aws_models.shape("eks", "TaintEffect")["enum"])

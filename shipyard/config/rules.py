@@ -225,8 +225,8 @@ def unused_settings(config: StackConfig) -> Iterator[Problem]:
             f"only used with capacity 'fargateSpot' (capacity is '{ecs.capacity}')")
     for index, service in enumerate(config.services):
         routed = service.public and "ecs" in config.platforms_of(service)
-        for field, key in (("host", "host"), ("path", "path")):
-            if field in service.model_fields_set and not routed:
+        for key in ("host", "path"):
+            if key in service.model_fields_set and not routed:
                 yield ("services", index, key), (
                     "only used by public services on ECS (it routes the shared ALB)")
 
@@ -396,6 +396,6 @@ def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
 
 RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc, private_egress,
          service_images, service_platforms, ecs_task_sizes, ecs_routes, alb_rule_quota,
-         ecs_environment_size, unused_settings, capacity_bounds, replicas_within_autoscaling, eks_cluster,
-         node_group_labels_and_taints, node_group_architecture, kubernetes_target)
+         ecs_environment_size, unused_settings, capacity_bounds, replicas_within_autoscaling,
+         eks_cluster, node_group_labels_and_taints, node_group_architecture, kubernetes_target)
 REGIONAL_RULES = (same_region,)
