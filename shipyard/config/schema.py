@@ -333,9 +333,11 @@ class NodeGroup(Model):
         "Node group name (a DNS label of at most 40 characters)."))
     type: Literal["managed", "selfManaged"] = Field("managed", description=(
         "`managed` (EKS manages the instances) or `selfManaged` (an Auto Scaling group)."))
+    # EKS CreateNodegroup takes at most 20 instance types with a launch template (botocore's eks
+    # model, CreateNodegroupRequest.instanceTypes), as Shipyard's managed groups have.
     instance_types: list[InstanceType] = Field([DEFAULT_NODE_INSTANCE_TYPE], min_length=1,
-                                               description=(
-        "Instance types (selfManaged: exactly one)."))
+                                               max_length=20, description=(
+        "Instance types (at most 20; selfManaged: exactly one)."))
     capacity_type: Literal["ON_DEMAND", "SPOT"] = Field("ON_DEMAND", description="On-demand or Spot.")
     spot_price: Optional[Annotated[str, _check(r"\d+(\.\d+)?", "must be a price such as 0.05")]] = (
         Field(None, description="selfManaged SPOT: maximum hourly price in USD (required)."))
