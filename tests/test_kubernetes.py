@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from shipyard.engine import Plan, Secret
+from shipyard import mocks
 from shipyard.mocks import secret_document
 from shipyard.secret_values import SecretValueError, json_field
 from tests.conftest import PROJECT, run_shipyard
@@ -276,3 +277,13 @@ def test_a_json_key_secret_reference_plans_on_every_platform(platform):
         values = plan.one("kubernetes:core/v1:Secret").inputs["stringData"].value
         assert values["DB_PASSWORD"] == secret_document(reference.rsplit(":", 3)[0],
                                                         ["password"])["password"]
+
+
+def test_a_deployed_secret_without_the_key_stops_the_program_with_a_clear_error(monkeypatch):
+    # The secret as it exists at `pulumi up` time lacks the key the stack references.
+    monkeypatch.setattr(mocks, "secret_document", lambda arn, keys=(): {"username": "app"})
+    reference = f"{SECRET}:password::"
+    with pytest.raises(SecretValueError) as caught:
+        existing_cluster({**WORKER, "secrets": {"DB_PASSWORD": reference}})
+    assert str(caught.value) == (f"service worker, secret DB_PASSWORD ({reference}): the secret "
+                                 f"has no JSON key 'password'")
