@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from shipyard.config.load import ConfigError
+from shipyard.config.load import NAMESPACE, ConfigError
 
 _STRING = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -105,6 +105,6 @@ def load_config(path: Path, *, namespaced: bool = True) -> dict[str, Any]:
         if unparsable:
             raise ConfigError([
                 f"{path.name}: config.{key}: not a Pulumi config key: keys take the form "
-                f"`<namespace>:<name>`" + (f", e.g. 'shipyard:{key}'" if ":" not in key else "")
+                f"`<namespace>:<name>`" + (f", e.g. '{NAMESPACE}:{key}'" if ":" not in key else "")
                 for key in unparsable])
     return config
