@@ -87,8 +87,8 @@ def _message(error: dict[str, Any]) -> str:
     if error["type"] == "missing":
         return "required"
     if error["type"] in ("model_type", "dict_type"):
-        kind = {list: "a list", str: "a string", bool: "a boolean"}.get(
-            type(error["input"]), f"a {type(error['input']).__name__}")
+        kind = {list: "a list", str: "a string", bool: "a boolean", int: "a number",
+                float: "a number"}.get(type(error["input"]), "a value")
         return f"must be a mapping of keys to values, not {kind}"
     return error["msg"][0].lower() + error["msg"][1:]
 
