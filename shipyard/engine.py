@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, NamedTuple, Optional
 
 import pulumi
-from pulumi.runtime import rpc
+from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
@@ -231,17 +231,34 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path)
         program = str(root / "__main__.py")
         try:
             _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
-        except ConfigError as error:
-            error.registered = tuple(monitor.recorded)  # lets tests prove nothing was created
+        except Exception as error:
+            if isinstance(error, ConfigError):
+                error.registered = tuple(monitor.recorded)  # lets tests prove nothing was created
+            # The outputs that carried the error die later, each "never retrieved": the caller
+            # gets the error itself, so keep their echoes quiet.
+            loop.set_exception_handler(lambda _loop, _context: None)
             raise
         outputs = {name: _resolve(value) for name, value in
                    sorted(pulumi.runtime.settings.get_root_resource().outputs.items())}
     finally:
+        _discard_unfinished_work(loop)
         executor.shutdown(wait=True)
         loop.close()
         asyncio.set_event_loop(None)
     resources = tuple(sorted(monitor.recorded, key=lambda r: r.urn))
     return Plan(stack=stack, resources=resources, outputs=outputs, region=region)
+
+
+def _discard_unfinished_work(loop: asyncio.AbstractEventLoop) -> None:
+    """A program stopped by an error (in an apply, say) leaves output tasks behind, and the SDK
+    keeps them in a set the next run would wait on, on this closed loop: cancel and forget them."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    with settings.SETTINGS.lock:
+        settings.SETTINGS.outputs.clear()
 
 
 def _referenced_secret_keys(values: Mapping[str, str]) -> dict[str, set[str]]:

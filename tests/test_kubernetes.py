@@ -287,3 +287,6 @@ def test_a_deployed_secret_without_the_key_stops_the_program_with_a_clear_error(
         existing_cluster({**WORKER, "secrets": {"DB_PASSWORD": reference}})
     assert str(caught.value) == (f"service worker, secret DB_PASSWORD ({reference}): the secret "
                                  f"has no JSON key 'password'")
+    monkeypatch.undo()
+    # The stopped run left nothing behind that breaks the next one (on another event loop).
+    assert existing_cluster(WORKER).of_type("kubernetes:apps/v1:Deployment")
