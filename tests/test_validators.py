@@ -125,3 +125,10 @@ def test_schema_choices_are_values_the_aws_apis_accept():
     # Kubernetes spells taint effects NoSchedule; EKS's API spells the same three NO_SCHEDULE.
     assert {re.sub(r"(?<!^)([A-Z])", r"_\1", e).upper() for e in _literal(Taint, "effect")} == set(
         aws_models.shape("eks", "TaintEffect")["enum"])
+
+
+def test_ecs_may_read_secrets_from_another_region():
+    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
+    config = parse({"ecs": {"enabled": True}, "services": [
+        {"name": "api", "image": "nginx:1.27", "secrets": {"DB": secret}}]}, "us-east-1")
+    assert config.services[0].secrets == {"DB": secret}

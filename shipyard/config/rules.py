@@ -384,7 +384,8 @@ def _region_of(arn: str) -> str:
 
 
 def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
-    """ALB certificates and EKS encryption keys must live in the stack's region."""
+    """ALB certificates, EKS encryption keys and secrets read for Kubernetes must live in the
+    stack's region."""
     keys = ((("ecs", "loadBalancer", "certificateArn"), config.ecs.load_balancer.certificate_arn,
              "an ALB takes ACM certificates from its own region"),
             (("eks", "kmsKeyArn"), config.eks.kms_key_arn,
@@ -392,6 +393,15 @@ def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
     for at, arn, why in keys:
         if arn and _region_of(arn) != region:
             yield at, f"is in {_region_of(arn)}, but the stack deploys to {region} (aws:region): {why}"
+    # ECS reads secrets from any region by full ARN; for Kubernetes targets Shipyard reads them at
+    # `pulumi up` through the stack's AWS provider, whose Secrets Manager and SSM calls are regional.
+    for index, service in enumerate(config.services):
+        if {"eks", "kubernetes"} & set(config.platforms_of(service)):
+            for name, arn in service.secrets.items():
+                if _region_of(arn) != region:
+                    yield ("services", index, "secrets", name), (
+                        f"is in {_region_of(arn)}, but Kubernetes secrets are read in {region} "
+                        f"(aws:region) at `pulumi up`: use a secret (or a replica) in {region}")
 
 
 RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc, private_egress,
