@@ -9,7 +9,7 @@ CHECKOV_VENV := venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.requirements-installed
 STACK ?= dev
 
-.PHONY: test plan plans docs golden bench clean
+.PHONY: deps test plan plans docs golden bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
+
+## deps: ./venv with requirements.txt installed (what CI runs before pulumi)
+deps: $(STAMP)
 
 ## test: the whole suite (exit 5, "no tests collected", counts as a failure)
 test: $(STAMP) $(CHECKOV_STAMP)
@@ -45,6 +48,12 @@ golden: $(STAMP)
 	@for file in Pulumi.*.yaml; do stack=$${file#Pulumi.}; stack=$${stack%.yaml}; \
 		$(BIN)/python -m shipyard plan $$stack --json > tests/golden/$$stack.json || exit $$?; \
 		echo "tests/golden/$$stack.json"; done
+	@mkdir -p tests/golden/examples
+	@for file in examples/*/Pulumi.*.yaml; do example=$$(basename $$(dirname $$file)); \
+		stack=$${file##*/Pulumi.}; stack=$${stack%.yaml}; \
+		$(BIN)/python -m shipyard plan $$stack --stack-file $$file --json \
+			> tests/golden/examples/$$example.$$stack.json || exit $$?; \
+		echo "tests/golden/examples/$$example.$$stack.json"; done
 
 ## bench: timing scripts (not tests); see bench/README.md
 bench: $(STAMP)

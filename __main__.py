@@ -2,15 +2,20 @@
 
 import pulumi
 
+from components.custom_domain import CustomDomain, CustomDomainArgs, hosted_zone_id
 from components.ecr import EcrRepository, EcrRepositoryArgs
 from components.ecs_cluster import EcsCluster, EcsClusterArgs
 from components.ecs_service import EcsService, EcsServiceArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
+from components.image_build import ImageBuild, ImageBuildArgs
 from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
 from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.network import Network, NetworkArgs
 from shipyard.aws_context import AwsContext
+from shipyard.calls import called, callees_first
 from shipyard.config import from_pulumi
+from shipyard.ecs_task import uses_service_connect
+from shipyard.image_build import MUTABLE_TAG_FILTER, build_platforms
 from shipyard.naming import repository_logical_name
 from shipyard.routing import rule_priorities
 
@@ -18,44 +23,66 @@ config = from_pulumi()  # the whole config is validated before any resource exis
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 
 # Images and the network
+built_into = {s.repository for s in config.services if s.build}
 repositories = {
-    repo.name: EcrRepository(repository_logical_name(repo.name),
-                             EcrRepositoryArgs(repo, protect=config.production))
+    repo.name: EcrRepository(repository_logical_name(repo.name), EcrRepositoryArgs(
+        repo, protect=config.production,
+        mutable_tag_filters=(MUTABLE_TAG_FILTER,) if repo.name in built_into else ()))
     for repo in config.ecr.repositories
 }
-images = {s.name: s.image or repositories[s.repository].repository_url.apply(
-    lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
+builds = {s.name: ImageBuild(f"{s.name}-image", ImageBuildArgs(
+    s.build, repositories[s.repository].repository_url, build_platforms(config, s),
+    pulumi.get_stack())) for s in config.services if s.build}
+images = {s.name: builds[s.name].image_ref if s.build
+          else s.image or repositories[s.repository].repository_url.apply(
+              lambda url, tag=s.tag: f"{url}:{tag}")
+          for s in config.services}
 aws_context = network = None
 if config.needs_network:  # ECS and EKS run in a VPC; ECR and an existing cluster need none
     aws_context = AwsContext.lookup()
     network = Network(prefix, NetworkArgs(config.network, aws_context))
 
+# Custom domains: a certificate per public service's domain, validated in the existing zone
+with_domain = [s for s in config.services if s.domain]
+zone_id = hosted_zone_id(config.dns.zone) if with_domain else None
+domains = {s.name: CustomDomain(f"{s.name}-domain", CustomDomainArgs(s.domain, zone_id))
+           for s in with_domain}
+
 # ECS
 ecs_services: dict[str, EcsService] = {}
 if config.ecs.enabled:
-    cluster = EcsCluster(prefix, EcsClusterArgs(config.ecs, prefix, network.private_subnet_ids,
-                                                 network.vpc_id))
     on_ecs = config.services_on("ecs")
+    cluster = EcsCluster(prefix, EcsClusterArgs(
+        config.ecs, prefix, network.private_subnet_ids, network.vpc_id,
+        service_connect=any(uses_service_connect(s, on_ecs) for s in on_ecs)))
     public_on_ecs = [s for s in on_ecs if s.public]
     alb = PublicLoadBalancer(prefix, PublicLoadBalancerArgs(
         config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids,
-        deletion_protection=config.production)) if public_on_ecs else None
+        deletion_protection=config.production,
+        domain_certificates={s.name: domains[s.name].certificate_arn
+                             for s in public_on_ecs if s.name in domains})) if public_on_ecs else None
     priorities = rule_priorities(public_on_ecs)
-    ecs_services = {s.name: EcsService(s.name, EcsServiceArgs(
-        s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id, network.private_subnet_ids,
-        alb, priorities.get(s.name))) for s in on_ecs}
+    called_on_ecs = called(on_ecs)
+    for s in callees_first(on_ecs):  # a caller starts after the services it calls
+        ecs_services[s.name] = EcsService(s.name, EcsServiceArgs(
+            s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id,
+            network.private_subnet_ids, alb, priorities.get(s.name),
+            callees=tuple(ecs_services[c] for c in s.calls), endpoint=s.name in called_on_ecs,
+            domain=domains.get(s.name)))
     pulumi.export("ecsClusterName", cluster.cluster_name)
 
 # EKS, and the services on it as Kubernetes workloads
 eks_cluster = None
 if config.eks.enabled:
     eks_cluster = EksCluster(prefix, EksClusterArgs(
-        config.eks, prefix, aws_context, network.vpc_id, network.private_subnet_ids,
-        endpoint_public=config.eks_endpoint_public, production=config.production))
+        config.eks, prefix, aws_context, network.vpc_id, network.vpc_cidr,
+        network.private_subnet_ids, endpoint_public=config.eks_endpoint_public,
+        production=config.production))
     KubernetesTarget("eks", KubernetesTargetArgs(
         config.services_on("eks"), images, config.eks.namespace, config.eks.autoscaling,
         kubeconfig=eks_cluster.kubeconfig,
-        load_balancer_annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}))
+        load_balancer_annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+        domains=domains, cluster_ready=eks_cluster.ready))
 
 # Any existing Kubernetes cluster (another cloud, on-premises)
 if config.kubernetes.enabled:
@@ -66,6 +93,8 @@ if config.kubernetes.enabled:
 
 # Outputs
 pulumi.export("repositoryUrls", {name: repo.repository_url for name, repo in repositories.items()})
+if builds:  # what each built service runs: promote these digests to other stacks
+    pulumi.export("builtImages", {name: build.image_ref for name, build in builds.items()})
 if network:
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("publicSubnetIds", network.public_subnet_ids)

@@ -18,6 +18,8 @@ class EcrRepositoryArgs:
     settings: Repository
     # Production stacks protect repositories: deleting one deletes every image in it.
     protect: bool = False
+    # Tag patterns that stay movable in an IMMUTABLE repository (Shipyard's build tags).
+    mutable_tag_filters: tuple[str, ...] = ()
 
 
 class EcrRepository(pulumi.ComponentResource):
@@ -29,9 +31,15 @@ class EcrRepository(pulumi.ComponentResource):
         super().__init__("shipyard:ecr:EcrRepository", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
+        # IMMUTABLE_WITH_EXCLUSION: every tag immutable except those matching a WILDCARD filter
+        # (ECR API reference, ImageTagMutabilityExclusionFilter).
+        excluded = settings.image_tag_mutability == "IMMUTABLE" and args.mutable_tag_filters
         repository = aws.ecr.Repository(
             name, name=settings.name,
-            image_tag_mutability=settings.image_tag_mutability,
+            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION" if excluded else settings.image_tag_mutability,
+            image_tag_mutability_exclusion_filters=[
+                aws.ecr.RepositoryImageTagMutabilityExclusionFilterArgs(filter=f, filter_type="WILDCARD")
+                for f in args.mutable_tag_filters] if excluded else None,
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
                 scan_on_push=settings.scan_on_push),
             # AES256 is what AWS applies when unset; stating it keeps previews diff-free.

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from shipyard import iam
 from shipyard.ami import ecs_ami_parameter
 from shipyard.config.schema import Ecs
+from shipyard.launch_template import InstanceSpec, hardened_launch_template
 
 # Instances replace themselves when the launch template changes (a new AMI, a new size),
 # keeping this share of capacity in service.
@@ -25,6 +26,8 @@ class EcsClusterArgs:
     cluster_name: str
     private_subnet_ids: pulumi.Input[list[str]]
     vpc_id: pulumi.Input[str]
+    # A Cloud Map namespace for Service Connect (only when services call each other).
+    service_connect: bool = False
 
 
 def user_data(cluster_name: str, spot: bool = False) -> str:
@@ -54,6 +57,7 @@ class EcsCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
     capacity_strategy: list[dict[str, Any]]
+    namespace_arn: Optional[pulumi.Output[str]]
     # Services depend on it, so `pulumi destroy` removes them before the capacity they run on.
     capacity_ready: pulumi.Resource
 
@@ -63,11 +67,21 @@ class EcsCluster(pulumi.ComponentResource):
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         self.physical_name = args.cluster_name
+        self.namespace_arn = None
+        if args.service_connect:
+            # An HTTP namespace: Service Connect needs no Route 53 hosted zone (API discovery).
+            namespace = aws.servicediscovery.HttpNamespace(
+                f"{name}-namespace", name=args.cluster_name,
+                description=f"Service Connect names of the services on {args.cluster_name}",
+                opts=child)
+            self.namespace_arn = namespace.arn
         cluster = aws.ecs.Cluster(
             name, name=args.cluster_name,
             settings=[aws.ecs.ClusterSettingArgs(
                 name="containerInsights",
                 value="enabled" if settings.container_insights else "disabled")],
+            service_connect_defaults=aws.ecs.ClusterServiceConnectDefaultsArgs(
+                namespace=self.namespace_arn) if self.namespace_arn is not None else None,
             opts=child)
 
         if settings.capacity == "ec2":
@@ -110,29 +124,11 @@ class EcsCluster(pulumi.ComponentResource):
             cidr_ipv4="0.0.0.0/0", description="ECS agent, image pulls and AWS APIs", opts=child)
 
         image_id = aws.ssm.get_parameter(name=ecs_ami_parameter(ec2.instance_type)).value
-        template = aws.ec2.LaunchTemplate(
-            f"{name}-instance",
-            image_id=image_id,
-            instance_type=ec2.instance_type,
-            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
-            # Security Hub EC2.8: IMDSv2 only; hop limit 1 keeps containers off the instance role.
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
-                instance_metadata_tags="disabled"),
-            # Security Hub EC2.25: no public IPs on instances.
-            network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-                associate_public_ip_address="false", delete_on_termination="true",
-                security_groups=[security_group.id])],
-            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                device_name="/dev/xvda", ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    volume_size=ec2.disk_size, volume_type="gp3", encrypted="true",
-                    delete_on_termination="true"))],
-            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
-            user_data=cluster.name.apply(user_data),
-            update_default_version=True,
-            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
-                resource_type="instance", tags={"Name": f"{name}-ecs"})],
-            opts=child)
+        template = hardened_launch_template(f"{name}-instance", InstanceSpec(
+            disk_size=ec2.disk_size, name_tag=f"{name}-ecs", image_id=image_id,
+            instance_type=ec2.instance_type, instance_profile_arn=profile.arn,
+            security_group_ids=[security_group.id], user_data=cluster.name.apply(user_data),
+            detailed_monitoring=True), opts=child)
         group = aws.autoscaling.Group(
             f"{name}-instances",
             vpc_zone_identifiers=args.private_subnet_ids,

@@ -10,16 +10,17 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
+from components.custom_domain import CustomDomain, alias_record
 from components.ecs_cluster import EcsCluster
 from components.load_balancer import PublicLoadBalancer
 from shipyard import iam
-from shipyard.ami import cpu_architecture
+from shipyard.ami import ecs_task_architecture
 from shipyard.aws_context import AwsContext
 from shipyard.config.schema import Autoscaling, Ecs, Service
-from shipyard.ecs_task import SCRATCH_VOLUME, container_definitions
-from shipyard.fargate import right_size
+from shipyard.ecs_task import (SCRATCH_VOLUME, container_definitions,
+                               service_connect_configuration, task_size)
 from shipyard.naming import ALB_NAME_MAX, IAM_ROLE_NAME_MAX, logical
-from shipyard.routing import public_url
+from shipyard.routing import public_url, route_host
 from shipyard.scaling import replica_bounds
 
 SCALE_IN_COOLDOWN_SECONDS = 300
@@ -37,12 +38,22 @@ class EcsServiceArgs:
     private_subnet_ids: pulumi.Input[list[str]]
     load_balancer: Optional[PublicLoadBalancer] = None
     rule_priority: Optional[int] = None
+    # The services this one calls (already created: a Service Connect client resolves only
+    # endpoints that existed when its tasks started).
+    callees: tuple["EcsService", ...] = ()
+    # Another service calls this one: publish a Service Connect endpoint.
+    endpoint: bool = False
+    domain: Optional[CustomDomain] = None
 
 
 class EcsService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
     url: Optional[pulumi.Output[str]]
+    physical_name: str
+    port: int
+    security_group_id: pulumi.Output[str]
+    ecs_service: aws.ecs.Service
 
     def __init__(self, name: str, args: EcsServiceArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
@@ -58,7 +69,8 @@ class EcsService(pulumi.ComponentResource):
         execution_role, task_role = self._roles(name, service, settings.enable_exec,
                                                 args.aws_context.account_id)
 
-        size = right_size(service.cpu, service.memory)
+        service_connect = bool(args.callees) or args.endpoint
+        size = task_size(service, proxied=service_connect)
         region = args.aws_context.region
         task = aws.ecs.TaskDefinition(
             name, family=f"{cluster.physical_name}-{service.name}",
@@ -66,12 +78,13 @@ class EcsService(pulumi.ComponentResource):
             requires_compatibilities=["FARGATE" if fargate else "EC2"],
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX",
-                cpu_architecture="X86_64" if fargate else cpu_architecture(settings.ec2.instance_type)),
+                cpu_architecture=ecs_task_architecture(settings.capacity, settings.ec2.instance_type)),
             execution_role_arn=execution_role.arn, task_role_arn=task_role.arn,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
             container_definitions=pulumi.Output.all(args.image, log_group.name).apply(
                 lambda values: json.dumps(container_definitions(
-                    service, values[0], values[1], region, settings.enable_exec), sort_keys=True)),
+                    service, values[0], values[1], region, settings.enable_exec, args.endpoint),
+                    sort_keys=True)),
             opts=child)
 
         security_group = aws.ec2.SecurityGroup(
@@ -83,7 +96,17 @@ class EcsService(pulumi.ComponentResource):
             cidr_ipv4="0.0.0.0/0", description="image pulls, AWS APIs and dependencies",
             opts=child)
 
-        load_balancers, depends_on = [], [cluster.capacity_ready]
+        for callee in args.callees:
+            # The callee admits this service's tasks, on its port (where its Service Connect
+            # proxy listens); nothing else inside the VPC gets in.
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-calls-{callee.physical_name}", security_group_id=callee.security_group_id,
+                ip_protocol="tcp", from_port=callee.port, to_port=callee.port,
+                referenced_security_group_id=security_group.id,
+                description=f"from service {service.name}, which calls it", opts=child)
+
+        load_balancers = []
+        depends_on = [cluster.capacity_ready, *(c.ecs_service for c in args.callees)]
         self.url = None
         if public:
             target_group, rule = self._route(name, service, args, security_group)
@@ -94,6 +117,9 @@ class EcsService(pulumi.ComponentResource):
             balancer = args.load_balancer
             self.url = balancer.dns_name.apply(
                 lambda dns: public_url(balancer.scheme, dns, service))
+            if args.domain:
+                alias_record(f"{name}-dns", args.domain, balancer.dns_name, balancer.zone_id,
+                             parent=self)
 
         scaling = settings.autoscaling
         ecs_service = aws.ecs.Service(
@@ -116,6 +142,9 @@ class EcsService(pulumi.ComponentResource):
                     type="spread", field="attribute:ecs.availability-zone"),
                 aws.ecs.ServiceOrderedPlacementStrategyArgs(type="binpack", field="memory")],
             load_balancers=load_balancers,
+            service_connect_configuration=_service_connect_args(service_connect_configuration(
+                service, cluster.namespace_arn, args.endpoint, log_group.name, region))
+            if service_connect else None,
             health_check_grace_period_seconds=60 if public else None,
             enable_execute_command=settings.enable_exec,
             enable_ecs_managed_tags=True, propagate_tags="SERVICE",
@@ -131,6 +160,9 @@ class EcsService(pulumi.ComponentResource):
             self._autoscaling(name, service, scaling, cluster.physical_name, ecs_service)
         self.service_name = ecs_service.name
         self.log_group_name = log_group.name
+        self.physical_name, self.port = service.name, service.port
+        self.security_group_id = security_group.id
+        self.ecs_service = ecs_service
         self.register_outputs({"serviceName": self.service_name, "logGroup": self.log_group_name,
                                "url": self.url})
 
@@ -183,9 +215,10 @@ class EcsService(pulumi.ComponentResource):
             opts=child)
         conditions = [aws.lb.ListenerRuleConditionArgs(
             path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=[service.path]))]
-        if service.host:
+        host = route_host(service)
+        if host:
             conditions.append(aws.lb.ListenerRuleConditionArgs(
-                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[service.host])))
+                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[host])))
         rule = aws.lb.ListenerRule(
             f"{name}-route", listener_arn=balancer.listener_arn, priority=args.rule_priority,
             actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
@@ -220,3 +253,17 @@ class EcsService(pulumi.ComponentResource):
                         scale_out_cooldown=SCALE_OUT_COOLDOWN_SECONDS,
                         disable_scale_in=False)),
                 opts=child)
+
+
+def _service_connect_args(configuration: dict) -> aws.ecs.ServiceServiceConnectConfigurationArgs:
+    """The ECS API's serviceConnectConfiguration (see shipyard.ecs_task) as pulumi-aws args."""
+    log = configuration["logConfiguration"]
+    return aws.ecs.ServiceServiceConnectConfigurationArgs(
+        enabled=configuration["enabled"], namespace=configuration["namespace"],
+        log_configuration=aws.ecs.ServiceServiceConnectConfigurationLogConfigurationArgs(
+            log_driver=log["logDriver"], options=log["options"]),
+        services=[aws.ecs.ServiceServiceConnectConfigurationServiceArgs(
+            port_name=s["portName"], discovery_name=s["discoveryName"],
+            client_alias=[aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
+                port=alias["port"], dns_name=alias["dnsName"]) for alias in s["clientAliases"]])
+            for s in configuration.get("services", [])] or None)

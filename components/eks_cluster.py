@@ -1,5 +1,12 @@
 """EksCluster: a hardened EKS cluster (pulumi-eks) with managed node groups, self-managed node
-groups and Fargate profiles in any mix."""
+groups and Fargate profiles in any mix, and the add-ons that make it usable.
+
+Order of creation, which is also what `pulumi up` waits for: the cluster (with vpc-cni, network
+policy on, and kube-proxy) -> its capacity (node groups, Fargate profiles) -> CoreDNS and
+metrics-server, which need somewhere to run -> the workloads (through :attr:`EksCluster.ready`).
+pulumi-eks would create CoreDNS inside the cluster component, before any capacity exists, and the
+add-on would never become healthy (pulumi/pulumi-eks#1819).
+"""
 
 from __future__ import annotations
 
@@ -11,22 +18,15 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 
+from components.eks_node_group import EksNodeGroup, EksNodeGroupArgs, NodeBootstrap
 from shipyard import iam
-from shipyard.ami import is_graviton
 from shipyard.aws_context import AwsContext
-from shipyard.config.schema import Eks, NodeGroup
+from shipyard.config.schema import Eks
+from shipyard.eks_nodes import FARGATE_SYSTEM_PROFILES, service_cidr
 from shipyard.naming import IAM_ROLE_NAME_MAX, logical
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-NODE_POLICIES = (("worker", aws.iam.ManagedPolicy.AMAZON_EKS_WORKER_NODE_POLICY),
-                 # pulumi-aws's ManagedPolicy enum has no member for the CNI policy.
-                 ("cni", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"),
-                 ("ecr", aws.iam.ManagedPolicy.AMAZON_EC2_CONTAINER_REGISTRY_READ_ONLY))
-# Fargate-only clusters get this profile so CoreDNS has somewhere to run.
-COREDNS_PROFILE = "shipyard-coredns"
-# Kubernetes taint effects as the EKS node group API spells them.
-MANAGED_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE",
-                         "NoExecute": "NO_EXECUTE"}
+KUBERNETES_API_PORT = 443
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class EksClusterArgs:
     cluster_name: str
     aws_context: AwsContext
     vpc_id: pulumi.Input[str]
+    vpc_cidr: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[list[str]]
     endpoint_public: bool
     production: bool = False
@@ -45,6 +46,8 @@ class EksCluster(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]  # secret
+    # Capacity, CoreDNS and metrics-server: what workloads on the cluster must wait for.
+    ready: list[pulumi.Resource]
 
     def __init__(self, name: str, args: EksClusterArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
@@ -52,27 +55,32 @@ class EksCluster(pulumi.ComponentResource):
         settings = args.settings
         self._account = args.aws_context.account_id
         self._region = args.aws_context.region
+        self._cluster_name = args.cluster_name
         fargate_only = not settings.node_groups
+        cidr = pulumi.Output.from_input(args.vpc_cidr).apply(service_cidr)
 
         key_arn = settings.kms_key_arn or self._secrets_key(name, args).arn
-        node_roles = {group.name: self._node_role(name, group) for group in settings.node_groups}
-        self_managed_roles = [node_roles[g.name] for g in settings.node_groups
-                              if g.type == "selfManaged"]
-
+        # EKS makes the identity that creates the cluster an admin itself
+        # (bootstrapClusterCreatorAdminPermissions, always on in pulumi-eks): a second access entry
+        # for it would fail with 409 ResourceInUseException.
+        admins = [arn for arn in settings.admin_principal_arns
+                  if not iam.same_principal(arn, args.aws_context.caller_arn)]
         cluster = eks.Cluster(
             name, name=args.cluster_name, version=settings.version,
             vpc_id=args.vpc_id, private_subnet_ids=args.private_subnet_ids,
             node_associate_public_ip_address=False,
             skip_default_node_group=True,
+            # Every node — managed, self-managed — and the control plane share the security group
+            # EKS creates for the cluster, which admits all traffic among its members: DNS, pod to
+            # pod and kubelet traffic flow between node groups of either kind.
+            skip_default_security_groups=True,
+            kubernetes_service_ip_address_range=cidr,
             authentication_mode=eks.AuthenticationMode.API,
             access_entries={f"admin-{index}": eks.AccessEntryArgs(
                 principal_arn=arn, access_policies={"cluster-admin": eks.AccessPolicyAssociationArgs(
                     policy_arn=CLUSTER_ADMIN_POLICY,
                     access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"))})
-                for index, arn in enumerate(settings.admin_principal_arns)},
-            # Self-managed nodes join through access entries of type EC2_LINUX made from these
-            # roles; EKS makes the entries for managed node groups itself.
-            instance_roles=self_managed_roles or None,
+                for index, arn in enumerate(admins)},
             create_oidc_provider=True,
             enabled_cluster_log_types=list(settings.log_types),
             encryption_config_key_arn=key_arn,
@@ -83,48 +91,86 @@ class EksCluster(pulumi.ComponentResource):
             # What AWS applies when unset: after standard support the cluster stays on its
             # version (at the extended-support price) instead of being upgraded under you.
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="EXTENDED"),
-            coredns_addon_options=eks.CoreDnsAddonOptionsArgs(
-                enabled=True,
-                # With no nodes at all, CoreDNS must be scheduled on Fargate.
-                configuration_values={"computeType": "Fargate"} if fargate_only else None),
+            # CoreDNS is created below, once the cluster has capacity.
+            coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=True),
             use_default_vpc_cni=False,  # pulumi-eks installs vpc-cni as a managed add-on
+            # The vpc-cni network policy agent enforces the workloads' NetworkPolicies on nodes.
+            vpc_cni_options=eks.VpcCniOptionsArgs(enable_network_policy=True),
             opts=pulumi.ResourceOptions(parent=self))
+        security_group_id = cluster.cluster_security_group_id
+        for index, block in enumerate(settings.private_access_cidrs, start=1):
+            # Who may reach the private endpoint (a VPN, a CI runner's subnet).
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-{index}", security_group_id=security_group_id, ip_protocol="tcp",
+                from_port=KUBERNETES_API_PORT, to_port=KUBERNETES_API_PORT, cidr_ipv4=block,
+                description="Kubernetes API from a private network",
+                opts=pulumi.ResourceOptions(parent=self))
 
-        capacity: list[pulumi.Resource] = []
-        for group in settings.node_groups:
-            create = self._managed_group if group.type == "managed" else self._self_managed_group
-            capacity.append(create(name, group, cluster, node_roles[group.name], args))
-        if settings.fargate_profiles or fargate_only:
-            pod_role = self._fargate_pod_role(name, args.cluster_name)
-            profiles = {profile.name: [aws.eks.FargateProfileSelectorArgs(namespace=namespace)
-                                       for namespace in profile.namespaces]
-                        for profile in settings.fargate_profiles}
-            if fargate_only:
-                profiles[COREDNS_PROFILE] = [aws.eks.FargateProfileSelectorArgs(
-                    namespace="kube-system", labels={"k8s-app": "kube-dns"})]
-            for profile_name, selectors in profiles.items():
-                capacity.append(aws.eks.FargateProfile(
-                    f"{name}-fargate-{profile_name}", cluster_name=args.cluster_name,
-                    fargate_profile_name=profile_name, pod_execution_role_arn=pod_role.arn,
-                    subnet_ids=args.private_subnet_ids, selectors=selectors,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster])))
+        bootstrap = pulumi.Output.all(cluster.kubeconfig_json, cidr).apply(
+            lambda values: _bootstrap(*values))
+        capacity: list[pulumi.Resource] = [
+            EksNodeGroup(f"{name}-{group.name}", EksNodeGroupArgs(
+                group, cluster, args.cluster_name, settings.version, args.private_subnet_ids,
+                security_group_id, bootstrap, previous_parent=self),
+                opts=pulumi.ResourceOptions(parent=self)).capacity
+            for group in settings.node_groups]
+        capacity += self._fargate_profiles(name, args, cluster, fargate_only)
+
+        after_capacity = pulumi.ResourceOptions(parent=self, depends_on=capacity)
+        coredns = self._addon(
+            name, "coredns", settings.version, after_capacity,
+            configuration={"computeType": "Fargate"} if fargate_only else None,
+            # The Cluster component used to create this add-on; the alias keeps it one resource.
+            previous_parent=cluster, preserve=True)
+        metrics_server = self._addon(name, "metrics-server", settings.version, after_capacity)
         if not fargate_only:
             # The Pod Identity agent is a DaemonSet: it runs on nodes, not on Fargate.
-            aws.eks.Addon(f"{name}-pod-identity-agent", cluster_name=args.cluster_name,
-                          addon_name="eks-pod-identity-agent",
-                          resolve_conflicts_on_create="OVERWRITE",
-                          resolve_conflicts_on_update="OVERWRITE",
-                          opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, *capacity]))
+            self._addon(name, "eks-pod-identity-agent", settings.version, after_capacity)
+        self.ready = [*capacity, coredns, metrics_server]
 
         self.cluster_name = pulumi.Output.from_input(args.cluster_name)
-        self.endpoint = cluster.kubeconfig_json.apply(
-            lambda text: json.loads(text)["clusters"][0]["cluster"]["server"])
+        self.endpoint = cluster.kubeconfig_json.apply(lambda text: _cluster_entry(text)["server"])
         self.oidc_provider_arn = cluster.oidc_provider_arn
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         self.register_outputs({"clusterName": self.cluster_name, "endpoint": self.endpoint,
                                "oidcProviderArn": self.oidc_provider_arn,
                                "kubeconfig": self.kubeconfig})
+
+    def _addon(self, name: str, addon: str, version: str, opts: pulumi.ResourceOptions,
+               configuration: Optional[dict] = None,
+               previous_parent: Optional[pulumi.Resource] = None,
+               preserve: Optional[bool] = None) -> aws.eks.Addon:
+        # The add-on's default version for the cluster's Kubernetes version: upgrading the
+        # cluster upgrades its add-ons too, after the nodes (they depend on the capacity).
+        addon_version = aws.eks.get_addon_version_output(
+            addon_name=addon, kubernetes_version=version, opts=pulumi.InvokeOptions(parent=self))
+        aliases = [pulumi.Alias(parent=previous_parent)] if previous_parent else None
+        return aws.eks.Addon(
+            f"{name}-{addon}", cluster_name=self._cluster_name, addon_name=addon,
+            addon_version=addon_version.version,
+            configuration_values=json.dumps(configuration, sort_keys=True) if configuration else None,
+            resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+            preserve=preserve,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases)))
+
+    def _fargate_profiles(self, name: str, args: EksClusterArgs, cluster: eks.Cluster,
+                          fargate_only: bool) -> list[aws.eks.FargateProfile]:
+        settings = args.settings
+        if not settings.fargate_profiles and not fargate_only:
+            return []
+        pod_role = self._fargate_pod_role(name, args.cluster_name)
+        profiles = {profile.name: [{"namespace": namespace} for namespace in profile.namespaces]
+                    for profile in settings.fargate_profiles}
+        if fargate_only:  # the system add-ons need somewhere to run too
+            profiles.update(FARGATE_SYSTEM_PROFILES)
+        return [aws.eks.FargateProfile(
+            f"{name}-fargate-{profile_name}", cluster_name=args.cluster_name,
+            fargate_profile_name=profile_name, pod_execution_role_arn=pod_role.arn,
+            subnet_ids=args.private_subnet_ids,
+            selectors=[aws.eks.FargateProfileSelectorArgs(**selector) for selector in selectors],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]))
+            for profile_name, selectors in profiles.items()]
 
     def _secrets_key(self, name: str, args: EksClusterArgs) -> aws.kms.Key:
         key = aws.kms.Key(
@@ -135,76 +181,6 @@ class EksCluster(pulumi.ComponentResource):
         aws.kms.Alias(f"{name}-secrets", name=f"alias/{args.cluster_name}-eks-secrets",
                       target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=self))
         return key
-
-    def _node_role(self, name: str, group: NodeGroup) -> aws.iam.Role:
-        child = pulumi.ResourceOptions(parent=self)
-        role_name = logical(f"{name}-{group.name}-node", IAM_ROLE_NAME_MAX)
-        role = aws.iam.Role(role_name, assume_role_policy=iam.to_json(
-            iam.assume_role("ec2.amazonaws.com")),
-            description=f"EKS nodes of group {group.name}", opts=child)
-        for suffix, policy in NODE_POLICIES:
-            aws.iam.RolePolicyAttachment(logical(f"{name}-{group.name}-{suffix}", IAM_ROLE_NAME_MAX),
-                                         role=role.name, policy_arn=policy, opts=child)
-        return role
-
-    def _managed_group(self, name: str, group: NodeGroup, cluster: eks.Cluster,
-                       role: aws.iam.Role, args: EksClusterArgs) -> eks.ManagedNodeGroup:
-        # Shipyard's own launch template: IMDSv2 with hop limit 1 (pods use IRSA or Pod Identity,
-        # never the node's role) and an encrypted gp3 root volume. EKS still picks the AMI
-        # (amiType) and writes the bootstrap user data, as no image id is set here.
-        template = aws.ec2.LaunchTemplate(
-            f"{name}-{group.name}",
-            description=f"EKS managed node group {group.name}",
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
-                instance_metadata_tags="disabled"),
-            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                device_name="/dev/xvda", ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    volume_size=group.disk_size, volume_type="gp3", encrypted="true",
-                    delete_on_termination="true"))],
-            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
-                resource_type="instance", tags={"Name": f"{name}-{group.name}"})],
-            update_default_version=True,
-            opts=pulumi.ResourceOptions(parent=self))
-        graviton = is_graviton(group.instance_types[0])
-        return eks.ManagedNodeGroup(
-            f"{name}-{group.name}", cluster=cluster, node_role_arn=role.arn,
-            subnet_ids=args.private_subnet_ids,
-            instance_types=list(group.instance_types), capacity_type=group.capacity_type,
-            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=group.min_size, max_size=group.max_size,
-                desired_size=group.desired_size if group.desired_size is not None else group.min_size),
-            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
-                id=template.id, version=template.latest_version.apply(str)),
-            ami_type="AL2023_ARM_64_STANDARD" if graviton else "AL2023_x86_64_STANDARD",
-            operating_system=eks.OperatingSystem.AL2023,
-            labels=dict(group.labels) or None,
-            taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value,
-                                               effect=MANAGED_TAINT_EFFECTS[t.effect])
-                    for t in group.taints] or None,
-            opts=pulumi.ResourceOptions(parent=self))
-
-    def _self_managed_group(self, name: str, group: NodeGroup, cluster: eks.Cluster,
-                            role: aws.iam.Role, args: EksClusterArgs) -> eks.NodeGroupV2:
-        profile = aws.iam.InstanceProfile(logical(f"{name}-{group.name}-node", IAM_ROLE_NAME_MAX),
-                                          role=role.name, opts=pulumi.ResourceOptions(parent=self))
-        instance_type = group.instance_types[0]
-        # IMDSv2: the Amazon Linux 2023 EKS AMIs are registered with ImdsSupport v2.0, so their
-        # instances require tokens. (pulumi-eks's Python SDK exposes no metadata options.)
-        return eks.NodeGroupV2(
-            f"{name}-{group.name}", cluster=cluster, instance_type=instance_type,
-            instance_profile_name=profile.name, node_subnet_ids=args.private_subnet_ids,
-            node_associate_public_ip_address=False,
-            min_size=group.min_size, max_size=group.max_size,
-            desired_capacity=group.desired_size if group.desired_size is not None else group.min_size,
-            spot_price=group.spot_price if group.capacity_type == "SPOT" else None,
-            node_root_volume_size=group.disk_size, node_root_volume_type="gp3",
-            node_root_volume_encrypted=True, node_root_volume_delete_on_termination=True,
-            operating_system=eks.OperatingSystem.AL2023,
-            ami_type="amazon-linux-2023/arm64" if is_graviton(instance_type) else None,
-            labels=dict(group.labels) or None,
-            taints={t.key: eks.TaintArgs(value=t.value, effect=t.effect) for t in group.taints} or None,
-            opts=pulumi.ResourceOptions(parent=self))
 
     def _fargate_pod_role(self, name: str, cluster_name: str) -> aws.iam.Role:
         child = pulumi.ResourceOptions(parent=self)
@@ -219,3 +195,14 @@ class EksCluster(pulumi.ComponentResource):
             logical(f"{name}-fargate-pods", IAM_ROLE_NAME_MAX), role=role.name,
             policy_arn=aws.iam.ManagedPolicy.AMAZON_EKS_FARGATE_POD_EXECUTION_ROLE_POLICY, opts=child)
         return role
+
+
+def _cluster_entry(kubeconfig_json: str) -> dict:
+    return json.loads(kubeconfig_json)["clusters"][0]["cluster"]
+
+
+def _bootstrap(kubeconfig_json: str, cidr: str) -> NodeBootstrap:
+    entry = _cluster_entry(kubeconfig_json)
+    return NodeBootstrap(endpoint=entry["server"],
+                         certificate_authority=entry["certificate-authority-data"],
+                         service_cidr=cidr)

@@ -9,8 +9,10 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.custom_domain import CustomDomain
 from components.kubernetes_workload import KubernetesWorkload, KubernetesWorkloadArgs
 from shipyard import k8s_manifests as manifests
+from shipyard.calls import callers_of
 from shipyard.config.schema import Autoscaling, Service
 
 
@@ -23,6 +25,11 @@ class KubernetesTargetArgs:
     kubeconfig: Optional[pulumi.Input[str]] = None
     context: Optional[str] = None
     load_balancer_annotations: dict[str, str] = field(default_factory=dict)
+    # What must exist before anything is deployed (an EKS cluster's capacity and DNS): every
+    # object uses the provider, so making the provider wait makes them all wait.
+    cluster_ready: list[pulumi.Resource] = field(default_factory=list)
+    # Service name -> its custom domain (EKS: TLS on the service's NLB and an alias record).
+    domains: dict[str, CustomDomain] = field(default_factory=dict)
 
 
 class KubernetesTarget(pulumi.ComponentResource):
@@ -31,7 +38,8 @@ class KubernetesTarget(pulumi.ComponentResource):
         super().__init__("shipyard:kubernetes:KubernetesTarget", name, None, opts)
         provider = k8s.Provider(
             name, kubeconfig=pulumi.Output.secret(args.kubeconfig) if args.kubeconfig else None,
-            context=args.context, opts=pulumi.ResourceOptions(parent=self))
+            context=args.context,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=args.cluster_ready or None))
         on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
         namespace = manifests.namespace(args.namespace)
         ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata=namespace["metadata"],
@@ -40,6 +48,8 @@ class KubernetesTarget(pulumi.ComponentResource):
             KubernetesWorkload(
                 f"{name}-{service.name}",
                 KubernetesWorkloadArgs(service, args.images[service.name], args.namespace,
-                                       args.autoscaling, args.load_balancer_annotations),
+                                       args.autoscaling, args.load_balancer_annotations,
+                                       callers=tuple(callers_of(args.services, service.name)),
+                                       domain=args.domains.get(service.name)),
                 opts=pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=[ns]))
         self.register_outputs({"namespace": args.namespace})

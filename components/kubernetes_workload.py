@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pydantic.alias_generators import to_snake
 
+from components.custom_domain import CustomDomain, alias_record
 from shipyard import k8s_manifests as manifests
 from shipyard.iam import secret_reference
 from shipyard.secret_values import json_field
@@ -24,6 +25,8 @@ class KubernetesWorkloadArgs:
     namespace: str
     autoscaling: Autoscaling
     load_balancer_annotations: Optional[dict[str, str]] = None
+    callers: tuple[str, ...] = ()   # services allowed to call this one
+    domain: Optional[CustomDomain] = None  # EKS only: TLS on its NLB and an alias record
 
 
 def secret_value(reference: str, where: str) -> pulumi.Output[str]:
@@ -69,9 +72,20 @@ class KubernetesWorkload(pulumi.ComponentResource):
                      parent=self, depends_on=depends_on,
                      # The HorizontalPodAutoscaler owns the replica count.
                      ignore_changes=["spec.replicas"] if scaling.enabled else None))
-        register(k8s.core.v1.Service, manifests.service(service, ns, args.load_balancer_annotations))
+        domain = args.domain
+        kubernetes_service = register(k8s.core.v1.Service, manifests.service(
+            service, ns, args.load_balancer_annotations,
+            domain.certificate_arn if domain else None))
+        if domain:
+            # The cloud provider's NLB, as its hostname appears in the Service's status (Pulumi
+            # waits for it), and the hosted zone of network load balancers in this region.
+            hostname = kubernetes_service.status.apply(
+                lambda status: status.load_balancer.ingress[0].hostname)
+            nlb_zone = aws.lb.get_hosted_zone_id_output(load_balancer_type="network").id
+            alias_record(f"{name}-dns", domain, hostname, nlb_zone, parent=self)
         register(k8s.policy.v1.PodDisruptionBudget, manifests.pod_disruption_budget(service, ns))
-        register(k8s.networking.v1.NetworkPolicy, manifests.network_policy(service, ns))
+        register(k8s.networking.v1.NetworkPolicy,
+                 manifests.network_policy(service, ns, list(args.callers)))
         if scaling.enabled:
             register(k8s.autoscaling.v2.HorizontalPodAutoscaler,
                      manifests.horizontal_pod_autoscaler(service, ns, bounds, scaling))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import pulumi
@@ -10,9 +10,7 @@ import pulumi_aws as aws
 
 from shipyard.config.schema import LoadBalancer as LoadBalancerSettings
 from shipyard.naming import ALB_NAME_MAX, logical
-
-# TLS 1.3 with TLS 1.2 fallback: AWS's recommended policy for new HTTPS listeners.
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+from shipyard.routing import TLS_POLICY
 
 
 @dataclass(frozen=True)
@@ -21,13 +19,16 @@ class PublicLoadBalancerArgs:
     vpc_id: pulumi.Input[str]
     public_subnet_ids: pulumi.Input[list[str]]
     deletion_protection: bool = False
+    # Service name -> validated ACM certificate of its custom domain (served by SNI).
+    domain_certificates: dict[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class PublicLoadBalancer(pulumi.ComponentResource):
-    """HTTPS on 443 with HTTP redirected to it when a certificate is configured; plain HTTP on
-    80 otherwise. Requests that match no service get a 404."""
+    """HTTPS on 443 with HTTP redirected to it when a certificate is configured or a service has
+    a custom domain; plain HTTP on 80 otherwise. Requests that match no service get a 404."""
 
     dns_name: pulumi.Output[str]
+    zone_id: pulumi.Output[str]  # the ALB's canonical hosted zone, for alias records
     scheme: str
     listener_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
@@ -37,7 +38,14 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         super().__init__("shipyard:loadbalancer:PublicLoadBalancer", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        https = settings.certificate_arn is not None
+        # The listener's default certificate is the configured one, else the first domain's; the
+        # other domains' certificates are added to the listener, and the ALB picks one per
+        # request by SNI.
+        domains = sorted(args.domain_certificates)
+        default_certificate = settings.certificate_arn or (
+            args.domain_certificates[domains[0]] if domains else None)
+        sni_only = domains if settings.certificate_arn else domains[1:]
+        https = default_certificate is not None
         self.scheme = "https" if https else "http"
 
         security_group = aws.ec2.SecurityGroup(
@@ -69,8 +77,12 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         if https:
             listener = aws.lb.Listener(
                 f"{name}-https", load_balancer_arn=balancer.arn, port=443, protocol="HTTPS",
-                ssl_policy=TLS_POLICY, certificate_arn=settings.certificate_arn,
+                ssl_policy=TLS_POLICY, certificate_arn=default_certificate,
                 default_actions=[not_found], opts=child)
+            for service in sni_only:
+                aws.lb.ListenerCertificate(
+                    f"{name}-{service}-certificate", listener_arn=listener.arn,
+                    certificate_arn=args.domain_certificates[service], opts=child)
             aws.lb.Listener(  # ELB.1: plain HTTP only redirects
                 f"{name}-http", load_balancer_arn=balancer.arn, port=80, protocol="HTTP",
                 default_actions=[aws.lb.ListenerDefaultActionArgs(
@@ -83,6 +95,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 default_actions=[not_found], opts=child)
 
         self.dns_name = balancer.dns_name
+        self.zone_id = balancer.zone_id
         self.listener_arn = listener.arn
         self.security_group_id = security_group.id
         self.register_outputs({"dnsName": self.dns_name, "listenerArn": self.listener_arn})

@@ -27,6 +27,7 @@ class NetworkArgs:
 
 class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
+    vpc_cidr: pulumi.Output[str]
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
 
@@ -36,6 +37,8 @@ class Network(pulumi.ComponentResource):
         settings = args.settings
         if settings.existing:
             self.vpc_id = pulumi.Output.from_input(settings.vpc_id)
+            self.vpc_cidr = aws.ec2.get_vpc_output(
+                id=settings.vpc_id, opts=pulumi.InvokeOptions(parent=self)).cidr_block
             self.public_subnet_ids = pulumi.Output.from_input(settings.public_subnet_ids)
             self.private_subnet_ids = pulumi.Output.from_input(settings.private_subnet_ids)
         else:
@@ -102,6 +105,7 @@ class Network(pulumi.ComponentResource):
                             args.aws_context.region)
 
         self.vpc_id = vpc.id
+        self.vpc_cidr = vpc.cidr_block
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
 

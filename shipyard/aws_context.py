@@ -15,7 +15,10 @@ import pulumi_aws as aws
 class AwsContext:
     account_id: str
     region: str
+    caller_arn: str  # who runs `pulumi up` (an IAM user, or an STS assumed-role session)
 
     @classmethod
     def lookup(cls) -> "AwsContext":
-        return cls(account_id=aws.get_caller_identity().account_id, region=aws.get_region().region)
+        caller = aws.get_caller_identity()
+        return cls(account_id=caller.account_id, region=aws.get_region().region,
+                   caller_arn=caller.arn)

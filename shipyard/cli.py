@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a difference was found (diff), 2 invalid config or usag
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Callable
@@ -20,8 +21,13 @@ class UsageError(Exception):
     """A command line that cannot be carried out (exit code 2)."""
 
 
+def _run(args: argparse.Namespace) -> engine.Plan:
+    return engine.run(args.stack, root=getattr(args, "project", engine.PROJECT_ROOT),
+                      stack_file=args.stack_file)
+
+
 def _plan(args: argparse.Namespace) -> int:
-    result = engine.run(args.stack, root=args.project)
+    result = _run(args)
     print(plan_view.to_json(result) if args.json else plan_view.to_text(result))
     return 0
 
@@ -49,14 +55,14 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _cost(args: argparse.Namespace) -> int:
     from shipyard import cost
-    estimate = cost.estimate(engine.run(args.stack))
+    estimate = cost.estimate(_run(args))
     print(cost.to_json(estimate) if args.json else cost.render(estimate))
     return 0
 
 
 def _graph(args: argparse.Namespace) -> int:
     from shipyard import graph
-    source = graph.to_dot(engine.run(args.stack))
+    source = graph.to_dot(_run(args))
     if args.format == "dot":
         output = source.encode()
     else:
@@ -83,11 +89,48 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stacks(args: argparse.Namespace) -> int:
+    from shipyard import ci
+    stacks = ci.shipped_stacks(engine.PROJECT_ROOT)
+    if args.changed_since:
+        changed = ci.changed_since(args.changed_since, engine.PROJECT_ROOT)
+        stacks = stacks if changed is None else ci.touched_stacks(changed, stacks)
+    print(json.dumps(stacks))
+    return 0
+
+
+def _ci_policy(args: argparse.Namespace) -> int:
+    from shipyard import iam
+    if args.kind == "trust":
+        if not (args.environment or args.branch or args.pull_requests):
+            raise UsageError("trust needs --environment (deploy roles), --branch, or "
+                             "--pull-requests (previews)")
+        try:
+            document = iam.github_actions_trust(args.account, args.repository,
+                                                environments=args.environment,
+                                                branches=args.branch,
+                                                pull_requests=args.pull_requests)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    else:
+        if not args.ecr_repository:
+            raise UsageError("ecr-push needs --ecr-repository (one or more)")
+        document = iam.ecr_build_push(
+            f"arn:aws:ecr:{args.region}:{args.account}:repository/{name}" for name in args.ecr_repository)
+    print(json.dumps(document, indent=2, sort_keys=True))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m shipyard", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
+    stack_file = argparse.ArgumentParser(add_help=False)
+    stack_file.add_argument("--stack-file", type=Path, metavar="FILE",
+                            help="read the stack's config from FILE instead of Pulumi.<stack>.yaml "
+                                 "(e.g. an example under examples/)")
 
-    plan = commands.add_parser("plan", help="show what `pulumi up` would create for a stack")
+    plan = commands.add_parser("plan", parents=[stack_file],
+                               help="show what `pulumi up` would create for a stack")
     plan.add_argument("stack", help="stack name (reads Pulumi.<stack>.yaml)")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     plan.add_argument("-C", "--project", type=Path, default=engine.PROJECT_ROOT,
@@ -102,16 +145,42 @@ def build_parser() -> argparse.ArgumentParser:
                       help="compare the working tree's plan of STACK with its plan at GIT_REF")
     diff.set_defaults(run=_diff)
 
-    cost = commands.add_parser("cost", help="estimated monthly cost of a stack, line by line")
+    cost = commands.add_parser("cost", parents=[stack_file],
+                               help="estimated monthly cost of a stack, line by line")
     cost.add_argument("stack")
     cost.add_argument("--json", action="store_true", help="print the estimate as JSON")
     cost.set_defaults(run=_cost)
 
-    graph = commands.add_parser("graph", help="the architecture as a Graphviz picture")
+    graph = commands.add_parser("graph", parents=[stack_file],
+                                help="the architecture as a Graphviz picture")
     graph.add_argument("stack")
     graph.add_argument("--format", choices=["dot", "svg", "png"], default="dot")
     graph.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
     graph.set_defaults(run=_graph)
+
+    stacks = commands.add_parser(
+        "stacks", help="the shipped stacks as a JSON list (for a CI matrix), or those a change touches")
+    stacks.add_argument("--changed-since", metavar="GIT_REF",
+                        help="only stacks the changes since GIT_REF touch (code changes touch all)")
+    stacks.set_defaults(run=_stacks)
+
+    ci_policy = commands.add_parser(
+        "ci-policy", help="IAM policy documents for the GitHub Actions roles (see README: CI)")
+    ci_policy.add_argument("kind", choices=["trust", "ecr-push"],
+                           help="trust: a role's trust policy for GitHub OIDC; ecr-push: what "
+                                "image builds need in ECR")
+    ci_policy.add_argument("--account", required=True, help="AWS account id of the role")
+    ci_policy.add_argument("--repository", default="", help="GitHub repository, owner/name (trust)")
+    ci_policy.add_argument("--environment", action="append", default=[],
+                           help="trust jobs in this GitHub environment (repeatable)")
+    ci_policy.add_argument("--branch", action="append", default=[],
+                           help="trust jobs without an environment on this branch (repeatable)")
+    ci_policy.add_argument("--pull-requests", action="store_true",
+                           help="trust pull-request jobs (the preview role)")
+    ci_policy.add_argument("--ecr-repository", action="append", default=[],
+                           help="ECR repository name the builds push to (ecr-push, repeatable)")
+    ci_policy.add_argument("--region", default=engine.DEFAULT_REGION, help="region of the repositories")
+    ci_policy.set_defaults(run=_ci_policy)
 
     docs = commands.add_parser("docs", help="print the config reference table from the schema")
     mode = docs.add_mutually_exclusive_group()

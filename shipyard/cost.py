@@ -26,6 +26,16 @@ CENT = Decimal("0.01")
 EKS_FARGATE_OVERHEAD_MIB = 256
 COREDNS_PODS = 2
 COREDNS_VCPU, COREDNS_MIB = 0.1, 70
+# metrics-server's chart defaults: one replica requesting 100m CPU and 200Mi memory.
+METRICS_SERVER_PODS = 1
+METRICS_SERVER_VCPU, METRICS_SERVER_MIB = 0.1, 200
+# Pods Shipyard runs on Fargate itself when a cluster has no nodes: (profile, replicas, vCPU, MiB).
+SYSTEM_FARGATE_PODS = (("shipyard-coredns", "CoreDNS", COREDNS_PODS, COREDNS_VCPU, COREDNS_MIB),
+                       ("shipyard-metrics-server", "metrics-server", METRICS_SERVER_PODS,
+                        METRICS_SERVER_VCPU, METRICS_SERVER_MIB))
+# Builds cost no AWS resource of their own: they run where `pulumi up` runs.
+IMAGE_BUILDS_NOTE = ("image builds (they run on the machine that runs `pulumi up`; their "
+                     "images and BuildKit cache count as ECR storage)")
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,13 @@ def _lines(pricer: _Pricer) -> Iterator[Line]:
         az_hours = sum(len(e.inputs["subnetIds"]) for e in endpoints)
         yield pricer.hourly(f"Interface VPC endpoints ({len(endpoints)}, per AZ)", az_hours,
                             "interface_endpoint_az_hour")
+    endpoint_tasks = sum(s.inputs["desiredCount"] for s in plan.of_type("aws:ecs/service:Service")
+                          if s.inputs.get("serviceConnectConfiguration", {}).get("services"))
+    if endpoint_tasks:
+        rate = pricer.price("cloud_map_resource_month")
+        yield Line("Cloud Map instances (Service Connect endpoint tasks)",
+                   f"{endpoint_tasks} x 1 month",
+                   None if rate is None else _money(rate * endpoint_tasks))
     keys = len(plan.of_type("aws:kms/key:Key"))
     if keys:
         rate = pricer.price("kms_key_month")
@@ -175,13 +192,13 @@ def _ec2_lines(pricer: _Pricer) -> Iterator[Line]:
         yield from pricer.ec2(f"EKS managed nodes {group.name}", group.inputs["scalingConfig"]["desiredSize"],
                               group.inputs["instanceTypes"][0],
                               _root_volume_gb(_launch_template(plan, group)))
-    for group in plan.of_type("eks:index:NodeGroupV2"):
-        yield from pricer.ec2(f"EKS self-managed nodes {group.name}", group.inputs["desiredCapacity"],
-                              group.inputs["instanceType"], group.inputs["nodeRootVolumeSize"])
     for group in plan.of_type("aws:autoscaling/group:Group"):
         template = _launch_template(plan, group)
-        yield from pricer.ec2(f"ECS container instances {group.name}", group.inputs["minSize"],
-                              template.inputs["instanceType"], _root_volume_gb(template))
+        if plan.by_urn(group.parent).type == "shipyard:eks:EksNodeGroup":
+            item, count = f"EKS self-managed nodes {group.name}", group.inputs["desiredCapacity"]
+        else:  # ECS managed scaling starts from the minimum
+            item, count = f"ECS container instances {group.name}", group.inputs["minSize"]
+        yield from pricer.ec2(item, count, template.inputs["instanceType"], _root_volume_gb(template))
 
 
 def _fargate_lines(pricer: _Pricer) -> Iterator[Line]:
@@ -213,10 +230,12 @@ def _fargate_lines(pricer: _Pricer) -> Iterator[Line]:
             yield pricer.fargate(f"EKS Fargate pods {deployment.name}",
                                  Decimal(deployment.inputs["spec"]["replicas"]),
                                  Decimal(size.cpu) / 1024, Decimal(size.memory) / 1024, "X86_64")
-    if any(p.inputs["fargateProfileName"] == "shipyard-coredns" for p in profiles):
-        size = right_size(COREDNS_VCPU, COREDNS_MIB + EKS_FARGATE_OVERHEAD_MIB)
-        yield pricer.fargate("EKS Fargate pods CoreDNS", Decimal(COREDNS_PODS),
-                             Decimal(size.cpu) / 1024, Decimal(size.memory) / 1024, "X86_64")
+    profile_names = {p.inputs["fargateProfileName"] for p in profiles}
+    for profile, label, pods, vcpu, mib in SYSTEM_FARGATE_PODS:
+        if profile in profile_names:
+            size = right_size(vcpu, mib + EKS_FARGATE_OVERHEAD_MIB)
+            yield pricer.fargate(f"EKS Fargate pods {label}", Decimal(pods),
+                                 Decimal(size.cpu) / 1024, Decimal(size.memory) / 1024, "X86_64")
 
 
 def estimate(plan: Plan, table: Optional[dict[str, Any]] = None) -> Estimate:
@@ -225,7 +244,10 @@ def estimate(plan: Plan, table: Optional[dict[str, Any]] = None) -> Estimate:
     lines = list(_lines(pricer))
     if pricer.prices is None:
         lines = [Line(l.item, l.quantity, None, f"{plan.region} is not priced") for l in lines]
-    return Estimate(plan.stack, plan.region, table["date"], tuple(lines), tuple(table["not_included"]))
+    not_included = tuple(table["not_included"])
+    if plan.of_type("docker-build:index:Image"):
+        not_included += (IMAGE_BUILDS_NOTE,)
+    return Estimate(plan.stack, plan.region, table["date"], tuple(lines), not_included)
 
 
 def render(estimate: Estimate) -> str:

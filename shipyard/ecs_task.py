@@ -8,12 +8,59 @@ ECS echoes those defaults back, and a definition without them shows as a change 
 from __future__ import annotations
 
 import shlex
-from typing import Any
+from typing import Any, Sequence
 
+from shipyard.calls import called
 from shipyard.config.schema import Service
+from shipyard.fargate import TaskSize, right_size
 
 SCRATCH_VOLUME = "scratch"
 SCRATCH_PATH = "/tmp"
+# The named port Service Connect publishes (a port mapping name: lowercase letters, digits and
+# '-', at most 64 characters; PortMapping in the ECS API reference).
+PORT_NAME = "http"
+SERVICE_CONNECT_LOG_PREFIX = "service-connect"
+# The Service Connect proxy runs inside each task on the task's CPU and memory; AWS recommends
+# adding 256 CPU units and at least 64 MiB for it ("Amazon ECS Service Connect components",
+# Proxy resources: docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html).
+PROXY_VCPU = 0.25
+PROXY_MIB = 64
+
+
+def uses_service_connect(service: Service, services_on_ecs: Sequence[Service]) -> bool:
+    """Callers need the proxy to resolve names; callees publish an endpoint through it."""
+    return bool(service.calls) or service.name in called(services_on_ecs)
+
+
+def task_size(service: Service, proxied: bool) -> TaskSize:
+    """The Fargate size of the service's task (`proxied`: with a Service Connect proxy)."""
+    if proxied:
+        return right_size(service.cpu + PROXY_VCPU, service.memory + PROXY_MIB)
+    return right_size(service.cpu, service.memory)
+
+
+def service_connect_configuration(service: Service, namespace_arn: Any, endpoint: bool,
+                                  log_group: Any, region: str) -> dict[str, Any]:
+    """ECS CreateService's `serviceConnectConfiguration`, as the API names it.
+
+    A callee publishes its port under its own name, so clients reach it at
+    `http://<name>:<port>` (a client alias `dnsName` "doesn't need to be fully-qualified";
+    ServiceConnectClientAlias in the ECS API reference). The proxy listens on the container
+    port itself (ingressPortOverride's default in awsvpc mode), so security groups admit
+    callers on that port.
+    """
+    configuration: dict[str, Any] = {
+        "enabled": True,
+        "namespace": namespace_arn,
+        "logConfiguration": {"logDriver": "awslogs", "options": {
+            "awslogs-group": log_group, "awslogs-region": region,
+            "awslogs-stream-prefix": SERVICE_CONNECT_LOG_PREFIX}},
+    }
+    if endpoint:
+        configuration["services"] = [{
+            "portName": PORT_NAME, "discoveryName": service.name,
+            "clientAliases": [{"port": service.port, "dnsName": service.name}]}]
+    return configuration
 
 
 def health_check_command(port: int, path: str) -> list[str]:
@@ -22,15 +69,23 @@ def health_check_command(port: int, path: str) -> list[str]:
     return ["CMD-SHELL", f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url} || exit 1"]
 
 
+def _port_mapping(service: Service, endpoint: bool) -> dict[str, Any]:
+    mapping: dict[str, Any] = {"containerPort": service.port, "hostPort": service.port,
+                               "protocol": "tcp"}
+    if endpoint:  # only then, so other services' task definitions stay as they were
+        mapping.update(name=PORT_NAME, appProtocol="http")
+    return mapping
+
+
 def container_definitions(service: Service, image: str, log_group: str, region: str,
-                          exec_enabled: bool) -> list[dict[str, Any]]:
+                          exec_enabled: bool, endpoint: bool = False) -> list[dict[str, Any]]:
+    """`endpoint`: the service publishes a Service Connect endpoint (another service calls it)."""
     container: dict[str, Any] = {
         "name": service.name,
         "image": image,
         "essential": True,
         "cpu": 0,
-        "portMappings": [{"containerPort": service.port, "hostPort": service.port,
-                          "protocol": "tcp"}],
+        "portMappings": [_port_mapping(service, endpoint)],
         "environment": [{"name": k, "value": v} for k, v in sorted(service.env.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(service.secrets.items())],
         "environmentFiles": [],

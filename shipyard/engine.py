@@ -32,12 +32,12 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from shipyard import PROJECT_ROOT
 from shipyard.config import ConfigError
 from shipyard.config.stack_file import load_config
 from shipyard.iam import secret_reference
 from shipyard.mocks import ShipyardMocks, kubeconfig
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "shipyard"
 DEFAULT_REGION = "us-east-1"
 # Stands in for `secure:` config values, which only the Pulumi CLI can decrypt.
@@ -154,12 +154,22 @@ class RecordingMonitor(MockMonitor):
                 custom=bool(request.custom),
                 inputs=_unwrap_secrets(rpc.deserialize_properties(request.object)),
                 protect=bool(request.protect),
-                aliases=tuple(sorted(a.spec.name or a.urn for a in request.aliases)),
+                aliases=tuple(sorted(_alias(a) for a in request.aliases)),
                 ignore_changes=tuple(request.ignoreChanges),
                 depends_on=tuple(sorted(request.dependencies)))
             with self._lock:
                 self.recorded.append(resource)
         return response
+
+
+def _alias(alias) -> str:
+    """An alias as text: its URN, or `name=..,type=..,parent=..` for the parts it overrides."""
+    if alias.urn:
+        return alias.urn
+    spec = alias.spec
+    parts = {"name": spec.name, "type": spec.type, "parent": spec.parentUrn,
+             "noParent": "true" if spec.noParent else ""}
+    return ",".join(f"{key}={value}" for key, value in parts.items() if value)
 
 
 def _as_cli_value(value: Any) -> str:
@@ -182,14 +192,16 @@ def _replace_secure(key: str, value: Any, secret_keys: set[str], top: str) -> An
     return value
 
 
-def stack_config(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """The stack's config as `pulumi up` sees it: Pulumi.<stack>.yaml over the project's defaults."""
+def stack_config(stack: str, root: Path = PROJECT_ROOT,
+                 stack_file: Optional[Path] = None) -> dict[str, Any]:
+    """The stack's config as `pulumi up` sees it: Pulumi.<stack>.yaml (or `stack_file`, e.g. an
+    example under examples/) over the project's defaults."""
     merged: dict[str, Any] = {}
     for key, spec in load_config(root / "Pulumi.yaml", namespaced=False).items():
         value = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
         if value is not None:
             merged[key if ":" in key else f"{PROJECT_NAME}:{key}"] = value
-    stack_file = root / f"Pulumi.{stack}.yaml"
+    stack_file = stack_file or root / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
         raise FileNotFoundError(f"no stack file {stack_file.name} in {root}")
     merged.update(load_config(stack_file))
@@ -197,12 +209,12 @@ def stack_config(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
 
 
 def run(stack: str, config: Optional[Mapping[str, Any]] = None,
-        root: Path = PROJECT_ROOT) -> Plan:
+        root: Path = PROJECT_ROOT, stack_file: Optional[Path] = None) -> Plan:
     """Run `__main__.py` offline for `stack`, with `config` instead of its stack file if given.
 
     Raises :class:`shipyard.config.ConfigError` for invalid config (nothing is registered).
     """
-    raw = dict(stack_config(stack, root) if config is None else config)
+    raw = dict(stack_config(stack, root, stack_file) if config is None else config)
     secret_keys: set[str] = set()
     values = {key: _as_cli_value(_replace_secure(key.split(":")[-1], value, secret_keys, key))
               for key, value in raw.items()}

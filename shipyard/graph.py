@@ -11,7 +11,9 @@ from shipyard.engine import Plan, Resource
 
 # Colours by service family, so a prod graph reads at a glance.
 FILL = {"ec2": "#e8f1fb", "vpc": "#e8f1fb", "ecs": "#fdf0e0", "lb": "#fdf0e0", "eks": "#e9f6ec",
-        "kubernetes": "#e9f6ec", "iam": "#f6eaf4", "kms": "#f6eaf4", "ecr": "#fff8d6"}
+        "kubernetes": "#e9f6ec", "iam": "#f6eaf4", "kms": "#f6eaf4", "acm": "#f6eaf4",
+        "ecr": "#fff8d6", "route53": "#e8f1fb", "servicediscovery": "#fdf0e0",
+        "docker-build": "#fff8d6"}
 
 
 def _id(urn: str) -> str:
@@ -25,7 +27,7 @@ def _label(resource: Resource) -> str:
 
 def _family(resource: Resource) -> str:
     package, module = resource.type.split(":")[:2]
-    return package if package in ("eks", "kubernetes") else module.split("/")[0]
+    return package if package in ("eks", "kubernetes", "docker-build") else module.split("/")[0]
 
 
 def to_dot(plan: Plan) -> str:

@@ -7,9 +7,28 @@ the same text (no perpetual diff).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
 
 VERSION = "2012-10-17"
+
+
+def _principal_key(arn: str) -> tuple[str, str, str]:
+    """(account, kind, name) of an IAM user or role ARN, or of an STS assumed-role session ARN
+    (whose role it is). Paths are dropped: STS session ARNs carry none."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return ("", "", arn)
+    account, resource = parts[4], parts[5]
+    kind, _, rest = resource.partition("/")
+    if parts[2] == "sts" and kind == "assumed-role":
+        return (account, "role", rest.split("/")[0])
+    return (account, kind, rest.rsplit("/", 1)[-1])
+
+
+def same_principal(arn: str, other: str) -> bool:
+    """Whether two ARNs name the same IAM user or role (a role and its sessions are the same)."""
+    return _principal_key(arn) == _principal_key(other)
 
 
 def to_json(document: dict[str, Any]) -> str:
@@ -84,3 +103,54 @@ def ecs_exec() -> dict[str, Any]:
                    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
         "Resource": "*",
     }]}
+
+
+# GitHub Actions' OIDC issuer, and the audience aws-actions/configure-aws-credentials requests.
+# (GitHub docs, "Configuring OpenID Connect in Amazon Web Services".)
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
+_GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+")
+
+
+def github_oidc_provider_arn(account_id: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::{account_id}:oidc-provider/{GITHUB_OIDC_HOST}"
+
+
+def github_actions_trust(account_id: str, repository: str, *, environments: Iterable[str] = (),
+                         branches: Iterable[str] = (), pull_requests: bool = False,
+                         partition: str = "aws") -> dict[str, Any]:
+    """Trust policy letting GitHub Actions jobs of one repository assume a role through OIDC —
+    only jobs that run in one of `environments` (the deploy jobs), jobs without an environment
+    on one of `branches`, or, with `pull_requests`, jobs of pull-request workflows (the
+    previews). The `sub` claim is matched exactly, never with wildcards, so no other
+    repository, branch or environment qualifies (GitHub docs, "About security hardening with
+    OpenID Connect": example subject claims)."""
+    if not _GITHUB_REPOSITORY.fullmatch(repository):
+        raise ValueError(f"not a GitHub repository (owner/name): {repository!r}")
+    subjects = [f"repo:{repository}:environment:{name}" for name in sorted(set(environments))]
+    subjects += [f"repo:{repository}:ref:refs/heads/{name}" for name in sorted(set(branches))]
+    if pull_requests:
+        subjects.append(f"repo:{repository}:pull_request")
+    if not subjects:
+        raise ValueError("trust at least one environment, branch or pull requests")
+    return {"Version": VERSION, "Statement": [{
+        "Sid": "GitHubActions", "Effect": "Allow",
+        "Principal": {"Federated": github_oidc_provider_arn(account_id, partition)},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": GITHUB_OIDC_AUDIENCE,
+                                       f"{GITHUB_OIDC_HOST}:sub": subjects}},
+    }]}
+
+
+def ecr_build_push(repository_arns: Iterable[str]) -> dict[str, Any]:
+    """What a BuildKit build needs to push images and its cache to these repositories (and
+    pull cached layers back). `GetAuthorizationToken` has no resource-level permissions."""
+    return {"Version": VERSION, "Statement": [
+        {"Sid": "RegistryLogin", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
+         "Resource": "*"},
+        {"Sid": "PushAndPull", "Effect": "Allow",
+         "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                    "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer",
+                    "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"],
+         "Resource": sorted(repository_arns)},
+    ]}

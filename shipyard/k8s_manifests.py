@@ -10,13 +10,22 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from shipyard.config.schema import Autoscaling, Service
+from shipyard.routing import TLS_POLICY
 from shipyard.scaling import ReplicaBounds
 
 # Pods run as this unprivileged user unless the image says otherwise (checkov wants >= 10000).
 RUN_AS_USER = 10001
 SCRATCH_SIZE = "256Mi"
 PROBE_PORT = "http"
+TLS_PORT = "https"
 RESTRICTED = "restricted"
+# The AWS cloud provider's Service annotations for a TLS listener on the NLB it creates: the
+# ports named in `-ssl-ports` get TLS with the certificate and policy; traffic to the pods stays
+# TCP (kubernetes/cloud-provider-aws, pkg/providers/v1/aws.go, EnsureLoadBalancer's NLB port
+# mappings).
+SSL_CERT_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
+SSL_PORTS_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-ports"
+SSL_POLICY_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy"
 
 
 def labels(service: Service) -> dict[str, str]:
@@ -110,17 +119,32 @@ def deployment(service: Service, ns: str, image: Any, replicas: int) -> dict[str
                      "template": {"metadata": {"labels": labels(service)}, "spec": pod}}}
 
 
+def tls_annotations(certificate_arn: Any) -> dict[str, Any]:
+    return {SSL_CERT_ANNOTATION: certificate_arn, SSL_PORTS_ANNOTATION: TLS_PORT,
+            SSL_POLICY_ANNOTATION: TLS_POLICY}
+
+
 def service(service: Service, ns: str,
-            load_balancer_annotations: Optional[dict[str, str]] = None) -> dict[str, Any]:
+            load_balancer_annotations: Optional[dict[str, Any]] = None,
+            certificate_arn: Any = None) -> dict[str, Any]:
+    """Private services answer at `http://<name>:<port>` in the namespace, as on ECS. Public
+    ones listen on 80, or only on 443 (TLS at the load balancer) with a certificate: a network
+    load balancer cannot redirect HTTP, so plain HTTP is not offered at all."""
     public = service.public
     metadata = _metadata(service, ns)
-    if public and load_balancer_annotations:
-        metadata["annotations"] = dict(load_balancer_annotations)
+    annotations = dict(load_balancer_annotations or {}) if public else {}
+    if certificate_arn is not None:
+        annotations.update(tls_annotations(certificate_arn))
+    if annotations:
+        metadata["annotations"] = annotations
+    if certificate_arn is not None:
+        port = {"name": TLS_PORT, "port": 443, "targetPort": PROBE_PORT, "protocol": "TCP"}
+    else:
+        port = {"name": PROBE_PORT, "port": 80 if public else service.port,
+                "targetPort": PROBE_PORT, "protocol": "TCP"}
     return {"apiVersion": "v1", "kind": "Service", "metadata": metadata,
             "spec": {"type": "LoadBalancer" if public else "ClusterIP",
-                     "selector": _selector(service),
-                     "ports": [{"name": PROBE_PORT, "port": 80 if public else service.port,
-                                "targetPort": PROBE_PORT, "protocol": "TCP"}]}}
+                     "selector": _selector(service), "ports": [port]}}
 
 
 def pod_disruption_budget(service: Service, ns: str) -> dict[str, Any]:
@@ -143,10 +167,25 @@ def horizontal_pod_autoscaler(service: Service, ns: str, bounds: ReplicaBounds,
                          for name, target in metrics if target is not None]}}
 
 
-def network_policy(service: Service, ns: str) -> dict[str, Any]:
-    """Inbound traffic only to the service port; outbound is left open."""
+def network_policy(service: Service, ns: str, callers: list[str]) -> dict[str, Any]:
+    """Inbound traffic only to the service port, and for a private service only from the pods
+    of the services that call it (none: no inbound traffic at all); outbound is left open.
+
+    A public service admits any source on its port: its load balancer's traffic reaches the
+    pods from node and load balancer addresses, which no pod selector matches. Kubelet probes
+    pass either way: "traffic to and from the node where a Pod is running is always allowed"
+    (kubernetes.io/docs/concepts/services-networking/network-policies).
+    """
+    ports = [{"port": service.port, "protocol": "TCP"}]
+    if service.public:
+        ingress = [{"ports": ports}]
+    elif callers:
+        ingress = [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}
+                             for name in callers],
+                    "ports": ports}]
+    else:
+        ingress = []
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": _metadata(service, ns),
             "spec": {"podSelector": {"matchLabels": _selector(service)},
-                     "policyTypes": ["Ingress"],
-                     "ingress": [{"ports": [{"port": service.port, "protocol": "TCP"}]}]}}
+                     "policyTypes": ["Ingress"], "ingress": ingress}}

@@ -6,15 +6,21 @@ the clock, so two runs of the same stack record identical values.
 
 from __future__ import annotations
 
+import base64
+import fnmatch
 import hashlib
 import json
+from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 import pulumi
 
+from shipyard import PROJECT_ROOT
 from shipyard.naming import stack_neutral
 
 ACCOUNT_ID = "123456789012"
+# Who runs `pulumi up` offline: a CI deploy role's session, as GitHub OIDC or `aws sso` give.
+CALLER_ARN = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/shipyard-deploy/pulumi"
 
 # Resource type -> prefix of the id AWS assigns.
 _ID_PREFIXES = {
@@ -27,6 +33,7 @@ _ID_PREFIXES = {
     "aws:ec2/launchTemplate:LaunchTemplate": "lt",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:servicediscovery/httpNamespace:HttpNamespace": "ns",
 }
 
 # Resource type -> (ARN service, resource path template) for resources that have an ARN.
@@ -53,13 +60,47 @@ _ARNS = {
     "aws:eks/fargateProfile:FargateProfile": ("eks", "fargateprofile/{name}"),
     "aws:eks/addon:Addon": ("eks", "addon/{name}"),
     "aws:appautoscaling/policy:Policy": ("autoscaling", "scalingPolicy:{hex}:resource/ecs/{name}"),
+    "aws:acm/certificate:Certificate": ("acm", "certificate/{uuid}"),
+    "aws:servicediscovery/httpNamespace:HttpNamespace": ("servicediscovery", "namespace/{id}"),
 }
+# Canonical hosted zones of load balancers in us-east-1, for alias records ("Elastic Load
+# Balancing endpoints and quotas" in the AWS General Reference).
+ALB_ZONE_ID = "Z35SXDOTRQ7X7K"
+NLB_ZONE_ID = "Z26RNL4JYFTOTI"
 # Global services have no region in their ARNs.
 _GLOBAL = {"iam"}
 
 
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _dockerignored(relative: str, patterns: list[str]) -> bool:
+    """Whether `.dockerignore` patterns (without `!` exceptions) exclude a context path."""
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    return any(fnmatch.fnmatchcase(prefix, pattern) or fnmatch.fnmatchcase(
+        prefix.rsplit("/", 1)[-1], pattern.removeprefix("**/"))
+        for pattern in patterns for prefix in prefixes)
+
+
+def image_digest(inputs: dict[str, Any], root: Path = PROJECT_ROOT) -> str:
+    """What BuildKit would push: a digest of the build's definition and of the files its
+    context sends (less `.dockerignore`d ones), so a code change gives a new digest and an
+    unchanged build the same one."""
+    content = hashlib.sha256(json.dumps(
+        {key: inputs.get(key) for key in ("dockerfile", "buildArgs", "target", "platforms")},
+        sort_keys=True).encode())
+    context = root / inputs["context"]["location"]
+    ignore_file = context / ".dockerignore"
+    ignored = [line.strip().strip("/") for line in (
+        ignore_file.read_text().splitlines() if ignore_file.exists() else [])
+        if line.strip() and not line.startswith(("#", "!"))]
+    for file in sorted(p for p in context.rglob("*") if p.is_file()):
+        relative = file.relative_to(context).as_posix()
+        if not _dockerignored(relative, ignored):
+            content.update(relative.encode() + b"\0" + file.read_bytes())
+    return f"sha256:{content.hexdigest()}"
 
 
 def kubeconfig(cluster_name: str, endpoint: str) -> dict[str, Any]:
@@ -110,7 +151,8 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         if args.typ in _ARNS:
             service, path = _ARNS[args.typ]
             state["arn"] = self._arn(service, path.format(
-                id=resource_id, name=name, hex=digest[:16], family=inputs.get("family")))
+                id=resource_id, name=name, hex=digest[:16], family=inputs.get("family"),
+                uuid=f"{digest[:8]}-{digest[8:12]}-4{digest[12:15]}-8{digest[15:17]}0-{digest[:12]}"))
         state.update(self._computed(args.typ, name, resource_id, digest, inputs))
         if args.typ in ("aws:iam/role:Role", "aws:ecs/cluster:Cluster"):
             resource_id = name
@@ -123,7 +165,21 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "registryId": ACCOUNT_ID}
         if typ == "aws:lb/loadBalancer:LoadBalancer":
             return {"dnsName": f"{name}-{int(digest[:9], 16)}.{self.region}.elb.amazonaws.com",
-                    "zoneId": "Z35SXDOTRQ7X7K", "arnSuffix": f"app/{name}/{digest[:16]}"}
+                    "zoneId": ALB_ZONE_ID, "arnSuffix": f"app/{name}/{digest[:16]}"}
+        if typ == "aws:acm/certificate:Certificate":
+            # ACM's DNS validation: a CNAME under the domain pointing into acm-validations.aws.
+            domain = inputs["domainName"]
+            return {"domainValidationOptions": [{
+                "domainName": domain, "resourceRecordName": f"_{digest[:16]}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_digest(digest, length=16)}.acm-validations.aws."}],
+                "status": "PENDING_VALIDATION"}
+        if typ == "aws:route53/record:Record":
+            return {"fqdn": str(inputs["name"]).rstrip(".")}
+        if typ == "kubernetes:core/v1:Service" and inputs.get("spec", {}).get("type") == "LoadBalancer":
+            # The cloud provider's load balancer, as Kubernetes reports it in the status.
+            hostname = f"a{digest[:16]}-{int(digest[:9], 16)}.elb.{self.region}.amazonaws.com"
+            return {"status": {"loadBalancer": {"ingress": [{"hostname": hostname}]}}}
         if typ == "aws:lb/targetGroup:TargetGroup":
             return {"arnSuffix": f"targetgroup/{name}/{digest[:16]}"}
         if typ == "aws:kms/key:Key":
@@ -139,10 +195,16 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "oidcIssuer": issuer, "oidcProviderUrl": f"https://{issuer}",
                     "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
                     "clusterSecurityGroupId": f"sg-{digest}", "nodeSecurityGroupId": f"sg-{digest[::-1]}"}
+        if typ == "docker-build:index:Image":
+            digest = image_digest(inputs)
+            return {"digest": digest, "ref": f"{inputs['tags'][0]}@{digest}",
+                    "contextHash": _digest(typ, digest, length=64)}
+        if typ == "docker-build:index:Index":
+            # An OCI index lists its platform images: its digest follows theirs.
+            sources = "\n".join(sorted(s.rpartition("@")[2] for s in inputs["sources"]))
+            return {"ref": f"{inputs['tag']}@sha256:{_digest(typ, sources, length=64)}"}
         if typ == "eks:index:ManagedNodeGroup":
             return {"nodeGroup": None}
-        if typ == "eks:index:NodeGroupV2":
-            return {"autoScalingGroup": None}
         return {}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
@@ -153,8 +215,8 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "state": "available",
                     "id": self.region, "groupNames": [self.region]}
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
-                    "userId": "AIDAEXAMPLE", "id": ACCOUNT_ID}
+            return {"accountId": ACCOUNT_ID, "arn": CALLER_ARN,
+                    "userId": "AROAEXAMPLE:pulumi", "id": ACCOUNT_ID}
         if token == "aws:index/getRegion:getRegion":
             return {"region": self.region, "name": self.region, "id": self.region,
                     "endpoint": f"ec2.{self.region}.amazonaws.com", "description": self.region}
@@ -166,10 +228,36 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "arn": self._arn("ssm", f"parameter{inputs['name']}"), "version": 1,
                     "insecureValue": f"ami-{_digest(inputs['name'])}", "id": inputs["name"],
                     "withDecryption": True}
+        if token == "aws:eks/getAddonVersion:getAddonVersion":
+            build = {"coredns": "v1.12.4-eksbuild.1", "metrics-server": "v0.8.0-eksbuild.2",
+                     "eks-pod-identity-agent": "v1.3.8-eksbuild.2"}.get(inputs["addonName"], "v1.0.0-eksbuild.1")
+            return {"addonName": inputs["addonName"], "kubernetesVersion": inputs["kubernetesVersion"],
+                    "mostRecent": inputs.get("mostRecent", False), "version": build,
+                    "id": inputs["addonName"]}
+        if token == "aws:ec2/getVpc:getVpc":
+            return {"id": inputs["id"], "arn": self._arn("ec2", f"vpc/{inputs['id']}"),
+                    "cidrBlock": "10.50.0.0/16", "state": "available", "default": False,
+                    "enableDnsHostnames": True, "enableDnsSupport": True, "ownerId": ACCOUNT_ID}
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = inputs.get("registryId") or ACCOUNT_ID
+            password = f"offline-ecr-token-{_digest(registry, length=16)}"
+            return {"authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
+                    "userName": "AWS", "password": password, "registryId": registry,
+                    "proxyEndpoint": f"https://{registry}.dkr.ecr.{self.region}.amazonaws.com",
+                    "expiresAt": "2026-01-01T12:00:00Z", "id": self.region}
         if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
             arn = inputs["secretId"]
             return {"arn": arn, "id": f"{arn}|AWSCURRENT", "secretId": arn,
                     "secretString": json.dumps(secret_document(arn, self._secret_keys.get(arn, ()))),
                     "versionId": _digest(arn, "version", length=32), "versionStage": "AWSCURRENT",
                     "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
+        if token == "aws:route53/getZone:getZone":
+            zone_id = f"Z{_digest(inputs['name'], length=20).upper()}"
+            return {"name": inputs["name"], "zoneId": zone_id, "id": zone_id,
+                    "privateZone": False, "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+                    "nameServers": [f"ns-{i}.awsdns-{i}.org" for i in range(1, 5)],
+                    "resourceRecordSetCount": 4, "callerReference": "offline", "comment": ""}
+        if token == "aws:lb/getHostedZoneId:getHostedZoneId":
+            zone = NLB_ZONE_ID if inputs.get("loadBalancerType") == "network" else ALB_ZONE_ID
+            return {"id": zone, "loadBalancerType": inputs.get("loadBalancerType")}
         raise NotImplementedError(f"the offline engine does not answer the invoke {token}")

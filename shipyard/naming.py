@@ -13,6 +13,7 @@ import hashlib
 AUTONAME_SUFFIX = 8           # "-" + 7 random characters
 ALB_NAME_MAX = 32             # load balancers and target groups
 IAM_ROLE_NAME_MAX = 64
+EKS_NODE_GROUP_NAME_MAX = 63  # CreateNodegroup: nodegroupName, 1-63 characters
 
 
 def fit(name: str, limit: int) -> str:

@@ -63,7 +63,8 @@ CASES = [
      "shipyard:services[0].image: must not use the mutable 'latest' tag: pin a version or digest"),
     ("image and repository", {"ecs": ECS, "ecr": {"repositories": [{"name": "api"}]},
                               "services": [{**SERVICE, "repository": "api", "tag": "1"}]},
-     "shipyard:services[0].image: give either image or repository + tag, not both"),
+     "shipyard:services[0].image: give only one of image, repository + tag, or build "
+     "(also set: repository)"),
     ("undeclared repository", {"ecs": ECS, "ecr": {"repositories": [{"name": "web"}]},
                                "services": [{"name": "api", "repository": "api", "tag": "1"}]},
      "shipyard:services[0].repository: 'api' is not declared in shipyard:ecr.repositories "
@@ -130,6 +131,67 @@ CASES = [
      "shipyard:services: input should be a valid list"),
     ("production not a boolean", {"production": "maybe"},
      "shipyard:production: input should be a valid boolean, unable to interpret input"),
+    # services calling each other
+    ("call to an unknown service", {"ecs": ECS, "services": [{**SERVICE, "calls": ["db"]}]},
+     "shipyard:services[0].calls[0]: 'db' is not a service in shipyard:services (services: api)"),
+    ("call to itself", {"ecs": ECS, "services": [{**SERVICE, "calls": ["api"]}]},
+     "shipyard:services[0].calls[0]: 'api' is this service itself: its replicas need no "
+     "declaration to reach each other"),
+    ("call listed twice", {"ecs": ECS, "services": [
+        {**SERVICE, "calls": ["db", "db"]}, {**SERVICE, "name": "db"}]},
+     "shipyard:services[0].calls[1]: 'db' is listed twice"),
+    ("call across platforms", {"ecs": ECS, "kubernetes": {"kubeconfig": KUBECONFIG_OK},
+                               "services": [{**SERVICE, "calls": ["db"]},
+                                            {**SERVICE, "name": "db", "runOn": ["ecs"]}]},
+     "shipyard:services[0].calls[0]: 'db' does not run on kubernetes, where 'api' runs: a "
+     "service calls only services on its own platforms"),
+    ("call cycle on ECS", {"ecs": ECS, "services": [
+        {**SERVICE, "calls": ["db"]}, {**SERVICE, "name": "db", "calls": ["api"]}]},
+     "shipyard:services[0].calls: calls form a cycle on ECS (api -> db -> api): a Service "
+     "Connect client reaches only services that were running before it started, so each must "
+     "start after those it calls"),
+    ("call to a name that is no DNS label", {"ecs": ECS, "services": [{**SERVICE, "calls": ["DB"]}]},
+     "shipyard:services[0].calls[0]: must start with a lowercase letter and contain only "
+     "lowercase letters, digits and '-' (a DNS label)"),
+    # custom domains
+    ("domain without a zone", {"ecs": ECS, "services": [
+        {**SERVICE, "public": True, "domain": "api.example.com"}]},
+     "shipyard:services[0].domain: needs shipyard:dns.zone: the Route 53 hosted zone its "
+     "records and certificate validation go in"),
+    ("domain outside the zone", {"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
+        {**SERVICE, "public": True, "domain": "api.example.org"}]},
+     "shipyard:services[0].domain: 'api.example.org' is not in the zone 'example.com' "
+     "(shipyard:dns.zone)"),
+    ("domain that only ends like the zone", {"ecs": ECS, "dns": {"zone": "example.com"},
+                                             "services": [{**SERVICE, "public": True,
+                                                           "domain": "badexample.com"}]},
+     "shipyard:services[0].domain: 'badexample.com' is not in the zone 'example.com' "
+     "(shipyard:dns.zone)"),
+    ("domain on a private service", {"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
+        {**SERVICE, "domain": "api.example.com"}]},
+     "shipyard:services[0].domain: only public services get a domain: set public: true"),
+    ("domain on two platforms", {"ecs": ECS, "eks": EKS_OK, "dns": {"zone": "example.com"},
+                                 "services": [{**SERVICE, "public": True,
+                                               "domain": "api.example.com"}]},
+     "shipyard:services[0].domain: a domain points at one AWS load balancer: run the service "
+     "only on ecs or only on eks (it runs on: ecs, eks)"),
+    ("domain and host", {"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
+        {**SERVICE, "public": True, "domain": "api.example.com", "host": "api.example.com"}]},
+     "shipyard:services[0].host: give either host or domain: the domain is the host the load "
+     "balancer routes"),
+    ("same domain twice", {"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
+        {**SERVICE, "public": True, "domain": "api.example.com"},
+        {**SERVICE, "name": "web", "public": True, "domain": "api.example.com"}]},
+     "shipyard:services[1].domain: same domain as services[0]"),
+    ("domain too long for ACM", {"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
+        {**SERVICE, "public": True, "domain": "a" * 60 + ".example.com"}]},
+     "shipyard:services[0].domain: string should have at most 64 characters"),
+    ("domain with a wildcard", {"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
+        {**SERVICE, "public": True, "domain": "*.example.com"}]},
+     "shipyard:services[0].domain: must be a DNS name such as app.example.com (lowercase, no "
+     "trailing dot, no wildcard)"),
+    ("zone with a trailing dot", {"dns": {"zone": "example.com."}},
+     "shipyard:dns.zone: must be a DNS name such as example.com (lowercase, no trailing dot)"),
 ]
 
 
@@ -162,3 +224,17 @@ def test_problems_print_as_one_line_each_without_traceback():
 def test_a_valid_config_passes():
     plan = run_shipyard({"ecr": {"repositories": [{"name": "api"}]}})
     assert plan.of_type("aws:ecr/repository:Repository")
+
+
+def test_a_domain_used_twice_is_one_problem_not_a_route_conflict_too():
+    with pytest.raises(ConfigError) as caught:
+        run_shipyard({"ecs": ECS, "dns": {"zone": "example.com"}, "services": [
+            {**SERVICE, "public": True, "domain": "api.example.com"},
+            {**SERVICE, "name": "web", "public": True, "domain": "api.example.com"}]})
+    assert caught.value.problems == ["shipyard:services[1].domain: same domain as services[0]"]
+
+
+def test_a_call_problem_is_not_also_reported_as_a_cycle():
+    with pytest.raises(ConfigError) as caught:
+        run_shipyard({"ecs": ECS, "services": [{**SERVICE, "calls": ["api"]}]})
+    assert len(caught.value.problems) == 1

@@ -89,6 +89,25 @@ def test_services_run_on_every_enabled_platform_by_default(minimal):
     assert minimal.of_type("kubernetes:apps/v1:Deployment")
 
 
+def test_services_call_nobody_and_nobody_gets_in_by_default(minimal):
+    """Security: a private service that declares no callers accepts no traffic anywhere."""
+    ingress = minimal.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert [r for r in ingress if r.name.startswith("api")] == []
+    [policy] = minimal.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    assert policy.inputs["spec"]["ingress"] == []
+
+
+def test_no_service_connect_proxy_or_namespace_by_default(minimal):
+    """Cost: no Cloud Map namespace and no proxy in tasks until services call each other."""
+    assert minimal.of_type("aws:servicediscovery/httpNamespace:HttpNamespace") == []
+    assert "serviceConnectConfiguration" not in minimal.one("aws:ecs/service:Service").inputs
+
+
+def test_no_custom_domain_and_no_dns_change_by_default(minimal):
+    assert minimal.of_type("aws:acm/certificate:Certificate") == []
+    assert minimal.of_type("aws:route53/record:Record") == []
+
+
 def test_ecs_capacity_is_fargate_by_default(minimal):
     strategy = minimal.one("aws:ecs/service:Service").inputs["capacityProviderStrategies"]
     assert strategy == [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]

@@ -13,6 +13,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from shipyard import engine
 from shipyard.engine import Plan, Secret
 from shipyard import mocks
 from shipyard.mocks import secret_document
@@ -76,7 +77,9 @@ def objects(plan: Plan, kind: str) -> dict[str, dict[str, Any]]:
 # --- schema and policy validation ---------------------------------------------------------------
 
 def _all_plans(stack_plan) -> list[Plan]:
-    return [stack_plan("staging"), stack_plan("prod"), existing_cluster(API, WORKER)]
+    two_service_app = PROJECT / "examples" / "two-service-app" / "Pulumi.eks.yaml"
+    return [stack_plan("staging"), stack_plan("prod"), existing_cluster(API, WORKER),
+            engine.run("eks", stack_file=two_service_app)]
 
 
 def test_every_object_validates_against_the_official_kubernetes_schema(stack_plan):

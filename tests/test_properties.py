@@ -39,12 +39,14 @@ def node_groups(draw) -> list[dict[str, Any]]:
             "name": f"group-{index}", "type": kind,
             "instanceTypes": [draw(st.sampled_from(types))] if kind == "selfManaged"
             else draw(st.lists(st.sampled_from(types), min_size=1, max_size=2, unique=True)),
-            "minSize": draw(st.integers(0, 2)), "maxSize": draw(st.integers(2, 5)),
+            # The first group always runs the cluster's own add-ons (CoreDNS, metrics-server).
+            "minSize": draw(st.integers(1 if index == 0 else 0, 2)),
+            "maxSize": draw(st.integers(2, 5)),
             "labels": {"team": draw(st.sampled_from(["shop", "data"])),
                        "node.kubernetes.io/lifecycle": "normal"} if kind == "selfManaged"
             else {"team": draw(st.sampled_from(["shop", "data"]))},
-            "taints": draw(st.sampled_from([[], [{"key": "dedicated", "value": "batch",
-                                                  "effect": "NoSchedule"}]]))}
+            "taints": [] if index == 0 else draw(st.sampled_from(
+                [[], [{"key": "dedicated", "value": "batch", "effect": "NoSchedule"}]]))}
         if kind == "selfManaged" and draw(st.booleans()):
             group.update(capacityType="SPOT", spotPrice="0.05")
         groups.append(group)
@@ -74,6 +76,7 @@ def valid_configs(draw) -> dict[str, Any]:
             config["ecs"]["ec2"] = {"instanceType": draw(st.sampled_from(X86_TYPES + ARM_TYPES))}
     if "eks" in platforms:
         config["eks"] = {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
+                         "privateAccessCidrs": ["10.8.0.0/16"],
                          "nodeGroups": draw(node_groups()),
                          "namespace": draw(st.sampled_from(["apps", "shop"]))}
     if "kubernetes" in platforms:

@@ -51,7 +51,8 @@ def test_an_added_node_group_shows_exactly_its_resources():
         "aws:ec2/launchTemplate:LaunchTemplate",
         "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "eks:index:ManagedNodeGroup"]
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "eks:index:ManagedNodeGroup",
+        "shipyard:eks:EksNodeGroup"]
     assert all("batch" in c.key for c in changes)
 
 
@@ -107,12 +108,12 @@ def test_diff_against_a_git_ref(tmp_path):
 
 def test_cost_matches_a_hand_computed_estimate_to_the_cent():
     """One NAT gateway, one ALB, 2 x 0.25 vCPU / 512 MiB Fargate tasks, an EKS control plane
-    (with a node group at zero nodes), priced by hand from prices.yaml."""
+    with one t3.medium node, priced by hand from prices.yaml."""
     plan = run_shipyard({
         "network": {"natGateways": "single"},
         "ecs": {"enabled": True, "capacity": "fargate"},
         "eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
-                "nodeGroups": [{"name": "idle", "minSize": 0, "maxSize": 1}]},
+                "nodeGroups": [{"name": "small", "minSize": 1, "maxSize": 1}]},
         "services": [{"name": "api", "image": "nginx:1.27", "cpu": 0.25, "memory": 512,
                       "replicas": 2, "public": True, "runOn": ["ecs"]}]})
     estimate = cost.estimate(plan)
@@ -124,11 +125,11 @@ def test_cost_matches_a_hand_computed_estimate_to_the_cent():
         "Application load balancer shipyard-test": Decimal("16.43"),  # 0.0225 x 730 = 16.425
         "Public IPv4 addresses (load balancer, one per AZ)": Decimal("7.30"),  # 2 x 0.005 x 730
         "KMS keys": Decimal("1.00"),                                  # the EKS secrets key
-        "EKS managed nodes shipyard-test-idle: 0 x t3.medium": Decimal("0.00"),
-        "EKS managed nodes shipyard-test-idle: EBS gp3 root volumes": Decimal("0.00"),
+        "EKS managed nodes shipyard-test-small: 1 x t3.medium": Decimal("30.37"),  # 0.0416 x 730
+        "EKS managed nodes shipyard-test-small: EBS gp3 root volumes": Decimal("1.60"),  # 20 x 0.08
         "ECS Fargate api": Decimal("18.02"),  # 2 x (0.25 x 0.04048 + 0.5 x 0.004445) x 730
     }
-    assert estimate.total == Decimal("152.25")
+    assert estimate.total == Decimal("184.22")
     assert estimate.complete
 
 

@@ -91,8 +91,8 @@ def test_self_managed_groups_may_use_the_labels_the_kubelet_allows():
 
 def test_managed_groups_may_repeat_a_taint_key_with_another_effect():
     taints = [{"key": "gpu", "effect": "NoSchedule"}, {"key": "gpu", "effect": "NoExecute"}]
-    assert len(parse({"eks": {**EKS, "nodeGroups": [{"name": "a", "taints": taints}]}})
-               .eks.node_groups[0].taints) == 2
+    groups = [{"name": "system"}, {"name": "gpu", "taints": taints}]
+    assert len(parse({"eks": {**EKS, "nodeGroups": groups}}).eks.node_groups[1].taints) == 2
 
 
 def test_regional_rules_run_only_when_the_region_is_known():

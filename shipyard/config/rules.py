@@ -11,11 +11,16 @@ from typing import Any, Iterator, Optional
 
 import yaml
 
-from shipyard import aws_models
+from shipyard import PROJECT_ROOT, aws_models
 from shipyard.ami import is_graviton
+from shipyard.calls import find_cycle
 from shipyard.config.schema import Autoscaling, NodeGroup, StackConfig
-from shipyard.fargate import NoFargateSize, right_size
+from shipyard.ecs_task import task_size, uses_service_connect
+from shipyard.eks_nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
+from shipyard.fargate import NoFargateSize
+from shipyard.image_build import context_problems
 from shipyard.naming import repository_logical_name
+from shipyard.routing import in_zone, route_host
 from shipyard.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
@@ -114,28 +119,45 @@ def _image_tag_problem(image: str) -> str | None:
 
 
 def service_images(config: StackConfig) -> Iterator[Problem]:
+    """Exactly one image source per service: `image`, `repository` + `tag`, or `build`
+    (which pushes to `repository`)."""
     declared = {r.name for r in config.ecr.repositories}
     for index, service in enumerate(config.services):
         at = ("services", index)
-        if service.image and service.repository:
-            yield (*at, "image"), "give either image or repository + tag, not both"
-        elif not service.image and not service.repository:
-            yield (*at, "image"), "required (or repository + tag)"
-        elif service.image:
+        sources = [key for key, given in (("image", service.image), ("build", service.build))
+                   if given is not None]
+        if service.repository and not service.build:
+            sources.append("repository")
+        if len(sources) > 1:
+            yield (*at, sources[0]), ("give only one of image, repository + tag, or build "
+                                      f"(also set: {', '.join(sources[1:])})")
+            continue
+        if not sources:
+            yield (*at, "image"), "required (or repository + tag, or build)"
+            continue
+        if service.image:
             problem = _image_tag_problem(service.image)
             if problem:
                 yield (*at, "image"), problem
             if service.tag:
                 yield (*at, "tag"), "only used with repository"
-        else:
-            if service.repository not in declared:
-                yield (*at, "repository"), (
-                    f"'{service.repository}' is not declared in shipyard:ecr.repositories"
-                    + (f" (declared: {', '.join(sorted(declared))})" if declared else ""))
-            if not service.tag:
-                yield (*at, "tag"), "required with repository"
-            elif service.tag == "latest":
-                yield (*at, "tag"), "must not be 'latest': pin a version"
+            continue
+        if service.repository is None:
+            yield (*at, "repository"), "required with build: the ECR repository to push the image to"
+        elif service.repository not in declared:
+            yield (*at, "repository"), (
+                f"'{service.repository}' is not declared in shipyard:ecr.repositories"
+                + (f" (declared: {', '.join(sorted(declared))})" if declared else ""))
+        if service.build:
+            if service.tag:
+                yield (*at, "tag"), "not used with build: the built image runs by its digest"
+            for key, message in context_problems(service.build.context, service.build.dockerfile,
+                                                 PROJECT_ROOT):
+                yield (*at, "build", key), message
+        elif not service.tag:
+            yield (*at, "tag"), "required with repository"
+        elif service.tag == "latest":
+            yield (*at, "tag"), "must not be 'latest': pin a version"
 
 
 def service_platforms(config: StackConfig) -> Iterator[Problem]:
@@ -155,10 +177,11 @@ def service_platforms(config: StackConfig) -> Iterator[Problem]:
 
 
 def ecs_task_sizes(config: StackConfig) -> Iterator[Problem]:
+    on_ecs = config.services_on("ecs")
     for index, service in enumerate(config.services):
-        if service in config.services_on("ecs"):
+        if service in on_ecs:
             try:
-                right_size(service.cpu, service.memory)
+                task_size(service, uses_service_connect(service, on_ecs))
             except NoFargateSize as error:
                 key = "cpu" if service.cpu * 1024 > 16384 else "memory"
                 yield ("services", index, key), str(error)
@@ -168,10 +191,11 @@ def ecs_routes(config: StackConfig) -> Iterator[Problem]:
     seen: dict[tuple[str | None, str], int] = {}
     for index, service in enumerate(config.services):
         if service.public and service in config.services_on("ecs"):
-            route = (service.host, service.path)
-            if route in seen:
+            route = (route_host(service), service.path)
+            # Two services on one domain are reported once, by custom_domains.
+            if route in seen and not service.domain:
                 yield ("services", index, "path"), (
-                    f"same ALB route (host {service.host or 'any'}, path {service.path}) as "
+                    f"same ALB route (host {route[0] or 'any'}, path {service.path}) as "
                     f"services[{seen[route]}]; set host or path")
             seen.setdefault(route, index)
 
@@ -229,6 +253,65 @@ def unused_settings(config: StackConfig) -> Iterator[Problem]:
             if key in service.model_fields_set and not routed:
                 yield ("services", index, key), (
                     "only used by public services on ECS (it routes the shared ALB)")
+
+
+def service_calls(config: StackConfig) -> Iterator[Problem]:
+    by_name = {s.name: s for s in config.services}
+    problems = []
+    for index, service in enumerate(config.services):
+        listed: set[str] = set()
+        for position, callee in enumerate(service.calls):
+            at = ("services", index, "calls", position)
+            if callee == service.name:
+                problems.append((at, f"'{callee}' is this service itself: its replicas need no "
+                                     "declaration to reach each other"))
+            elif callee in listed:
+                problems.append((at, f"'{callee}' is listed twice"))
+            elif callee not in by_name:
+                problems.append((at, f"'{callee}' is not a service in shipyard:services "
+                                     f"(services: {', '.join(sorted(by_name))})"))
+            else:
+                missing = [p for p in config.platforms_of(service)
+                           if p not in config.platforms_of(by_name[callee])]
+                if missing:
+                    problems.append((at, f"'{callee}' does not run on {', '.join(missing)}, where "
+                                         f"'{service.name}' runs: a service calls only services on "
+                                         "its own platforms"))
+            listed.add(callee)
+    yield from problems
+    cycle = None if problems else find_cycle(config.services_on("ecs"))
+    if cycle:
+        index = next(i for i, s in enumerate(config.services) if s.name == cycle[0])
+        yield ("services", index, "calls"), (
+            f"calls form a cycle on ECS ({' -> '.join(cycle)}): a Service Connect client reaches "
+            "only services that were running before it started, so each must start after those "
+            "it calls")
+
+
+def custom_domains(config: StackConfig) -> Iterator[Problem]:
+    zone = config.dns.zone
+    first_use: dict[str, int] = {}
+    for index, service in enumerate(config.services):
+        if service.domain is None:
+            continue
+        at = ("services", index, "domain")
+        if zone is None:
+            yield at, ("needs shipyard:dns.zone: the Route 53 hosted zone its records and "
+                       "certificate validation go in")
+        elif not in_zone(service.domain, zone):
+            yield at, f"'{service.domain}' is not in the zone '{zone}' (shipyard:dns.zone)"
+        if service.domain in first_use:
+            yield at, f"same domain as services[{first_use[service.domain]}]"
+        first_use.setdefault(service.domain, index)
+        if not service.public:
+            yield at, "only public services get a domain: set public: true"
+        platforms = config.platforms_of(service)
+        if platforms and platforms not in (["ecs"], ["eks"]):
+            yield at, ("a domain points at one AWS load balancer: run the service only on ecs or "
+                       f"only on eks (it runs on: {', '.join(platforms)})")
+        if service.host:
+            yield ("services", index, "host"), (
+                "give either host or domain: the domain is the host the load balancer routes")
 
 
 def _size_bounds(at: tuple[Any, ...], min_size: int, max_size: int,
@@ -367,6 +450,51 @@ def node_group_architecture(config: StackConfig) -> Iterator[Problem]:
                 f"managed node group has one AMI type: split it into two groups")
 
 
+def eks_system_capacity(config: StackConfig) -> Iterator[Problem]:
+    """CoreDNS and metrics-server need a node they may run on, or Fargate; without one the
+    CoreDNS add-on never becomes healthy and `pulumi up` times out."""
+    eks = config.eks
+    if not eks.enabled or not eks.node_groups:
+        return
+    if not any(group.min_size >= 1 and not any(t.effect in BLOCKING_TAINT_EFFECTS for t in group.taints)
+               for group in eks.node_groups):
+        yield ("eks", "nodeGroups"), (
+            "no node group can run the cluster's own add-ons (CoreDNS, metrics-server): give one "
+            "group minSize >= 1 and no NoSchedule/NoExecute taint")
+    for index, profile in enumerate(eks.fargate_profiles):
+        if profile.name in FARGATE_SYSTEM_PROFILES:
+            yield ("eks", "fargateProfiles", index, "name"), (
+                f"'{profile.name}' is reserved for Shipyard's own system profiles")
+
+
+def eks_fargate_pods(config: StackConfig) -> Iterator[Problem]:
+    """Pods run on Fargate when their namespace is in a Fargate profile, or when there are no
+    nodes at all."""
+    eks = config.eks
+    services = config.services_on("eks")
+    if not eks.enabled or not services:
+        return
+    covered = any(eks.namespace in profile.namespaces for profile in eks.fargate_profiles)
+    if not eks.node_groups and not covered:
+        yield ("eks", "fargateProfiles"), (
+            f"no Fargate profile covers the services' namespace '{eks.namespace}' and there are no "
+            "node groups: their pods would stay Pending (add it to a profile's namespaces)")
+    if covered or not eks.node_groups:
+        for index, service in enumerate(config.services):
+            if service.public and service in services:
+                yield ("services", index, "public"), (
+                    "public services cannot run on EKS Fargate pods: the cluster's load balancers "
+                    "target nodes, and Fargate pods have none (run the service on a node group, "
+                    "on ECS, or keep it private)")
+
+
+def eks_private_endpoint(config: StackConfig) -> Iterator[Problem]:
+    if config.eks.enabled and not config.eks_endpoint_public and not config.eks.private_access_cidrs:
+        yield ("eks", "privateAccessCidrs"), (
+            "required while the API endpoint is private: list the networks `pulumi up` runs from "
+            "(a VPN range, a CI runner's subnet), or Shipyard cannot deploy to the cluster")
+
+
 def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
     kubeconfig = config.kubernetes.kubeconfig
     if kubeconfig is None:
@@ -406,6 +534,8 @@ def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
 
 RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc, private_egress,
          service_images, service_platforms, ecs_task_sizes, ecs_routes, alb_rule_quota,
-         ecs_environment_size, unused_settings, capacity_bounds, replicas_within_autoscaling,
-         eks_cluster, node_group_labels_and_taints, node_group_architecture, kubernetes_target)
+         ecs_environment_size, unused_settings, service_calls, custom_domains, capacity_bounds,
+         replicas_within_autoscaling, eks_cluster, eks_system_capacity, eks_fargate_pods,
+         eks_private_endpoint, node_group_labels_and_taints, node_group_architecture,
+         kubernetes_target)
 REGIONAL_RULES = (same_region,)

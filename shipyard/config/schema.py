@@ -32,6 +32,7 @@ DEFAULT_EXPIRE_UNTAGGED_DAYS = 7
 DEFAULT_NODE_INSTANCE_TYPE = "t3.medium"
 DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
 DEFAULT_WORKLOAD_NAMESPACE = "apps"
+DEFAULT_DOCKERFILE = "Dockerfile"
 # Namespaces every Kubernetes cluster already has: Shipyard would create a second Namespace object
 # of the same name, which the API server refuses (and deleting it would break the cluster).
 BUILT_IN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -178,6 +179,16 @@ AcmCertificateArn = Annotated[str, _check(
     aws_models.constrained("acm", "DescribeCertificateRequest", "CertificateArn", "ACM")]
 KmsKeyArn = Annotated[str, _check(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+",
                                   "must be a KMS key ARN")]
+# A lowercase DNS name of two or more labels, no trailing dot (ACM RequestCertificate's DomainName
+# pattern without wildcards; Route 53 stores names in lowercase).
+_DNS_NAME = r"([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
+ZoneName = Annotated[str, Field(max_length=253), _check(
+    _DNS_NAME, "must be a DNS name such as example.com (lowercase, no trailing dot)")]
+# ACM: "The first domain name you enter cannot exceed 64 octets, including periods"
+# (RequestCertificate, DomainName); the certificate's common name is this domain.
+DomainName = Annotated[str, Field(max_length=64), _check(
+    _DNS_NAME, "must be a DNS name such as app.example.com (lowercase, no trailing dot, no "
+               "wildcard)")]
 LabelKey = Annotated[str, Field(max_length=316), _check(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?",
@@ -246,15 +257,32 @@ class Ecr(Model):
     repositories: list[Repository] = Field([], description="ECR repositories to create.")
 
 
+class Build(Model):
+    context: str = Field(min_length=1, description=(
+        "Build context: a directory relative to the project (where Pulumi.yaml is)."))
+    dockerfile: str = Field(DEFAULT_DOCKERFILE, min_length=1, description=(
+        "Dockerfile path relative to `context` (and inside it)."))
+    args: dict[EnvName, str] = Field({}, description=(
+        "Build arguments (`ARG`); they stay in the image's history, so no secrets here."))
+    target: Optional[Annotated[str, _check(
+        r"[A-Za-z0-9][A-Za-z0-9_.-]*", "must be a Dockerfile stage name")]] = Field(
+            None, description="Stage of a multi-stage Dockerfile to build. Default: the last.")
+
+
 class Service(Model):
     name: DnsLabel = Field(description=(
         "Service name: a DNS label (lowercase, digits, '-'; at most 63 characters)."))
     image: Optional[Annotated[str, _valid(image_problem)]] = Field(None, min_length=1, description=(
-        "Container image with a fixed tag or digest (not `latest`). Or use `repository` + `tag`."))
+        "Container image with a fixed tag or digest (not `latest`). Or use `repository` + `tag`, "
+        "or `build`."))
     repository: Optional[str] = Field(None, description=(
-        "Name of a repository declared in `shipyard:ecr`; the image is its URL plus `tag`."))
+        "Name of a repository declared in `shipyard:ecr`: the image is its URL plus `tag`, or "
+        "where `build` pushes."))
     tag: Optional[Annotated[str, _valid(tag_problem)]] = Field(None, description=(
-        "Image tag in `repository` (required with it; not `latest`)."))
+        "Image tag in `repository` (required with it unless `build` is set; not `latest`)."))
+    build: Optional[Build] = Field(None, description=(
+        "Build the image from a Dockerfile during `pulumi up`, push it to `repository` and run it "
+        "by digest."))
     port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
     cpu: float = Field(0.25, gt=0, le=192, description=(
         "vCPUs per replica, e.g. 0.25. ECS rounds up to the smallest valid Fargate size."))
@@ -277,6 +305,13 @@ class Service(Model):
     run_on: Optional[list[Platform]] = Field(None, min_length=1, description=(
         "Where the service runs: any of `ecs`, `eks`, `kubernetes`. Default: every compute "
         "platform the stack enables."))
+    calls: list[DnsLabel] = Field([], description=(
+        "Services this one calls, by name, at `http://<name>:<port>`. Only these callers get "
+        "through to a service (security group rules on ECS, NetworkPolicies on Kubernetes); a "
+        "private service nobody calls accepts no traffic."))
+    domain: Optional[DomainName] = Field(None, description=(
+        "Public services: serve HTTPS on this name, inside `shipyard:dns.zone`, with an ACM "
+        "certificate validated in that zone and an alias record to the load balancer."))
 
 
 class Autoscaling(Model):
@@ -365,6 +400,10 @@ class Eks(Model):
         "`shipyard:production` is true, otherwise true."))
     public_access_cidrs: list[Cidr] = Field([], description=(
         "CIDRs allowed to reach a public endpoint; required when it is public (EKS.1)."))
+    private_access_cidrs: list[Cidr] = Field([], description=(
+        "CIDRs allowed to reach the private endpoint (HTTPS to the cluster security group): a "
+        "VPN range, or the subnet of a CI runner that runs `pulumi up`. Required while the public "
+        "endpoint is off."))
     admin_principal_arns: list[IamPrincipalArn] = Field([], description=(
         "IAM roles/users given cluster-admin through access entries."))
     kms_key_arn: Optional[KmsKeyArn] = Field(None, description=(
@@ -379,6 +418,12 @@ class Eks(Model):
             "namespaces every cluster already has)."))
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "HorizontalPodAutoscaler settings for services on EKS."))
+
+
+class Dns(Model):
+    zone: Optional[ZoneName] = Field(None, description=(
+        "An existing public Route 53 hosted zone, e.g. `example.com`: where services' `domain` "
+        "records and certificate validation records go."))
 
 
 class Kubernetes(Model):
@@ -411,6 +456,7 @@ class StackConfig(Model):
     eks: Eks = Field(Eks(), description="Amazon EKS.")
     kubernetes: Kubernetes = Field(Kubernetes(), description=(
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
+    dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
 
     def enabled_platforms(self) -> list[str]:
         enabled = {"ecs": self.ecs.enabled, "eks": self.eks.enabled,
