@@ -89,9 +89,10 @@ def test_self_managed_groups_may_use_the_labels_the_kubelet_allows():
     assert config.eks.node_groups[0].labels["team"] == ""  # empty values are Kubernetes-valid
 
 
-def test_managed_groups_may_repeat_a_taint_key_with_another_effect():
+@pytest.mark.parametrize("kind", ["managed", "selfManaged"])
+def test_node_groups_may_repeat_a_taint_key_with_another_effect(kind):
     taints = [{"key": "gpu", "effect": "NoSchedule"}, {"key": "gpu", "effect": "NoExecute"}]
-    groups = [{"name": "system"}, {"name": "gpu", "taints": taints}]
+    groups = [{"name": "system"}, {"name": "gpu", "type": kind, "taints": taints}]
     assert len(parse({"eks": {**EKS, "nodeGroups": groups}}).eks.node_groups[1].taints) == 2
 
 

@@ -410,7 +410,7 @@ def _label_key_problem(group: NodeGroup, key: str) -> str | None:
 
 def node_group_labels_and_taints(config: StackConfig) -> Iterator[Problem]:
     """EKS's API limits for managed groups (botocore: labelKey/labelValue/taintKey/taintValue);
-    the kubelet's for self-managed ones; no taint that would be silently dropped."""
+    the kubelet's for self-managed ones; no repeated taint."""
     for index, group in enumerate(config.eks.node_groups):
         at = ("eks", "nodeGroups", index)
         for key, value in group.labels.items():
@@ -428,15 +428,12 @@ def node_group_labels_and_taints(config: StackConfig) -> Iterator[Problem]:
                         value, aws_models.member_shape("eks", "Taint", field), "EKS")
                     if problem:
                         yield (*at, "taints", position, field), problem
-        # Kubernetes keeps one taint per key and effect; pulumi-eks's self-managed groups take a
-        # map keyed by taint key, so there a second taint with the same key would be lost.
-        self_managed = group.type == "selfManaged"
-        identities = [(t.key,) if self_managed else (t.key, t.effect) for t in group.taints]
-        for position, first, identity in _repeats(identities):
+        # A node has one taint per key and effect (Kubernetes' node validation: "taints must be
+        # unique by key and effect pair"); a second one would be refused, or lost.
+        for position, first, (key, effect) in _repeats([(t.key, t.effect) for t in group.taints]):
             yield (*at, "taints", position, "key"), (
-                f"repeats taints[{first}] ({' '.join(identity)}): "
-                + ("selfManaged node groups take one taint per key" if self_managed
-                   else "a node has one taint per key and effect"))
+                f"repeats taints[{first}] ({key} {effect}): a node has one taint per key and "
+                f"effect")
 
 
 def node_group_architecture(config: StackConfig) -> Iterator[Problem]:
