@@ -8,6 +8,7 @@ from components.ecs_service import EcsService, EcsServiceArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
 from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
 from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
+from components.log_encryption_key import LogEncryptionKey, LogEncryptionKeyArgs
 from components.network import Network, NetworkArgs
 from shipyard.aws_context import AwsContext
 from shipyard.config import from_pulumi
@@ -24,25 +25,28 @@ repositories = {
 }
 images = {s.name: s.image or repositories[s.repository].repository_url.apply(
     lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
-aws_context = network = None
+aws_context = network = log_key_arn = None
 if config.needs_network:  # ECS and EKS run in a VPC; ECR and an existing cluster need none
     aws_context = AwsContext.lookup()
-    network = Network(prefix, NetworkArgs(config.network, aws_context))
+    if config.log_kms_encryption:
+        log_key_arn = config.logs.kms_key_arn or LogEncryptionKey(prefix, LogEncryptionKeyArgs(
+            prefix, aws_context, protect=config.production)).arn
+    network = Network(prefix, NetworkArgs(config.network, aws_context, log_key_arn))
 
 # ECS
 ecs_services: dict[str, EcsService] = {}
 if config.ecs.enabled:
     cluster = EcsCluster(prefix, EcsClusterArgs(config.ecs, prefix, network.private_subnet_ids,
-                                                 network.vpc_id))
+                                                 network.vpc_id, network.egress))
     on_ecs = config.services_on("ecs")
     public_on_ecs = [s for s in on_ecs if s.public]
     alb = PublicLoadBalancer(prefix, PublicLoadBalancerArgs(
-        config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids,
-        deletion_protection=config.production)) if public_on_ecs else None
+        config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids, aws_context,
+        access_logs=config.alb_access_logs, production=config.production)) if public_on_ecs else None
     priorities = rule_priorities(public_on_ecs)
     ecs_services = {s.name: EcsService(s.name, EcsServiceArgs(
         s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id, network.private_subnet_ids,
-        alb, priorities.get(s.name))) for s in on_ecs}
+        alb, priorities.get(s.name), network.egress, log_key_arn)) for s in on_ecs}
     pulumi.export("ecsClusterName", cluster.cluster_name)
 
 # EKS, and the services on it as Kubernetes workloads

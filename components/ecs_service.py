@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.ecs_cluster import EcsCluster
 from components.load_balancer import PublicLoadBalancer
+from components.network import Egress, allow_egress
 from shipyard import iam
 from shipyard.ami import cpu_architecture
 from shipyard.aws_context import AwsContext
@@ -37,6 +38,8 @@ class EcsServiceArgs:
     private_subnet_ids: pulumi.Input[list[str]]
     load_balancer: Optional[PublicLoadBalancer] = None
     rule_priority: Optional[int] = None
+    egress: Egress = Egress()
+    log_key_arn: Optional[pulumi.Input[str]] = None   # KMS key of the log group
 
 
 class EcsService(pulumi.ComponentResource):
@@ -54,7 +57,7 @@ class EcsService(pulumi.ComponentResource):
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/ecs/{cluster.physical_name}/{service.name}",
-            retention_in_days=settings.log_retention_days, opts=child)
+            retention_in_days=settings.log_retention_days, kms_key_id=args.log_key_arn, opts=child)
         execution_role, task_role = self._roles(name, service, settings.enable_exec,
                                                 args.aws_context.account_id)
 
@@ -78,10 +81,8 @@ class EcsService(pulumi.ComponentResource):
             f"{name}-sg", vpc_id=args.vpc_id,
             description=f"ECS service {service.name}: traffic from its load balancer only",
             opts=child)
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-egress", security_group_id=security_group.id, ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0", description="image pulls, AWS APIs and dependencies",
-            opts=child)
+        allow_egress(f"{name}-egress", security_group.id, args.egress,
+                     "image pulls, AWS APIs and dependencies", child)
 
         load_balancers, depends_on = [], [cluster.capacity_ready]
         self.url = None

@@ -131,6 +131,7 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-secrets", description=f"EKS secrets envelope encryption for {args.cluster_name}",
             key_usage="ENCRYPT_DECRYPT", customer_master_key_spec="SYMMETRIC_DEFAULT",
             enable_key_rotation=True, deletion_window_in_days=30,
+            policy=iam.to_json(iam.eks_secrets_key_policy(self._account)),
             opts=pulumi.ResourceOptions(parent=self, protect=args.production))
         aws.kms.Alias(f"{name}-secrets", name=f"alias/{args.cluster_name}-eks-secrets",
                       target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=self))

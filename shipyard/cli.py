@@ -1,6 +1,7 @@
 """`python -m shipyard <command>`: offline views of what `pulumi up` would do.
 
-Exit codes: 0 success, 1 a difference was found (diff), 2 invalid config or usage.
+Exit codes: 0 success, 1 a difference was found (diff) or a control failed (check), 2 invalid
+config or usage.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def _diff(args: argparse.Namespace) -> int:
     changes = diff.compare(first, second)
     print(diff.render(changes, *labels))
     return 1 if changes else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from shipyard import check
+    results = check.run(args.stack)
+    print(check.render(args.stack, results))
+    return 1 if check.failed(results) else 0
 
 
 def _cost(args: argparse.Namespace) -> int:
@@ -101,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--base", metavar="GIT_REF",
                       help="compare the working tree's plan of STACK with its plan at GIT_REF")
     diff.set_defaults(run=_diff)
+
+    check = commands.add_parser(
+        "check", help="security controls (AWS FSBP, Pod Security Standards) over a stack's plan")
+    check.add_argument("stack")
+    check.set_defaults(run=_check)
 
     cost = commands.add_parser("cost", help="estimated monthly cost of a stack, line by line")
     cost.add_argument("stack")

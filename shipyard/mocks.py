@@ -53,13 +53,21 @@ _ARNS = {
     "aws:eks/fargateProfile:FargateProfile": ("eks", "fargateprofile/{name}"),
     "aws:eks/addon:Addon": ("eks", "addon/{name}"),
     "aws:appautoscaling/policy:Policy": ("autoscaling", "scalingPolicy:{hex}:resource/ecs/{name}"),
+    "aws:wafv2/webAcl:WebAcl": ("wafv2", "regional/webacl/{name}/{id}"),
 }
+# Resource types whose AWS id is a UUID (KMS key ids, WAF web ACL ids).
+_UUID_IDS = {"aws:kms/key:Key", "aws:wafv2/webAcl:WebAcl"}
 # Global services have no region in their ARNs.
 _GLOBAL = {"iam"}
 
 
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _uuid(digest: str) -> str:
+    text = _digest(digest, length=32)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def kubeconfig(cluster_name: str, endpoint: str) -> dict[str, Any]:
@@ -92,7 +100,17 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         digest = _digest(args.typ, stack_neutral(args.name, self._project, self._stack))
         prefix = _ID_PREFIXES.get(args.typ)
         resource_id = f"{prefix}-{digest}" if prefix else f"{args.name}-id"
+        if args.typ in _UUID_IDS:
+            resource_id = _uuid(digest)
         state: dict[str, Any] = {}
+        if args.typ == "aws:s3/bucket:Bucket":
+            # Pulumi auto-names buckets in lowercase; the bucket's id is its name, and S3 ARNs
+            # carry neither region nor account.
+            bucket = inputs.get("bucket") or f"{args.name.lower()}-{digest[:7]}"
+            return bucket, {**inputs, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}",
+                            "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+                            "bucketRegionalDomainName": f"{bucket}.s3.{self.region}.amazonaws.com",
+                            "region": self.region}
         if "name" not in inputs and args.typ.startswith("aws:"):
             # Pulumi's auto-naming: logical name, a dash and 7 random characters.
             state["name"] = f"{args.name}-{digest[:7]}"
@@ -118,6 +136,10 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             return {"arnSuffix": f"targetgroup/{name}/{digest[:16]}"}
         if typ == "aws:kms/key:Key":
             return {"keyId": resource_id}
+        if typ == "aws:ec2/vpcEndpoint:VpcEndpoint" and inputs.get("vpcEndpointType") == "Gateway":
+            return {"prefixListId": f"pl-{digest[:8]}"}
+        if typ == "aws:wafv2/webAcl:WebAcl":
+            return {"capacity": 925, "lockToken": _uuid(f"{digest}/lock")}
         if typ == "aws:ec2/launchTemplate:LaunchTemplate":
             return {"latestVersion": 1, "defaultVersion": 1}
         if typ == "eks:index:Cluster":
