@@ -40,11 +40,13 @@ plans: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m shipyard docs --write
 
-## golden: refresh the golden plans under tests/golden after an intended change
+## golden: refresh the golden plans under tests/golden after an intended change, and add new
+## URNs to the URN ledgers under tests/urns (which never drop one by themselves)
 golden: $(STAMP)
 	@for file in Pulumi.*.yaml; do stack=$${file#Pulumi.}; stack=$${stack%.yaml}; \
 		$(BIN)/python -m shipyard plan $$stack --json > tests/golden/$$stack.json || exit $$?; \
 		echo "tests/golden/$$stack.json"; done
+	@$(BIN)/python -m shipyard.urns
 
 ## bench: timing scripts (not tests); see bench/README.md
 bench: $(STAMP)

@@ -234,3 +234,10 @@ def test_secret_values_stay_secret(prod):
     assert secrets and all(isinstance(s.inputs["stringData"], Secret) for s in secrets)
     provider = prod.one("pulumi:providers:kubernetes")
     assert isinstance(provider.inputs["kubeconfig"], Secret)
+
+
+def test_waf_is_priced_per_web_acl_and_rule(prod):
+    from decimal import Decimal
+    from shipyard import cost
+    [line] = [l for l in cost.estimate(prod).lines if l.item.startswith("AWS WAF")]
+    assert (line.quantity, line.monthly) == ("1 web ACL + 3 rules x 1 month", Decimal("8.00"))
