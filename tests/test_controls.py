@@ -9,7 +9,7 @@ from shipyard import check, controls
 from shipyard.cli import main
 from shipyard.config import ConfigError
 from shipyard.controls import CONTROL_IDS, CONTROLS
-from tests.conftest import SHIPPED_STACKS, run_shipyard
+from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 from tests.control_cases import CASES, GOOD_POD, deployment, res
 
 # The AWS Foundational Security Best Practices controls that apply to Shipyard (shared/README.md).
@@ -139,3 +139,14 @@ def test_a_waiver_that_is_not_needed_is_shown_as_such():
     [result] = [r for r in controls.evaluate(good, {"ELB.6": "legacy"}) if r.control.id == "ELB.6"]
     assert result.status == "pass"
     assert check._why(result) == "ALBs have deletion protection (waiver not needed: legacy)"
+
+
+def test_check_exits_2_on_a_bad_waiver(tmp_path, capsys):
+    for item in ("__main__.py", "Pulumi.yaml", "components", "shipyard"):
+        (tmp_path / item).symlink_to(PROJECT / item)
+    (tmp_path / "Pulumi.broken.yaml").write_text(
+        "config:\n  shipyard:waivers:\n    - control: ECS.99\n      reason: legacy\n")
+    assert main(["check", "broken", "-C", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "broken: invalid stack config",
+        "  shipyard:waivers[0].control: unknown control 'ECS.99'; did you mean 'ECS.9'?"]
