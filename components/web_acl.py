@@ -27,16 +27,18 @@ class ManagedWebAcl(pulumi.ComponentResource):
         super().__init__("shipyard:loadbalancer:ManagedWebAcl", name, None, opts)
         acl = aws.wafv2.WebAcl(
             name, scope="REGIONAL", description="Shipyard public load balancer",
-            default_action=aws.wafv2.WebAclDefaultActionArgs(allow=aws.wafv2.WebAclDefaultActionAllowArgs()),
+            default_action=aws.wafv2.WebAclDefaultActionArgs(
+                allow=aws.wafv2.WebAclDefaultActionAllowArgs()),
             rules=[aws.wafv2.WebAclRuleArgs(
                 name=group, priority=priority,
                 override_action=aws.wafv2.WebAclRuleOverrideActionArgs(
                     none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()),
                 statement=aws.wafv2.WebAclRuleStatementArgs(
-                    managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
-                        name=group, vendor_name="AWS")),
+                    managed_rule_group_statement=aws.wafv2.
+                    WebAclRuleStatementManagedRuleGroupStatementArgs(name=group, vendor_name="AWS")),
                 visibility_config=aws.wafv2.WebAclRuleVisibilityConfigArgs(
-                    cloudwatch_metrics_enabled=True, metric_name=group, sampled_requests_enabled=True))
+                    cloudwatch_metrics_enabled=True, metric_name=group,
+                    sampled_requests_enabled=True))
                 for priority, group in enumerate(MANAGED_RULE_GROUPS)],
             visibility_config=aws.wafv2.WebAclVisibilityConfigArgs(
                 cloudwatch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True),

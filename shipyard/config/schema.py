@@ -117,6 +117,7 @@ WebAclArn = Annotated[str, _check(
     r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]{1,128}/[0-9a-f-]{36}",
     "must be a regional AWS WAF web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/...)")]
 ControlId = Annotated[str, AfterValidator(_control_id)]
+NonBlank = Annotated[str, _check(r"(?s).*\S.*", "must say why the stack may fail the control")]
 LabelKey = Annotated[str, Field(max_length=316), _check(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?",
@@ -286,7 +287,7 @@ class Logs(Model):
 class Waiver(Model):
     control: ControlId = Field(description=(
         "Id of the control waived, e.g. `ELB.6` (see `python -m shipyard check`)."))
-    reason: Annotated[str, _check(r"(?s).*\S.*", "must say why the stack may fail the control")] = Field(description=(
+    reason: NonBlank = Field(description=(
         "Why this stack may fail the control; shown in the `check` table."))
 
 

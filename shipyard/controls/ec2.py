@@ -31,8 +31,8 @@ ALL_PORTS = (0, 65535)
 def default_security_group_closed(resources: Sequence[Resource]) -> Iterator[Finding]:
     for vpc in of_type(resources, VPC):
         managed = dependents(resources, vpc, DEFAULT_SECURITY_GROUP)
-        closed = bool(managed) and all(not items(g.inputs.get("ingress")) and not items(g.inputs.get("egress"))
-                                       for g in managed)
+        closed = bool(managed) and all(
+            not items(g.inputs.get("ingress")) and not items(g.inputs.get("egress")) for g in managed)
         yield verdict(vpc, closed, "default security group managed with no rules",
                       "default security group not managed empty (it allows traffic by default)")
 
@@ -84,7 +84,9 @@ def _world_openings(resource: Resource) -> list[tuple[int, int]]:
     inputs = resource.inputs
     if resource.type == INGRESS_RULE:
         world = inputs.get("cidrIpv4") == WORLD_IPV4 or inputs.get("cidrIpv6") == WORLD_IPV6
-        return [_port_range(inputs.get("ipProtocol"), inputs.get("fromPort"), inputs.get("toPort"))] if world else []
+        if not world:
+            return []
+        return [_port_range(inputs.get("ipProtocol"), inputs.get("fromPort"), inputs.get("toPort"))]
     rules: list[Mapping[str, Any]] = (items(inputs.get("ingress")) if resource.type == SECURITY_GROUP
                                       else [inputs] if inputs.get("type") == "ingress" else [])
     return [_port_range(r.get("protocol"), r.get("fromPort"), r.get("toPort")) for r in rules

@@ -19,7 +19,8 @@ CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGIN
 CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|SECRET_KEY|PRIVATE_KEY|API_KEY|TOKEN)$")
 
 
-def _task_setting(key: str, forbidden: str, ok: str) -> Callable[[Sequence[Resource]], Iterator[Finding]]:
+def _task_setting(key: str, forbidden: str, ok: str
+                  ) -> Callable[[Sequence[Resource]], Iterator[Finding]]:
     def rule(resources: Sequence[Resource]) -> Iterator[Finding]:
         for task in of_type(resources, TASK_DEFINITION):
             value = task.inputs.get(key)
@@ -49,7 +50,9 @@ def _read_only_root(container: Mapping[str, Any]) -> str | None:
 def _credentials_in_environment(container: Mapping[str, Any]) -> str | None:
     names = [e.get("name", "") for e in container.get("environment") or []]
     found = [n for n in names if n in CREDENTIAL_VARIABLES or CREDENTIAL_NAME.search(n.upper())]
-    return f"credentials in plain environment variables: {', '.join(found)} (use secrets)" if found else None
+    if not found:
+        return None
+    return f"credentials in plain environment variables: {', '.join(found)} (use secrets)"
 
 
 def _logging(container: Mapping[str, Any]) -> str | None:
@@ -89,12 +92,14 @@ CONTROLS = (
     Control("ECS.2", "ECS services don't assign public IPs", public_ip),
     Control("ECS.3", "ECS task definitions don't share the host's process namespace",
             _task_setting("pidMode", "host", "PID mode is not host")),
-    Control("ECS.4", "ECS containers run unprivileged", _each_container(_privileged, "no privileged container")),
+    Control("ECS.4", "ECS containers run unprivileged",
+            _each_container(_privileged, "no privileged container")),
     Control("ECS.5", "ECS containers have read-only root filesystems",
             _each_container(_read_only_root, "read-only root filesystems")),
     Control("ECS.8", "ECS containers get credentials from secrets, not plain environment variables",
             _each_container(_credentials_in_environment, "no credentials in the environment")),
-    Control("ECS.9", "ECS containers have a log configuration", _each_container(_logging, "every container logs")),
+    Control("ECS.9", "ECS containers have a log configuration",
+            _each_container(_logging, "every container logs")),
     Control("ECS.10", "ECS Fargate services run on the latest platform version", fargate_latest),
     Control("ECS.12", "ECS clusters have Container Insights", container_insights),
 )

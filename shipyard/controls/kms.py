@@ -19,7 +19,8 @@ def protected(resources: Sequence[Resource]) -> Iterator[Finding]:
 
 def rotation(resources: Sequence[Resource]) -> Iterator[Finding]:
     for key in of_type(resources, KEY):
-        spec = key.inputs.get("customerMasterKeySpec") or key.inputs.get("keySpec") or "SYMMETRIC_DEFAULT"
+        spec = (key.inputs.get("customerMasterKeySpec") or key.inputs.get("keySpec")
+                or "SYMMETRIC_DEFAULT")
         if spec != "SYMMETRIC_DEFAULT":
             continue  # KMS rotates only symmetric encryption keys
         yield verdict(key, key.inputs.get("enableKeyRotation") is True, "automatic rotation on",

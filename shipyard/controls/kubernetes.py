@@ -51,7 +51,8 @@ def _container_problems(container: Mapping[str, Any], pod_context: Mapping[str, 
 
 
 def pod_problems(pod: Mapping[str, Any]) -> list[str]:
-    problems = [f"{key} is true" for key in ("hostNetwork", "hostPID", "hostIPC") if pod.get(key) is True]
+    problems = [f"{key} is true" for key in ("hostNetwork", "hostPID", "hostIPC")
+                if pod.get(key) is True]
     for volume in items(pod.get("volumes")):
         kinds = [k for k in volume if k != "name"]
         if any(k not in ALLOWED_VOLUMES for k in kinds):
