@@ -88,3 +88,16 @@ def test_the_pack_reads_waivers_from_the_stack_file(stack_plan, tmp_path):
     # A checkout without Pulumi.dev.yaml: nothing is waived, and dev's failures are reported.
     unwaived = {c.id for c in CONTROLS if violations(c, resources, root=tmp_path)}
     assert unwaived == {"ELB.1", "ELB.5", "ELB.6"}
+
+
+def test_a_value_unknown_during_preview_is_not_a_violation():
+    """The SDK turns UnknownValueError into an advisory "can't run during preview" note; a
+    policy must not report a violation for a value it cannot see yet."""
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+    task = controls.Resource("urn:pulumi:test::shipyard::aws:ecs/taskDefinition:TaskDefinition::api",
+                             "aws:ecs/taskDefinition:TaskDefinition", "api",
+                             unknown_checking_proxy({"networkMode": "awsvpc",
+                                                     "containerDefinitions": UNKNOWN_STRING_VALUE}))
+    ecs_5 = next(c for c in CONTROLS if c.id == "ECS.5")
+    with pytest.raises(UnknownValueError):
+        violations(ecs_5, [task])

@@ -13,6 +13,9 @@ TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
 CLUSTER = "aws:ecs/cluster:Cluster"
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+# ECS.10 passes `LATEST` and the newest Linux platform version (the control's
+# `latestLinuxVersion` parameter defaults to 1.4.0).
+LATEST_PLATFORM_VERSIONS = ("LATEST", "1.4.0")
 # ECS.8 looks for these keys (Security Hub: "ECS task definitions should not have secrets as
 # container environment variables"); Shipyard adds the usual credential-looking names.
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA")
@@ -74,7 +77,7 @@ def _on_fargate(service: Resource) -> bool:
 def fargate_latest(resources: Sequence[Resource]) -> Iterator[Finding]:
     for service in filter(_on_fargate, of_type(resources, SERVICE)):
         version = service.inputs.get("platformVersion", "LATEST")
-        yield verdict(service, version == "LATEST", "platform version LATEST",
+        yield verdict(service, version in LATEST_PLATFORM_VERSIONS, f"platform version {version}",
                       f"pinned to Fargate platform version {version}")
 
 
