@@ -84,7 +84,7 @@ def test_production_endpoint_is_private_by_default():
 
 def test_secrets_key_is_rotated_and_protected_in_production():
     plan = eks(production=True, nodeGroups=[MANAGED_GROUP], endpointPublicAccess=False)
-    key = plan.one("aws:kms/key:Key")
+    key = plan.one("aws:kms/key:Key", "shipyard-test-secrets")  # not the log key
     assert key.inputs["enableKeyRotation"] is True
     assert key.protect is True
     assert eks(nodeGroups=[MANAGED_GROUP]).one("aws:kms/key:Key").protect is False
