@@ -67,10 +67,14 @@ class AccessLogBucket(pulumi.ComponentResource):
                     days=args.expire_after_days),
                 noncurrent_version_expiration=aws.s3.
                 BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                    noncurrent_days=NONCURRENT_VERSION_DAYS),
-                abort_incomplete_multipart_upload=aws.s3.
-                BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                    days_after_initiation=INCOMPLETE_UPLOAD_DAYS))],
+                    noncurrent_days=NONCURRENT_VERSION_DAYS)),
+                # Bucket-wide: abandoned multipart uploads are billed wherever they are.
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="abort-incomplete-uploads", status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
+                    abort_incomplete_multipart_upload=aws.s3.
+                    BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=INCOMPLETE_UPLOAD_DAYS))],
             opts=child)
         context = args.aws_context
         self.policy = aws.s3.BucketPolicy(

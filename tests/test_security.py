@@ -43,8 +43,11 @@ def test_managed_web_acl_uses_aws_managed_rule_groups_and_guards_the_alb():
     assert acl["scope"] == "REGIONAL" and acl["defaultAction"] == {"allow": {}}
     assert [(r["priority"], r["statement"]["managedRuleGroupStatement"]) for r in acl["rules"]] == [
         (0, {"name": "AWSManagedRulesAmazonIpReputationList", "vendorName": "AWS"}),
-        (1, {"name": "AWSManagedRulesKnownBadInputsRuleSet", "vendorName": "AWS"}),
-        (2, {"name": "AWSManagedRulesCommonRuleSet", "vendorName": "AWS"})]
+        (1, {"name": "AWSManagedRulesAnonymousIpList", "vendorName": "AWS",
+             # Webhooks and partners call from cloud hosting: counted, not blocked.
+             "ruleActionOverrides": [{"name": "HostingProviderIPList", "actionToUse": {"count": {}}}]}),
+        (2, {"name": "AWSManagedRulesKnownBadInputsRuleSet", "vendorName": "AWS"}),
+        (3, {"name": "AWSManagedRulesCommonRuleSet", "vendorName": "AWS"})]
     assert all(r["overrideAction"] == {"none": {}} for r in acl["rules"])
     association = plan.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs
     assert association["webAclArn"].startswith("arn:aws:wafv2:us-east-1:123456789012:regional/webacl/")
@@ -86,9 +89,11 @@ def test_production_alb_logs_to_a_private_encrypted_bucket_shipyard_creates(prod
     assert prod.one("aws:s3/bucketServerSideEncryptionConfiguration:"
                     "BucketServerSideEncryptionConfiguration").inputs["rules"] == [
         {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
-    [rule] = prod.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
-    assert rule["status"] == "Enabled" and rule["expiration"] == {"days": 90}
-    assert rule["filter"] == {"prefix": "shipyard-prod/"}
+    expire, abort = prod.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+                             ).inputs["rules"]
+    assert expire["status"] == "Enabled" and expire["expiration"] == {"days": 90}
+    assert expire["filter"] == {"prefix": "shipyard-prod/"}
+    assert abort["filter"] == {} and abort["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
     policy = prod.one("aws:s3/bucketPolicy:BucketPolicy")
     assert policy.urn in balancer.depends_on, "ELB checks it may write before enabling logs"
 
@@ -126,8 +131,8 @@ def test_a_dev_stack_may_create_its_log_bucket_unprotected():
     plan = public_ecs(accessLogs=True, accessLogsExpireAfterDays=7)
     bucket = plan.one("aws:s3/bucket:Bucket")
     assert not bucket.protect and bucket.inputs["forceDestroy"] is True
-    [rule] = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
-    assert rule["expiration"] == {"days": 7}
+    expire, _ = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    assert expire["expiration"] == {"days": 7}
 
 
 def test_production_keeps_access_logs():
@@ -240,4 +245,4 @@ def test_waf_is_priced_per_web_acl_and_rule(prod):
     from decimal import Decimal
     from shipyard import cost
     [line] = [l for l in cost.estimate(prod).lines if l.item.startswith("AWS WAF")]
-    assert (line.quantity, line.monthly) == ("1 web ACL + 3 rules x 1 month", Decimal("8.00"))
+    assert (line.quantity, line.monthly) == ("1 web ACL + 4 rules x 1 month", Decimal("9.00"))
