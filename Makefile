@@ -9,7 +9,7 @@ CHECKOV_VENV := venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.requirements-installed
 STACK ?= dev
 
-.PHONY: test plan plans docs golden bench clean
+.PHONY: test plan plans check docs golden bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ plan: $(STAMP)
 plans: $(STAMP)
 	@for file in Pulumi.*.yaml; do stack=$${file#Pulumi.}; stack=$${stack%.yaml}; \
 		$(BIN)/python -m shipyard plan $$stack || exit $$?; done
+
+## check: the security controls over STACK's plan (exit 1 when one fails)
+check: $(STAMP)
+	$(BIN)/python -m shipyard check $(STACK)
 
 ## docs: regenerate the README's config table from the schema
 docs: $(STAMP)

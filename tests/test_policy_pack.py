@@ -101,3 +101,15 @@ def test_a_value_unknown_during_preview_is_not_a_violation():
     ecs_5 = next(c for c in CONTROLS if c.id == "ECS.5")
     with pytest.raises(UnknownValueError):
         violations(ecs_5, [task])
+
+
+def test_the_pack_imports_shipyard_from_any_working_directory(tmp_path):
+    """Pulumi starts the pack in its own folder: __main__.py must find `shipyard` by itself."""
+    import subprocess
+    probe = ("import runpy, pulumi_policy\n"
+             "pulumi_policy.PolicyPack = lambda **pack: print(len(pack['policies']))\n"
+             f"runpy.run_path({str(PROJECT / 'policy' / '__main__.py')!r}, run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(len(CONTROLS))
