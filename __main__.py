@@ -25,11 +25,12 @@ repositories = {
 }
 images = {s.name: s.image or repositories[s.repository].repository_url.apply(
     lambda url, tag=s.tag: f"{url}:{tag}") for s in config.services}
-aws_context = network = log_key_arn = None
+aws_context = network = None
+log_key_arn = config.logs.kms_key_arn if config.log_kms_encryption else None
 if config.needs_network:  # ECS and EKS run in a VPC; ECR and an existing cluster need none
     aws_context = AwsContext.lookup()
-    if config.log_kms_encryption:
-        log_key_arn = config.logs.kms_key_arn or LogEncryptionKey(prefix, LogEncryptionKeyArgs(
+    if config.needs_log_key:
+        log_key_arn = LogEncryptionKey(prefix, LogEncryptionKeyArgs(
             prefix, aws_context, protect=config.production)).arn
     network = Network(prefix, NetworkArgs(config.network, aws_context, log_key_arn))
 
@@ -42,7 +43,8 @@ if config.ecs.enabled:
     public_on_ecs = [s for s in on_ecs if s.public]
     alb = PublicLoadBalancer(prefix, PublicLoadBalancerArgs(
         config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids, aws_context,
-        access_logs=config.alb_access_logs, production=config.production)) if public_on_ecs else None
+        access_logs=config.alb_access_logs, production=config.production),
+    ) if public_on_ecs else None
     priorities = rule_priorities(public_on_ecs)
     ecs_services = {s.name: EcsService(s.name, EcsServiceArgs(
         s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id, network.private_subnet_ids,

@@ -246,3 +246,14 @@ def test_waf_is_priced_per_web_acl_and_rule(prod):
     from shipyard import cost
     [line] = [l for l in cost.estimate(prod).lines if l.item.startswith("AWS WAF")]
     assert (line.quantity, line.monthly) == ("1 web ACL + 4 rules x 1 month", Decimal("9.00"))
+
+
+def test_no_log_key_without_log_groups_to_encrypt():
+    """An existing VPC (no flow logs) and no ECS: Shipyard makes no log group, so no log key."""
+    plan = run_shipyard({
+        "production": True,
+        "network": {"vpcId": "vpc-0123456789abcdef0",
+                    "publicSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+                    "privateSubnetIds": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"]},
+        "eks": {"enabled": True, "nodeGroups": [{"name": "general"}]}})
+    assert [k.name for k in plan.of_type("aws:kms/key:Key")] == ["shipyard-test-secrets"]

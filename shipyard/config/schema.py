@@ -410,6 +410,13 @@ class StackConfig(Model):
         return self.logs.kms_encryption
 
     @property
+    def needs_log_key(self) -> bool:
+        """Shipyard creates the log key only for log groups it creates (flow logs of a new VPC,
+        ECS service logs) and only when no key is given."""
+        return (self.log_kms_encryption and self.logs.kms_key_arn is None and self.needs_network
+                and (not self.network.existing or self.ecs.enabled))
+
+    @property
     def eks_endpoint_public(self) -> bool:
         if self.eks.endpoint_public_access is None:
             return not self.production
