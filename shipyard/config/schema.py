@@ -253,7 +253,7 @@ class LoadBalancer(Model):
         "Shipyard's access log bucket: delete log files older than N days."))
     managed_web_acl: bool = Field(False, description=(
         "Protect the ALB with an AWS WAF web ACL Shipyard creates, with AWS managed rule groups "
-        "(common rule set, known bad inputs, IP reputation)."))
+        "(IP reputation, anonymous IPs, known bad inputs, core rule set)."))
     web_acl_arn: Optional[WebAclArn] = Field(None, description=(
         "Protect the ALB with this existing regional AWS WAF web ACL instead."))
     idle_timeout: int = Field(60, ge=1, le=4000, description="ALB idle timeout in seconds.")
