@@ -257,3 +257,19 @@ def test_no_log_key_without_log_groups_to_encrypt():
                     "privateSubnetIds": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"]},
         "eks": {"enabled": True, "nodeGroups": [{"name": "general"}]}})
     assert [k.name for k in plan.of_type("aws:kms/key:Key")] == ["shipyard-test-secrets"]
+
+
+def test_mocks_answer_like_aws_for_the_new_resource_types(prod):
+    import re
+    association = prod.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs
+    assert re.fullmatch(r"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shipyard-prod-waf-"
+                        r"[0-9a-f]{7}/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", association["webAclArn"])
+    bucket = prod.one("aws:lb/loadBalancer:LoadBalancer").inputs["accessLogs"]["bucket"]
+    assert re.fullmatch(r"shipyard-prod-access-logs-[0-9a-f]{7}", bucket)
+    key_ids = {a.inputs["targetKeyId"] for a in prod.of_type("aws:kms/alias:Alias")}
+    assert all(re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", k) for k in key_ids)
+    gateway = run_shipyard({"network": {"natGateways": "none", "vpcEndpoints": True},
+                            "ecs": {"enabled": True}, "services": [PUBLIC_WEB]})
+    [s3_rule] = [r.inputs for r in gateway.of_type(
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") if "prefixListId" in r.inputs]
+    assert re.fullmatch(r"pl-[0-9a-f]{8}", s3_rule["prefixListId"])
