@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -65,6 +66,14 @@ def render(stack: str, results: list[Result]) -> str:
     lines.append(f"{len(results)} controls: " + ", ".join(
         f"{counts[s]} {label.lower()}" for s, label in STATUS_LABELS.items()))
     return "\n".join(lines)
+
+
+def to_json(stack: str, results: list[Result]) -> str:
+    return json.dumps({"stack": stack, "failed": failed(results), "controls": [{
+        "control": r.control.id, "title": r.control.title, "status": r.status,
+        "resourcesChecked": len(r.findings), "waiver": r.waiver,
+        "failures": [{"resource": f.resource, "urn": f.urn, "reason": f.reason} for f in r.failures],
+    } for r in results]}, indent=2)
 
 
 def failed(results: list[Result]) -> bool:

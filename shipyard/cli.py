@@ -51,7 +51,7 @@ def _diff(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from shipyard import check
     results = check.run(args.stack, root=args.project)
-    print(check.render(args.stack, results))
+    print(check.to_json(args.stack, results) if args.json else check.render(args.stack, results))
     return 1 if check.failed(results) else 0
 
 
@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="security controls (AWS FSBP, Pod Security Standards) over a stack's plan")
     check.add_argument("stack")
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
     check.add_argument("-C", "--project", type=Path, default=engine.PROJECT_ROOT,
                        help="Pulumi project directory (default: this checkout)")
     check.set_defaults(run=_check)

@@ -150,3 +150,15 @@ def test_check_exits_2_on_a_bad_waiver(tmp_path, capsys):
     assert capsys.readouterr().err.splitlines() == [
         "broken: invalid stack config",
         "  shipyard:waivers[0].control: unknown control 'ECS.99'; did you mean 'ECS.9'?"]
+
+
+def test_check_json_lists_every_control_with_its_failures(capsys):
+    import json
+    assert main(["check", "dev", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["stack"] == "dev" and report["failed"] is False
+    assert [c["control"] for c in report["controls"]] == list(CONTROL_IDS)
+    elb_6 = next(c for c in report["controls"] if c["control"] == "ELB.6")
+    assert elb_6["status"] == "waived" and elb_6["waiver"] == "the dev load balancer is disposable"
+    assert [(f["resource"], f["reason"]) for f in elb_6["failures"]] == [
+        ("shipyard-dev", "deletion protection is off")]
