@@ -339,7 +339,32 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
         yield ("kubernetes", "kubeconfig"), "must be a kubeconfig document (YAML or JSON with clusters)"
 
 
+def waivers(config: StackConfig) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for index, waiver in enumerate(config.waivers):
+        at = ("waivers", index, "control")
+        if config.production:
+            yield at, "production stacks cannot waive controls: fix what fails instead"
+        elif waiver.control in seen:
+            yield at, f"'{waiver.control}' is already waived at waivers[{seen[waiver.control]}]"
+        seen.setdefault(waiver.control, index)
+
+
+def security_settings(config: StackConfig) -> Iterator[Problem]:
+    balancer = config.ecs.load_balancer
+    at = ("ecs", "loadBalancer")
+    if balancer.managed_web_acl and balancer.web_acl_arn:
+        yield (*at, "webAclArn"), "give either webAclArn or managedWebAcl, not both"
+    if balancer.access_logs is False:
+        if balancer.access_logs_bucket is not None:
+            yield (*at, "accessLogsBucket"), "set, but accessLogs is false"
+        if config.production:
+            yield (*at, "accessLogs"), "production stacks keep ALB access logs (Security Hub ELB.5)"
+    if config.logs.kms_encryption is False and config.logs.kms_key_arn is not None:
+        yield ("logs", "kmsKeyArn"), "set, but kmsEncryption is false"
+
+
 RULES = (unique_names, existing_vpc, private_egress, service_images, service_platforms,
          ecs_task_sizes, ecs_routes, service_calls, custom_domains, capacity_bounds,
          replicas_within_autoscaling, eks_cluster, eks_system_capacity, eks_fargate_pods,
-         eks_private_endpoint, kubernetes_target)
+         eks_private_endpoint, kubernetes_target, waivers, security_settings)
