@@ -154,7 +154,7 @@ class RecordingMonitor(MockMonitor):
                 custom=bool(request.custom),
                 inputs=_unwrap_secrets(rpc.deserialize_properties(request.object)),
                 protect=bool(request.protect),
-                aliases=tuple(sorted(_alias(a) for a in request.aliases)),
+                aliases=tuple(sorted(_alias(self, a, request) for a in request.aliases)),
                 ignore_changes=tuple(request.ignoreChanges),
                 depends_on=tuple(sorted(request.dependencies)))
             with self._lock:
@@ -162,14 +162,14 @@ class RecordingMonitor(MockMonitor):
         return response
 
 
-def _alias(alias) -> str:
-    """An alias as text: its URN, or `name=..,type=..,parent=..` for the parts it overrides."""
+def _alias(monitor: MockMonitor, alias, request) -> str:
+    """The URN an alias names: given whole, or as parts (name, type, parent) that differ from the
+    registration's own, made into a URN the way the monitor makes URNs."""
     if alias.urn:
         return alias.urn
     spec = alias.spec
-    parts = {"name": spec.name, "type": spec.type, "parent": spec.parentUrn,
-             "noParent": "true" if spec.noParent else ""}
-    return ",".join(f"{key}={value}" for key, value in parts.items() if value)
+    parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+    return monitor.make_urn(parent, spec.type or request.type, spec.name or request.name)
 
 
 def _as_cli_value(value: Any) -> str:

@@ -509,12 +509,20 @@ def _region_of(arn: str) -> str:
 
 
 def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
-    """ALB certificates, EKS encryption keys and secrets read for Kubernetes must live in the
-    stack's region."""
-    keys = ((("ecs", "loadBalancer", "certificateArn"), config.ecs.load_balancer.certificate_arn,
+    """ACM certificates, KMS keys, WAF web ACLs and the secrets read for Kubernetes must live in
+    the stack's region: each of those AWS services refuses a resource from another region."""
+    balancer = config.ecs.load_balancer
+    keys = [(("ecs", "loadBalancer", "certificateArn"), balancer.certificate_arn,
              "an ALB takes ACM certificates from its own region"),
+            (("ecs", "loadBalancer", "webAclArn"), balancer.web_acl_arn,
+             "a regional WAF web ACL protects load balancers in its own region"),
             (("eks", "kmsKeyArn"), config.eks.kms_key_arn,
-             "EKS takes a KMS key from the cluster's region"))
+             "EKS takes a KMS key from the cluster's region"),
+            (("logs", "kmsKeyArn"), config.logs.kms_key_arn,
+             "CloudWatch Logs takes a KMS key from the log group's region")]
+    keys += [(("ecr", "repositories", index, "kmsKeyArn"), repository.kms_key_arn,
+              "ECR takes a KMS key from the repository's region")
+             for index, repository in enumerate(config.ecr.repositories)]
     for at, arn, why in keys:
         if arn and _region_of(arn) != region:
             yield at, f"is in {_region_of(arn)}, but the stack deploys to {region} (aws:region): {why}"
@@ -529,10 +537,35 @@ def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
                         f"(aws:region) at `pulumi up`: use a secret (or a replica) in {region}")
 
 
+def waivers(config: StackConfig) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for index, waiver in enumerate(config.waivers):
+        at = ("waivers", index, "control")
+        if config.production:
+            yield at, "production stacks cannot waive controls: fix what fails instead"
+        elif waiver.control in seen:
+            yield at, f"'{waiver.control}' is already waived at waivers[{seen[waiver.control]}]"
+        seen.setdefault(waiver.control, index)
+
+
+def security_settings(config: StackConfig) -> Iterator[Problem]:
+    balancer = config.ecs.load_balancer
+    at = ("ecs", "loadBalancer")
+    if balancer.managed_web_acl and balancer.web_acl_arn:
+        yield (*at, "webAclArn"), "give either webAclArn or managedWebAcl, not both"
+    if balancer.access_logs is False:
+        if balancer.access_logs_bucket is not None:
+            yield (*at, "accessLogsBucket"), "set, but accessLogs is false"
+        if config.production:
+            yield (*at, "accessLogs"), "production stacks keep ALB access logs (Security Hub ELB.5)"
+    if config.logs.kms_encryption is False and config.logs.kms_key_arn is not None:
+        yield ("logs", "kmsKeyArn"), "set, but kmsEncryption is false"
+
+
 RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc, private_egress,
          service_images, service_platforms, ecs_task_sizes, ecs_routes, alb_rule_quota,
          ecs_environment_size, unused_settings, service_calls, custom_domains, capacity_bounds,
          replicas_within_autoscaling, eks_cluster, eks_system_capacity, eks_fargate_pods,
          eks_private_endpoint, node_group_labels_and_taints, node_group_architecture,
-         kubernetes_target)
+         kubernetes_target, waivers, security_settings)
 REGIONAL_RULES = (same_region,)

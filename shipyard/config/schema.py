@@ -8,6 +8,7 @@ default or a description is written once, here. Checks that span several keys li
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from typing import Annotated, Literal, Optional
@@ -16,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from shipyard import aws_models
+from shipyard.controls import CONTROL_IDS
 from shipyard.eks_versions import DEFAULT_EKS_VERSION, SUPPORTED_EKS_VERSIONS
 from shipyard.image_reference import image_problem, tag_problem
 
@@ -33,6 +35,7 @@ DEFAULT_NODE_INSTANCE_TYPE = "t3.medium"
 DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
 DEFAULT_WORKLOAD_NAMESPACE = "apps"
 DEFAULT_DOCKERFILE = "Dockerfile"
+DEFAULT_ACCESS_LOG_EXPIRY_DAYS = 90
 # Namespaces every Kubernetes cluster already has: Shipyard would create a second Namespace object
 # of the same name, which the API server refuses (and deleting it would break the cluster).
 BUILT_IN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -145,6 +148,14 @@ ALB_HOST = _check(r"[A-Za-z0-9_\-.*?]*\.[A-Za-z0-9*?]+", (
     "and only letters or digits after the last one, as ALB host conditions require"))
 
 
+def _control_id(value: str) -> str:
+    if value not in CONTROL_IDS:
+        close = difflib.get_close_matches(value, CONTROL_IDS, n=1)
+        raise ValueError(f"unknown control '{value}'" + (f"; did you mean '{close[0]}'?" if close
+                         else f"; known: {', '.join(CONTROL_IDS)}"))
+    return value
+
+
 def _eks_version(value: str) -> str:
     if value not in SUPPORTED_EKS_VERSIONS:
         raise ValueError(f"Kubernetes {value} is not supported by EKS; supported: "
@@ -189,6 +200,11 @@ ZoneName = Annotated[str, Field(max_length=253), _check(
 DomainName = Annotated[str, Field(max_length=64), _check(
     _DNS_NAME, "must be a DNS name such as app.example.com (lowercase, no trailing dot, no "
                "wildcard)")]
+WebAclArn = Annotated[str, _check(
+    r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]{1,128}/[0-9a-f-]{36}",
+    "must be a regional AWS WAF web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/...)")]
+ControlId = Annotated[str, AfterValidator(_control_id)]
+NonBlank = Annotated[str, _check(r"(?s).*\S.*", "must say why the stack may fail the control")]
 LabelKey = Annotated[str, Field(max_length=316), _check(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?",
@@ -251,6 +267,10 @@ class Repository(Model):
         "Allow `pulumi destroy` to delete the repository while it still holds images."))
     pull_account_ids: list[AccountId] = Field([], description=(
         "Other AWS accounts allowed to pull images (a repository policy is added only if set)."))
+    kms_key_arn: Optional[KmsKeyArn] = Field(None, description=(
+        "Encrypt images with this KMS key instead of AES256. ECR cannot change a repository's "
+        "encryption: setting, changing or removing it later replaces the repository (its images "
+        "are deleted), so choose before the first push."))
 
 
 class Ecr(Model):
@@ -336,8 +356,20 @@ class Ec2Capacity(Model):
 class LoadBalancer(Model):
     certificate_arn: Optional[AcmCertificateArn] = Field(None, description=(
         "ACM certificate for HTTPS. Without it the ALB serves plain HTTP on port 80 only."))
+    access_logs: Optional[bool] = Field(None, description=(
+        "Write ALB access logs to S3 (Security Hub ELB.5). Default: on in production stacks (and "
+        "whenever `accessLogsBucket` is set), off otherwise."))
     access_logs_bucket: Optional[Annotated[str, _valid(s3_bucket_name_problem)]] = Field(None, description=(
-        "Existing S3 bucket for ALB access logs (Security Hub ELB.5); none when unset."))
+        "Existing S3 bucket for the access logs (it must grant ELB log delivery). Unset: "
+        "Shipyard creates a private, SSE-S3-encrypted bucket with a lifecycle rule."))
+    access_logs_expire_after_days: int = Field(DEFAULT_ACCESS_LOG_EXPIRY_DAYS, ge=1, le=3650,
+                                               description=(
+        "Shipyard's access log bucket: delete log files older than N days."))
+    managed_web_acl: bool = Field(False, description=(
+        "Protect the ALB with an AWS WAF web ACL Shipyard creates, with AWS managed rule groups "
+        "(IP reputation, anonymous IPs, known bad inputs, core rule set)."))
+    web_acl_arn: Optional[WebAclArn] = Field(None, description=(
+        "Protect the ALB with this existing regional AWS WAF web ACL instead."))
     idle_timeout: int = Field(60, ge=1, le=4000, description="ALB idle timeout in seconds.")
 
 
@@ -355,6 +387,22 @@ class Ecs(Model):
         "Retention of each service's log group."))
     enable_exec: bool = Field(False, description="Allow `aws ecs execute-command` into tasks.")
     load_balancer: LoadBalancer = Field(LoadBalancer(), description="The shared public ALB.")
+
+
+class Logs(Model):
+    kms_encryption: Optional[bool] = Field(None, description=(
+        "Encrypt the CloudWatch log groups Shipyard creates (ECS service logs, VPC flow logs) "
+        "with a customer-managed KMS key. Default: on in production stacks."))
+    kms_key_arn: Optional[KmsKeyArn] = Field(None, description=(
+        "The KMS key for log encryption (its key policy must allow `logs.<region>.amazonaws.com`). "
+        "Unset: Shipyard creates one (rotation on, protected in production)."))
+
+
+class Waiver(Model):
+    control: ControlId = Field(description=(
+        "Id of the control waived, e.g. `ELB.6` (see `python -m shipyard check`)."))
+    reason: NonBlank = Field(description=(
+        "Why this stack may fail the control; shown in the `check` table."))
 
 
 class Taint(Model):
@@ -447,8 +495,9 @@ class StackConfig(Model):
     """Everything under the `shipyard:` namespace of one stack."""
 
     production: bool = Field(False, description=(
-        "Production stack: protects stateful resources (ECR repositories, KMS keys) from "
-        "deletion, turns on ALB deletion protection and makes the EKS endpoint private."))
+        "Production stack: protects stateful resources (ECR repositories, KMS keys, log "
+        "buckets) from deletion, turns on ALB deletion protection and access logs, encrypts logs "
+        "with KMS, makes the EKS endpoint private and allows no control waivers."))
     network: Network = Field(Network(), description="The VPC.")
     ecr: Ecr = Field(Ecr(), description="Container image repositories.")
     services: list[Service] = Field([], description="Cloud-neutral service specs.")
@@ -457,6 +506,10 @@ class StackConfig(Model):
     kubernetes: Kubernetes = Field(Kubernetes(), description=(
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
+    logs: Logs = Field(Logs(), description="CloudWatch log groups.")
+    waivers: list[Waiver] = Field([], description=(
+        "Security controls this stack may fail, each with a reason (not allowed in production "
+        "stacks)."))
 
     def enabled_platforms(self) -> list[str]:
         enabled = {"ecs": self.ecs.enabled, "eks": self.eks.enabled,
@@ -473,6 +526,26 @@ class StackConfig(Model):
     def needs_network(self) -> bool:
         """Only ECS and EKS run in the VPC; ECR and an existing cluster need none."""
         return self.ecs.enabled or self.eks.enabled
+
+    @property
+    def alb_access_logs(self) -> bool:
+        settings = self.ecs.load_balancer
+        if settings.access_logs is None:
+            return self.production or settings.access_logs_bucket is not None
+        return settings.access_logs
+
+    @property
+    def log_kms_encryption(self) -> bool:
+        if self.logs.kms_encryption is None:
+            return self.production or self.logs.kms_key_arn is not None
+        return self.logs.kms_encryption
+
+    @property
+    def needs_log_key(self) -> bool:
+        """Shipyard creates the log key only for log groups it creates (flow logs of a new VPC,
+        ECS service logs) and only when no key is given."""
+        return (self.log_kms_encryption and self.logs.kms_key_arn is None and self.needs_network
+                and (not self.network.existing or self.ecs.enabled))
 
     @property
     def eks_endpoint_public(self) -> bool:
