@@ -198,6 +198,24 @@ def test_coredns_keeps_the_urn_of_the_add_on_pulumi_eks_used_to_create(managed_o
         "urn:pulumi:test::shipyard::eks:index:Cluster$aws:eks/addon:Addon::shipyard-test-coredns",)
 
 
+def test_everything_that_names_the_cluster_waits_for_it(mixed, fargate_only):
+    for plan in (mixed, fargate_only):
+        cluster = plan.one(CLUSTER).urn
+        by_urn = {r.urn: r for r in plan.resources}
+
+        def waits_for_cluster(resource: Resource, seen: set[str]) -> bool:
+            if cluster in resource.depends_on:
+                return True
+            seen.add(resource.urn)
+            return any(waits_for_cluster(by_urn[urn], seen)
+                       for urn in resource.depends_on if urn in by_urn and urn not in seen)
+
+        named = [r for r in plan.resources if r.inputs.get("clusterName") == "shipyard-test"]
+        assert {r.type for r in named} >= {ADDON, PROFILE} | ({ACCESS_ENTRY} if plan is mixed else set())
+        for resource in named:
+            assert waits_for_cluster(resource, set()), resource.name
+
+
 def test_cluster_outputs(managed_only):
     outputs = managed_only.outputs
     assert outputs["eksClusterName"] == "shipyard-test"
