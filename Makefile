@@ -9,7 +9,7 @@ CHECKOV_VENV := venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.requirements-installed
 STACK ?= dev
 
-.PHONY: deps test plan plans docs golden bench clean
+.PHONY: deps test plan plans check docs golden bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,11 +39,16 @@ plans: $(STAMP)
 	@for file in Pulumi.*.yaml; do stack=$${file#Pulumi.}; stack=$${stack%.yaml}; \
 		$(BIN)/python -m shipyard plan $$stack || exit $$?; done
 
+## check: the security controls over STACK's plan (exit 1 when one fails)
+check: $(STAMP)
+	$(BIN)/python -m shipyard check $(STACK)
+
 ## docs: regenerate the README's config table from the schema
 docs: $(STAMP)
 	$(BIN)/python -m shipyard docs --write
 
-## golden: refresh the golden plans under tests/golden after an intended change
+## golden: refresh the golden plans under tests/golden after an intended change, and add new
+## URNs to the URN ledgers under tests/urns (which never drop one by themselves)
 golden: $(STAMP)
 	@for file in Pulumi.*.yaml; do stack=$${file#Pulumi.}; stack=$${stack%.yaml}; \
 		$(BIN)/python -m shipyard plan $$stack --json > tests/golden/$$stack.json || exit $$?; \
@@ -54,6 +59,7 @@ golden: $(STAMP)
 		$(BIN)/python -m shipyard plan $$stack --stack-file $$file --json \
 			> tests/golden/examples/$$example.$$stack.json || exit $$?; \
 		echo "tests/golden/examples/$$example.$$stack.json"; done
+	@$(BIN)/python -m shipyard.urns
 
 ## bench: timing scripts (not tests); see bench/README.md
 bench: $(STAMP)

@@ -10,6 +10,7 @@ from components.eks_cluster import EksCluster, EksClusterArgs
 from components.image_build import ImageBuild, ImageBuildArgs
 from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
 from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
+from components.log_encryption_key import LogEncryptionKey, LogEncryptionKeyArgs
 from components.network import Network, NetworkArgs
 from shipyard.aws_context import AwsContext
 from shipyard.calls import called, callees_first
@@ -17,6 +18,7 @@ from shipyard.config import from_pulumi
 from shipyard.ecs_task import uses_service_connect
 from shipyard.endpoints import interface_endpoints
 from shipyard.image_build import MUTABLE_TAG_FILTER, build_platforms
+from shipyard.naming import repository_logical_name
 from shipyard.routing import rule_priorities
 
 config = from_pulumi()  # the whole config is validated before any resource exists
@@ -27,7 +29,7 @@ aws_context = AwsContext.lookup(config.network) if config.needs_network else Non
 # Images: one stack owns (creates) each repository, the others use it (README: ECR across stacks)
 built_into = {s.repository for s in config.services if s.build}
 repository_urls = {
-    repo.name: EcrRepository(repo.name.replace("/", "-"), EcrRepositoryArgs(
+    repo.name: EcrRepository(repository_logical_name(repo.name), EcrRepositoryArgs(
         repo, protect=config.production,
         mutable_tag_filters=(MUTABLE_TAG_FILTER,)
         if repo.name in built_into or repo.built_elsewhere else ())).repository_url
@@ -42,9 +44,15 @@ images = {s.name: builds[s.name].image_ref if s.build
               lambda url, tag=s.tag: f"{url}:{tag}")
           for s in config.services}
 
-# The network
-network = (Network(prefix, NetworkArgs(config.network, aws_context, interface_endpoints(config)))
-           if aws_context else None)
+# The network (and the customer-managed key of its logs, when asked for)
+log_key_arn = config.logs.kms_key_arn if config.log_kms_encryption else None
+network = None
+if aws_context:
+    if config.needs_log_key:
+        log_key_arn = LogEncryptionKey(prefix, LogEncryptionKeyArgs(
+            prefix, aws_context, protect=config.production)).arn
+    network = Network(prefix, NetworkArgs(config.network, aws_context, log_key_arn,
+                                          interface_endpoints(config)))
 
 # Custom domains: a certificate per public service's domain, validated in the existing zone
 with_domain = [s for s in config.services if s.domain]
@@ -57,12 +65,12 @@ ecs_services: dict[str, EcsService] = {}
 if config.ecs.enabled:
     on_ecs = config.services_on("ecs")
     cluster = EcsCluster(prefix, EcsClusterArgs(
-        config.ecs, prefix, network.private_subnet_ids, network.vpc_id,
+        config.ecs, prefix, network.private_subnet_ids, network.vpc_id, egress=network.egress,
         service_connect=any(uses_service_connect(s, on_ecs) for s in on_ecs)))
     public_on_ecs = [s for s in on_ecs if s.public]
     alb = PublicLoadBalancer(prefix, PublicLoadBalancerArgs(
-        config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids,
-        deletion_protection=config.production,
+        config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids, aws_context,
+        access_logs=config.alb_access_logs, production=config.production,
         domain_certificates={s.name: domains[s.name].certificate_arn
                              for s in public_on_ecs if s.name in domains})) if public_on_ecs else None
     priorities = rule_priorities(public_on_ecs)
@@ -72,7 +80,7 @@ if config.ecs.enabled:
             s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id,
             network.private_subnet_ids, alb, priorities.get(s.name),
             callees=tuple(ecs_services[c] for c in s.calls), endpoint=s.name in called_on_ecs,
-            domain=domains.get(s.name)))
+            domain=domains.get(s.name), egress=network.egress, log_key_arn=log_key_arn))
     pulumi.export("ecsClusterName", cluster.cluster_name)
 
 # EKS, and the services on it as Kubernetes workloads

@@ -43,9 +43,11 @@ class EcrRepository(pulumi.ComponentResource):
                 for f in args.mutable_tag_filters] if excluded else None,
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
                 scan_on_push=settings.scan_on_push),
-            # AES256 is what AWS applies when unset; stating it keeps previews diff-free.
+            # AES256 is what AWS applies when unset; stating it keeps previews diff-free. ECR
+            # cannot change encryption in place: a different setting replaces the repository.
             encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
-                encryption_type="AES256")],
+                encryption_type="KMS", kms_key=settings.kms_key_arn) if settings.kms_key_arn
+                else aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")],
             force_delete=settings.force_delete,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         aws.ecr.LifecyclePolicy(

@@ -9,6 +9,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
+from components.network import Egress, allow_egress
 from shipyard import iam
 from shipyard.ami import ecs_ami_parameter
 from shipyard.config.schema import Ecs
@@ -28,6 +29,7 @@ class EcsClusterArgs:
     cluster_name: str
     private_subnet_ids: pulumi.Input[list[str]]
     vpc_id: pulumi.Input[str]
+    egress: Egress = Egress()
     # A Cloud Map namespace for Service Connect (only when services call each other).
     service_connect: bool = False
 
@@ -123,9 +125,8 @@ class EcsCluster(pulumi.ComponentResource):
         security_group = aws.ec2.SecurityGroup(
             f"{name}-instance", vpc_id=args.vpc_id,
             description="ECS container instances: outbound only", opts=child)
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-instance-egress", security_group_id=security_group.id, ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0", description="ECS agent, image pulls and AWS APIs", opts=child)
+        allow_egress(f"{name}-instance-egress", security_group.id, args.egress,
+                     "ECS agent, image pulls and AWS APIs", child)
 
         image_id = aws.ssm.get_parameter(name=ecs_ami_parameter(ec2.instance_type)).value
         template = hardened_launch_template(f"{name}-instance", InstanceSpec(

@@ -13,6 +13,7 @@ import pulumi_aws as aws
 from components.custom_domain import CustomDomain, alias_record
 from components.ecs_cluster import EcsCluster
 from components.load_balancer import PublicLoadBalancer
+from components.network import Egress, allow_egress
 from shipyard import iam
 from shipyard.ami import ecs_task_architecture
 from shipyard.aws_context import AwsContext
@@ -44,6 +45,8 @@ class EcsServiceArgs:
     # Another service calls this one: publish a Service Connect endpoint.
     endpoint: bool = False
     domain: Optional[CustomDomain] = None
+    egress: Egress = Egress()
+    log_key_arn: Optional[pulumi.Input[str]] = None   # KMS key of the log group
 
 
 class EcsService(pulumi.ComponentResource):
@@ -65,7 +68,7 @@ class EcsService(pulumi.ComponentResource):
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/ecs/{cluster.physical_name}/{service.name}",
-            retention_in_days=settings.log_retention_days, opts=child)
+            retention_in_days=settings.log_retention_days, kms_key_id=args.log_key_arn, opts=child)
         execution_role, task_role = self._roles(name, service, settings.enable_exec,
                                                 args.aws_context.account_id)
 
@@ -91,10 +94,8 @@ class EcsService(pulumi.ComponentResource):
             f"{name}-sg", vpc_id=args.vpc_id,
             description=f"ECS service {service.name}: traffic from its load balancer only",
             opts=child)
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-egress", security_group_id=security_group.id, ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0", description="image pulls, AWS APIs and dependencies",
-            opts=child)
+        allow_egress(f"{name}-egress", security_group.id, args.egress,
+                     "image pulls, AWS APIs and dependencies", child)
 
         for callee in args.callees:
             # The callee admits this service's tasks, on its port (where its Service Connect

@@ -126,7 +126,8 @@ class EksCluster(pulumi.ComponentResource):
         metrics_server = self._addon(name, "metrics-server", settings.version, after_capacity)
         if not fargate_only:
             # The Pod Identity agent is a DaemonSet: it runs on nodes, not on Fargate.
-            self._addon(name, "eks-pod-identity-agent", settings.version, after_capacity)
+            self._addon(name, "eks-pod-identity-agent", settings.version, after_capacity,
+                        resource_name=f"{name}-pod-identity-agent")
         self.ready = [*capacity, coredns, metrics_server]
 
         self.cluster_name = pulumi.Output.from_input(args.cluster_name)
@@ -140,14 +141,15 @@ class EksCluster(pulumi.ComponentResource):
     def _addon(self, name: str, addon: str, version: str, opts: pulumi.ResourceOptions,
                configuration: Optional[dict] = None,
                previous_parent: Optional[pulumi.Resource] = None,
-               preserve: Optional[bool] = None) -> aws.eks.Addon:
+               preserve: Optional[bool] = None,
+               resource_name: Optional[str] = None) -> aws.eks.Addon:
         # The add-on's default version for the cluster's Kubernetes version: upgrading the
         # cluster upgrades its add-ons too, after the nodes (they depend on the capacity).
         addon_version = aws.eks.get_addon_version_output(
             addon_name=addon, kubernetes_version=version, opts=pulumi.InvokeOptions(parent=self))
         aliases = [pulumi.Alias(parent=previous_parent)] if previous_parent else None
         return aws.eks.Addon(
-            f"{name}-{addon}", cluster_name=self._cluster_name, addon_name=addon,
+            resource_name or f"{name}-{addon}", cluster_name=self._cluster_name, addon_name=addon,
             addon_version=addon_version.version,
             configuration_values=json.dumps(configuration, sort_keys=True) if configuration else None,
             resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
@@ -177,6 +179,7 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-secrets", description=f"EKS secrets envelope encryption for {args.cluster_name}",
             key_usage="ENCRYPT_DECRYPT", customer_master_key_spec="SYMMETRIC_DEFAULT",
             enable_key_rotation=True, deletion_window_in_days=30,
+            policy=iam.to_json(iam.eks_secrets_key_policy(self._account)),
             opts=pulumi.ResourceOptions(parent=self, protect=args.production))
         aws.kms.Alias(f"{name}-secrets", name=f"alias/{args.cluster_name}-eks-secrets",
                       target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=self))

@@ -120,7 +120,7 @@ class EksNodeGroup(pulumi.ComponentResource):
         # On an API-mode cluster nodes join through an EC2_LINUX access entry for their role.
         access = aws.eks.AccessEntry(f"{name}-node", cluster_name=args.cluster_name,
                                      principal_arn=role.arn, type="EC2_LINUX",
-                                     opts=self._options())
+                                     opts=self._options(depends_on=[args.cluster]))
         instance_type = group.instance_types[0]
         image_id = aws.ssm.get_parameter_output(
             name=self_managed_ami_parameter(args.version, instance_type),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Optional
 
@@ -14,6 +13,7 @@ from pydantic.alias_generators import to_snake
 from components.custom_domain import CustomDomain, alias_record
 from shipyard import k8s_manifests as manifests
 from shipyard.iam import secret_reference
+from shipyard.secret_values import json_field
 from shipyard.config.schema import Autoscaling, Service
 from shipyard.scaling import replica_bounds
 
@@ -29,14 +29,14 @@ class KubernetesWorkloadArgs:
     domain: Optional[CustomDomain] = None  # EKS only: TLS on its NLB and an alias record
 
 
-def secret_value(reference: str) -> pulumi.Output[str]:
+def secret_value(reference: str, where: str) -> pulumi.Output[str]:
     """Read a Secrets Manager secret (or one JSON key of it) or an SSM parameter at deploy time,
     as a Pulumi secret: it is encrypted in the state and never printed."""
     arn, json_key = secret_reference(reference)
     if ":secretsmanager:" in arn:
         value = aws.secretsmanager.get_secret_version_output(secret_id=arn).secret_string
         if json_key:
-            value = value.apply(lambda text: str(json.loads(text)[json_key]))
+            value = value.apply(lambda text: json_field(text, json_key, where))
     else:
         value = aws.ssm.get_parameter_output(name=arn, with_decryption=True).value
     return pulumi.Output.secret(value)
@@ -58,7 +58,8 @@ class KubernetesWorkload(pulumi.ComponentResource):
         register(k8s.core.v1.ServiceAccount, manifests.service_account(service, ns))
         depends_on = []
         if service.secrets:
-            values = {key: secret_value(arn) for key, arn in sorted(service.secrets.items())}
+            values = {key: secret_value(arn, f"service {service.name}, secret {key} ({arn})")
+                      for key, arn in sorted(service.secrets.items())}
             depends_on.append(register(k8s.core.v1.Secret,
                                        manifests.secret(service, ns, values), "-secrets"))
 

@@ -8,6 +8,9 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
+from components.access_log_bucket import AccessLogBucket, AccessLogBucketArgs
+from components.web_acl import ManagedWebAcl
+from shipyard.aws_context import AwsContext
 from shipyard.config.schema import LoadBalancer as LoadBalancerSettings
 from shipyard.naming import ALB_NAME_MAX, logical
 from shipyard.routing import TLS_POLICY
@@ -18,14 +21,18 @@ class PublicLoadBalancerArgs:
     settings: LoadBalancerSettings
     vpc_id: pulumi.Input[str]
     public_subnet_ids: pulumi.Input[list[str]]
-    deletion_protection: bool = False
+    aws_context: AwsContext
+    access_logs: bool = False
+    # Production: deletion protection on the ALB, and its log bucket protected.
+    production: bool = False
     # Service name -> validated ACM certificate of its custom domain (served by SNI).
     domain_certificates: dict[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class PublicLoadBalancer(pulumi.ComponentResource):
     """HTTPS on 443 with HTTP redirected to it when a certificate is configured or a service has
-    a custom domain; plain HTTP on 80 otherwise. Requests that match no service get a 404."""
+    a custom domain; plain HTTP on 80 otherwise. Requests that match no service get a 404.
+    Optionally behind AWS WAF, with access logs in S3."""
 
     dns_name: pulumi.Output[str]
     zone_id: pulumi.Output[str]  # the ALB's canonical hosted zone, for alias records
@@ -58,18 +65,35 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 from_port=port, to_port=port, cidr_ipv4="0.0.0.0/0",
                 description=f"port {port} from the internet", opts=child)
 
+        access_logs, depends_on = None, []
+        if args.access_logs:
+            bucket_name: pulumi.Input[str]
+            if settings.access_logs_bucket:
+                bucket_name = settings.access_logs_bucket
+            else:
+                bucket = AccessLogBucket(f"{name}-access-logs", AccessLogBucketArgs(
+                    prefix=name, expire_after_days=settings.access_logs_expire_after_days,
+                    aws_context=args.aws_context, protect=args.production), opts=child)
+                bucket_name, depends_on = bucket.bucket, [bucket.policy]
+            access_logs = aws.lb.LoadBalancerAccessLogsArgs(bucket=bucket_name, enabled=True,
+                                                            prefix=name)  # ELB.5
+
         balancer = aws.lb.LoadBalancer(
             logical(name, ALB_NAME_MAX),
             internal=False, load_balancer_type="application", ip_address_type="ipv4",
             security_groups=[security_group.id], subnets=args.public_subnet_ids,
             drop_invalid_header_fields=True,          # ELB.4
             desync_mitigation_mode="defensive",       # ELB.12
-            enable_deletion_protection=args.deletion_protection,  # ELB.6
+            enable_deletion_protection=args.production,  # ELB.6
             enable_http2=True, idle_timeout=settings.idle_timeout,
-            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
-                bucket=settings.access_logs_bucket, enabled=True, prefix=name)
-            if settings.access_logs_bucket else None,  # ELB.5
-            opts=child)
+            access_logs=access_logs,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on))
+
+        web_acl_arn = (ManagedWebAcl(f"{name}-waf", opts=child).arn if settings.managed_web_acl
+                       else settings.web_acl_arn)
+        if web_acl_arn:
+            aws.wafv2.WebAclAssociation(f"{name}-waf", resource_arn=balancer.arn,
+                                        web_acl_arn=web_acl_arn, opts=child)
 
         not_found = aws.lb.ListenerDefaultActionArgs(
             type="fixed-response", fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(

@@ -18,14 +18,49 @@ from shipyard.naming import IAM_ROLE_NAME_MAX, logical
 class NetworkArgs:
     settings: NetworkSettings
     aws_context: AwsContext
+    # Customer-managed KMS key for the flow log group (default: CloudWatch's own encryption).
+    log_key_arn: Optional[pulumi.Input[str]] = None
     # With settings.vpc_endpoints: the interface endpoints the stack's compute calls
     # (shipyard.endpoints.interface_endpoints); S3, for image layers, is a gateway endpoint.
     interface_endpoints: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Egress:
+    """Where workloads in the private subnets may connect: anywhere, or — when the VPC has no
+    NAT gateway, so the internet is unreachable anyway — only inside the VPC (interface
+    endpoints, other services) and to S3 through its gateway endpoint."""
+
+    vpc_cidr: Optional[str] = None                       # None: anywhere
+    s3_prefix_list_id: Optional[pulumi.Input[str]] = None
+
+    @property
+    def restricted(self) -> bool:
+        return self.vpc_cidr is not None
+
+
+def allow_egress(name: str, security_group_id: pulumi.Input[str], egress: Egress, purpose: str,
+                 opts: pulumi.ResourceOptions) -> None:
+    """The egress rules of a workload security group. DNS needs none: security groups do not
+    filter traffic to the Amazon-provided DNS server (VPC User Guide, "Security group rules")."""
+    if not egress.restricted:
+        aws.vpc.SecurityGroupEgressRule(
+            name, security_group_id=security_group_id, ip_protocol="-1", cidr_ipv4="0.0.0.0/0",
+            description=purpose, opts=opts)
+        return
+    aws.vpc.SecurityGroupEgressRule(
+        name, security_group_id=security_group_id, ip_protocol="-1", cidr_ipv4=egress.vpc_cidr,
+        description="inside the VPC: AWS interface endpoints and other services", opts=opts)
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-s3", security_group_id=security_group_id, ip_protocol="tcp", from_port=443,
+        to_port=443, prefix_list_id=egress.s3_prefix_list_id,
+        description="S3 through the gateway endpoint (ECR image layers)", opts=opts)
+
+
 class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     vpc_cidr: pulumi.Output[str]
+    egress: Egress
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
 
@@ -33,6 +68,7 @@ class Network(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("shipyard:network:Network", name, None, opts)
         settings = args.settings
+        self.egress = Egress()
         if settings.existing:
             self.vpc_id = pulumi.Output.from_input(settings.vpc_id)
             self.vpc_cidr = aws.ec2.get_vpc_output(
@@ -93,10 +129,13 @@ class Network(pulumi.ComponentResource):
                                           route_table_id=table.id, opts=child)
             private_tables.append(table)
 
-        self._flow_logs(name, vpc, settings.flow_log_retention_days, args.aws_context.account_id)
+        self._flow_logs(name, vpc, settings.flow_log_retention_days, args.aws_context.account_id,
+                        args.log_key_arn)
         if settings.vpc_endpoints:
-            self._endpoints(name, vpc, settings.cidr_block, private, private_tables,
-                            args.aws_context.region, args.interface_endpoints)
+            s3 = self._endpoints(name, vpc, settings.cidr_block, private, private_tables,
+                                 args.aws_context.region, args.interface_endpoints)
+            if not nats:
+                self.egress = Egress(settings.cidr_block, s3.prefix_list_id)
 
         self.vpc_id = vpc.id
         self.vpc_cidr = vpc.cidr_block
@@ -111,10 +150,11 @@ class Network(pulumi.ComponentResource):
                               map_public_ip_on_launch=False, tags={"Name": name, **tags},
                               opts=pulumi.ResourceOptions(parent=self))
 
-    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, account: str) -> None:
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, account: str,
+                   key_arn: Optional[pulumi.Input[str]]) -> None:
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=retention_days,
-                                            opts=child)
+                                            kms_key_id=key_arn, opts=child)
         role = aws.iam.Role(logical(f"{name}-flow-logs", IAM_ROLE_NAME_MAX),
                             assume_role_policy=iam.to_json(
                                 iam.assume_role("vpc-flow-logs.amazonaws.com", account)),
@@ -130,11 +170,12 @@ class Network(pulumi.ComponentResource):
 
     def _endpoints(self, name: str, vpc: aws.ec2.Vpc, cidr: str, subnets: list[aws.ec2.Subnet],
                    route_tables: list[aws.ec2.RouteTable], region: str,
-                   services: tuple[str, ...]) -> None:
+                   services: tuple[str, ...]) -> aws.ec2.VpcEndpoint:
         child = pulumi.ResourceOptions(parent=self)
-        aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
-                            vpc_endpoint_type="Gateway",
-                            route_table_ids=[t.id for t in route_tables], opts=child)
+        s3 = aws.ec2.VpcEndpoint(f"{name}-s3", vpc_id=vpc.id,
+                                 service_name=f"com.amazonaws.{region}.s3",
+                                 vpc_endpoint_type="Gateway",
+                                 route_table_ids=[t.id for t in route_tables], opts=child)
         security_group = aws.ec2.SecurityGroup(
             f"{name}-endpoints", vpc_id=vpc.id,
             description="HTTPS from inside the VPC to AWS interface endpoints",
@@ -148,3 +189,4 @@ class Network(pulumi.ComponentResource):
                 service_name=f"com.amazonaws.{region}.{service}", vpc_endpoint_type="Interface",
                 private_dns_enabled=True, subnet_ids=[s.id for s in subnets],
                 security_group_ids=[security_group.id], opts=child)
+        return s3

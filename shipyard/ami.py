@@ -7,9 +7,11 @@ import re
 ECS_AL2023_X86 = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 ECS_AL2023_ARM = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
 
-# Graviton families carry a "g" after the generation digit: t4g, m7g, c7gn, r8g, x2gd.
-# (g5 and the like are NVIDIA GPU families on x86: there the "g" comes first.)
-_GRAVITON = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*\.")
+# Graviton families carry a "g" after the generation digit: t4g, m7g, c7gn, r8g, x2gd; A1 is the
+# first-generation Graviton family and has none ("Amazon EC2 A1 instances ... AWS Graviton
+# processors", EC2 instance types guide). g5 and the like are NVIDIA GPU families on x86: there
+# the "g" comes first.
+_GRAVITON = re.compile(r"^([a-z]+\d+[a-z]*g[a-z]*|a1)\.")
 
 
 def is_graviton(instance_type: str) -> bool:

@@ -69,6 +69,7 @@ _FROM_BOTOCORE = (
     ("aws:eks/cluster:Cluster", "name", "region", "eks", "CreateCluster", "name", True),
     ("aws:servicediscovery/httpNamespace:HttpNamespace", "name", "region", "servicediscovery",
      "CreateHttpNamespace", "Name", False),
+    ("aws:wafv2/webAcl:WebAcl", "name", "region", "wafv2", "CreateWebACL", "Name", True),
 )
 # botocore writes some patterns in Java's regex dialect; their Python equivalents.
 _JAVA_PATTERNS = {
@@ -117,6 +118,11 @@ _DOCS_RULES = (
              forbidden_prefixes=("sg-",)),
     _NODE_GROUP,
     dataclasses.replace(_NODE_GROUP, resource_type="aws:eks/nodeGroup:NodeGroup"),
+    # S3 user guide, "General purpose bucket naming rules": 3-63 lowercase letters, digits, dots
+    # and hyphens, starting and ending with a letter or digit; unique across all of AWS.
+    NameRule("aws:s3/bucket:Bucket", "bucket", "account", 3, 63,
+             r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", "S3 bucket naming rules (S3 user guide)",
+             auto_named=True, forbidden_prefixes=("xn--", "sthree-", "amzn-s3-demo-")),
     # Route 53 record names live in the hosted zone every stack shares: a DNS name (RFC 1035:
     # at most 255 characters, labels of at most 63).
     NameRule("aws:route53/record:Record", "name", "account", 1, 255,
@@ -151,7 +157,13 @@ NAMELESS_TYPES = frozenset({
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
     "aws:eks/podIdentityAssociation:PodIdentityAssociation",
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:acm/certificate:Certificate",
-    "aws:acm/certificateValidation:CertificateValidation", "aws:lb/listenerCertificate:ListenerCertificate",
+    "aws:acm/certificateValidation:CertificateValidation",
+    "aws:lb/listenerCertificate:ListenerCertificate", "aws:wafv2/webAclAssociation:WebAclAssociation",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketVersioning:BucketVersioning",
 })
 
 
@@ -199,16 +211,17 @@ def name_problems(resource_type: str, logical_name: str, inputs: dict) -> Iterat
             yield f"{resource_type} {logical_name}: name '{name}' {problem}"
 
 
-# The stack name prefixes ALB, target group, ECS and EKS cluster, log group, KMS alias and
-# launch template names: ALB names allow only alphanumerics and hyphens, and at this length
-# every derived name stays within its limit (EKS cluster names: 100 characters).
+# The stack name prefixes ALB, target group, S3 bucket, ECS and EKS cluster, log group, KMS
+# alias and launch template names: ALB names allow only alphanumerics and hyphens, S3 bucket
+# names only lowercase ones, and at this length every derived name stays within its limit (EKS
+# cluster names: 100 characters).
 STACK_NAME_MAX = 40
-_STACK_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+_STACK_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 
 
 def stack_name_problems(stack: str) -> list[str]:
     if _STACK_NAME.fullmatch(stack) and len(stack) <= STACK_NAME_MAX:
         return []
-    return [f"stack name '{stack}': use at most {STACK_NAME_MAX} letters, digits and '-' (not "
-            "first or last): it prefixes AWS names such as the load balancer's, which allow "
-            "nothing else (e.g. prod-eu, not prod_eu)"]
+    return [f"stack name '{stack}': use at most {STACK_NAME_MAX} lowercase letters, digits and "
+            "'-' (not first or last): it prefixes AWS names such as the load balancer's and the "
+            "log bucket's, which allow nothing else (e.g. prod-eu, not prod_eu)"]

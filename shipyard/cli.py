@@ -1,6 +1,7 @@
 """`python -m shipyard <command>`: offline views of what `pulumi up` would do.
 
-Exit codes: 0 success, 1 a difference was found (diff), 2 invalid config or usage.
+Exit codes: 0 success, 1 a difference was found (diff) or a control failed (check), 2 invalid
+config or usage.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def _diff(args: argparse.Namespace) -> int:
     changes = diff.compare(first, second)
     print(diff.render(changes, *labels))
     return 1 if changes else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from shipyard import check
+    results = check.run(args.stack, root=args.project)
+    print(check.to_json(args.stack, results) if args.json else check.render(args.stack, results))
+    return 1 if check.failed(results) else 0
 
 
 def _cost(args: argparse.Namespace) -> int:
@@ -144,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--base", metavar="GIT_REF",
                       help="compare the working tree's plan of STACK with its plan at GIT_REF")
     diff.set_defaults(run=_diff)
+
+    check = commands.add_parser(
+        "check", help="security controls (AWS FSBP, Pod Security Standards) over a stack's plan")
+    check.add_argument("stack")
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument("-C", "--project", type=Path, default=engine.PROJECT_ROOT,
+                       help="Pulumi project directory (default: this checkout)")
+    check.set_defaults(run=_check)
 
     cost = commands.add_parser("cost", parents=[stack_file],
                                help="estimated monthly cost of a stack, line by line")

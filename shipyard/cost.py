@@ -172,6 +172,12 @@ def _lines(pricer: _Pricer) -> Iterator[Line]:
     if keys:
         rate = pricer.price("kms_key_month")
         yield Line("KMS keys", f"{keys} x 1 month", None if rate is None else _money(rate * keys))
+    for acl in plan.of_type("aws:wafv2/webAcl:WebAcl"):
+        acl_rate, rule_rate = pricer.price("waf_web_acl_month"), pricer.price("waf_rule_month")
+        rules = len(acl.inputs.get("rules") or [])
+        yield Line(f"AWS WAF web ACL {acl.name}", f"1 web ACL + {rules} rules x 1 month",
+                   None if acl_rate is None or rule_rate is None
+                   else _money(acl_rate + rule_rate * rules))
     yield from _ec2_lines(pricer)
     yield from _fargate_lines(pricer)
 

@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, NamedTuple, Optional
 
 import pulumi
-import yaml
-from pulumi.runtime import rpc
+from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
@@ -35,6 +34,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from shipyard import PROJECT_ROOT
 from shipyard.config import ConfigError
+from shipyard.config.stack_file import load_config
+from shipyard.iam import secret_reference
 from shipyard.mocks import ShipyardMocks, kubeconfig
 
 PROJECT_NAME = "shipyard"
@@ -153,7 +154,7 @@ class RecordingMonitor(MockMonitor):
                 custom=bool(request.custom),
                 inputs=_unwrap_secrets(rpc.deserialize_properties(request.object)),
                 protect=bool(request.protect),
-                aliases=tuple(sorted(_alias(a) for a in request.aliases)),
+                aliases=tuple(sorted(_alias(self, a, request) for a in request.aliases)),
                 ignore_changes=tuple(request.ignoreChanges),
                 depends_on=tuple(sorted(request.dependencies)))
             with self._lock:
@@ -161,14 +162,14 @@ class RecordingMonitor(MockMonitor):
         return response
 
 
-def _alias(alias) -> str:
-    """An alias as text: its URN, or `name=..,type=..,parent=..` for the parts it overrides."""
+def _alias(monitor: MockMonitor, alias, request) -> str:
+    """The URN an alias names: given whole, or as parts (name, type, parent) that differ from the
+    registration's own, made into a URN the way the monitor makes URNs."""
     if alias.urn:
         return alias.urn
     spec = alias.spec
-    parts = {"name": spec.name, "type": spec.type, "parent": spec.parentUrn,
-             "noParent": "true" if spec.noParent else ""}
-    return ",".join(f"{key}={value}" for key, value in parts.items() if value)
+    parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+    return monitor.make_urn(parent, spec.type or request.type, spec.name or request.name)
 
 
 def _as_cli_value(value: Any) -> str:
@@ -195,16 +196,15 @@ def stack_config(stack: str, root: Path = PROJECT_ROOT,
                  stack_file: Optional[Path] = None) -> dict[str, Any]:
     """The stack's config as `pulumi up` sees it: Pulumi.<stack>.yaml (or `stack_file`, e.g. an
     example under examples/) over the project's defaults."""
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}
     merged: dict[str, Any] = {}
-    for key, spec in (project.get("config") or {}).items():
+    for key, spec in load_config(root / "Pulumi.yaml", namespaced=False).items():
         value = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
         if value is not None:
             merged[key if ":" in key else f"{PROJECT_NAME}:{key}"] = value
     stack_file = stack_file or root / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
         raise FileNotFoundError(f"no stack file {stack_file.name} in {root}")
-    merged.update((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {})
+    merged.update(load_config(stack_file))
     return merged
 
 
@@ -225,7 +225,9 @@ def run(stack: str, config: Optional[Mapping[str, Any]] = None,
 
 
 def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path) -> Plan:
-    region = values.get("aws:region", DEFAULT_REGION)
+    # The program checks ARNs against the region it deploys to: make it the mocks' region, not
+    # whatever AWS_REGION the machine running the plan happens to have.
+    region = values.setdefault("aws:region", DEFAULT_REGION)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     # Shut down with wait=True below (loop.close() would not wait): no monitor thread outlives
@@ -234,24 +236,58 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path)
     loop.set_default_executor(executor)
     try:
         pulumi.runtime.set_all_config(values, secret_keys)
-        mocks = ShipyardMocks(region, stack, PROJECT_NAME)
+        mocks = ShipyardMocks(region, stack, PROJECT_NAME, _referenced_secret_keys(values))
         monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False,
                                  monitor=monitor)
         program = str(root / "__main__.py")
         try:
             _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
-        except ConfigError as error:
-            error.registered = tuple(monitor.recorded)  # lets tests prove nothing was created
+        except Exception as error:
+            if isinstance(error, ConfigError):
+                error.registered = tuple(monitor.recorded)  # lets tests prove nothing was created
+            # The outputs that carried the error die later, each "never retrieved": the caller
+            # gets the error itself, so keep their echoes quiet.
+            loop.set_exception_handler(lambda _loop, _context: None)
             raise
         outputs = {name: _resolve(value) for name, value in
                    sorted(pulumi.runtime.settings.get_root_resource().outputs.items())}
     finally:
+        _discard_unfinished_work(loop)
         executor.shutdown(wait=True)
         loop.close()
         asyncio.set_event_loop(None)
     resources = tuple(sorted(monitor.recorded, key=lambda r: r.urn))
     return Plan(stack=stack, resources=resources, outputs=outputs, region=region)
+
+
+def _discard_unfinished_work(loop: asyncio.AbstractEventLoop) -> None:
+    """A program stopped by an error (in an apply, say) leaves output tasks behind, and the SDK
+    keeps them in a set the next run would wait on, on this closed loop: cancel and forget them."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    with settings.SETTINGS.lock:
+        settings.SETTINGS.outputs.clear()
+
+
+def _referenced_secret_keys(values: Mapping[str, str]) -> dict[str, set[str]]:
+    """Secret ARN -> the JSON keys services reference in it, so the mock secret holds them."""
+    try:
+        services = json.loads(values.get(f"{PROJECT_NAME}:services", "[]"))
+    except json.JSONDecodeError:
+        return {}
+    keys: dict[str, set[str]] = {}
+    for service in services if isinstance(services, list) else ():
+        secrets = service.get("secrets") if isinstance(service, dict) else None
+        for reference in (secrets.values() if isinstance(secrets, dict) else ()):
+            if isinstance(reference, str) and reference.count(":") >= 2:
+                arn, json_key = secret_reference(reference)
+                if json_key:
+                    keys.setdefault(arn, set()).add(json_key)
+    return keys
 
 
 def _resolve(value: Any) -> Any:

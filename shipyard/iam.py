@@ -154,3 +154,80 @@ def ecr_build_push(repository_arns: Iterable[str]) -> dict[str, Any]:
                     "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"],
          "Resource": sorted(repository_arns)},
     ]}
+
+
+def account_root(account: str, partition: str = "aws") -> dict[str, Any]:
+    """The key-policy statement AWS puts in every default key policy: the account's IAM policies
+    decide who may use and manage the key (without it, no one in the account could)."""
+    return {"Sid": "EnableIamPolicies", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+            "Action": "kms:*", "Resource": "*"}
+
+
+def eks_secrets_key_policy(account: str, partition: str = "aws") -> dict[str, Any]:
+    """Key policy of the EKS secrets key: AWS's default policy, stated so it is reviewed and never
+    drifts. EKS works through grants that the cluster's creator makes (kms:CreateGrant via IAM)."""
+    return {"Version": VERSION, "Statement": [account_root(account, partition)]}
+
+
+def cloudwatch_logs_key_policy(account: str, region: str, partition: str = "aws") -> dict[str, Any]:
+    """Key policy letting CloudWatch Logs in this region encrypt this account's log groups.
+
+    Source: CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS"
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html): the
+    regional `logs` service principal, the Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe*
+    actions, and an `ArnLike` condition on the `aws:logs:arn` encryption context so the key
+    serves only log groups of this account and region.
+    """
+    return {"Version": VERSION, "Statement": [
+        account_root(account, partition),
+        {"Sid": "CloudWatchLogs", "Effect": "Allow",
+         "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+         "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*",
+                    "kms:ReEncrypt*"],
+         "Resource": "*",
+         "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                   f"arn:{partition}:logs:{region}:{account}:log-group:*"}}},
+    ]}
+
+
+# Elastic Load Balancing's log-delivery account per region, for regions available before August
+# 2022; newer regions grant the `logdelivery.elasticloadbalancing.amazonaws.com` service principal
+# instead. Source: ELB User Guide for Application Load Balancers, "Enable access logs" / "Step 2:
+# Attach a policy to your S3 bucket"
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+ELB_LOG_DELIVERY_ACCOUNTS = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
+    "us-west-2": "797873946194", "af-south-1": "098369216593", "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580", "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331", "ap-northeast-2": "600734575887",
+    "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864", "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928", "eu-west-1": "156460612806", "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127", "eu-west-3": "009996457667", "eu-north-1": "897822967062",
+    "me-south-1": "076674570225", "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635",
+}
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+
+def elb_log_delivery_principal(region: str, partition: str = "aws") -> dict[str, str]:
+    account = ELB_LOG_DELIVERY_ACCOUNTS.get(region)
+    if account:
+        return {"AWS": f"arn:{partition}:iam::{account}:root"}
+    return {"Service": ELB_LOG_DELIVERY_SERVICE}
+
+
+def alb_access_logs_bucket_policy(bucket_arn: str, prefix: str, account: str, region: str,
+                                  partition: str = "aws") -> dict[str, Any]:
+    """Bucket policy for ALB access logs: ELB may write under `<prefix>/AWSLogs/<account>/`, and
+    nobody may use the bucket without TLS."""
+    return {"Version": VERSION, "Statement": [
+        {"Sid": "ElbLogDelivery", "Effect": "Allow",
+         "Principal": elb_log_delivery_principal(region, partition),
+         "Action": "s3:PutObject",
+         "Resource": f"{bucket_arn}/{prefix}/AWSLogs/{account}/*"},
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [bucket_arn, f"{bucket_arn}/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    ]}

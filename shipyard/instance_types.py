@@ -1,6 +1,6 @@
-"""EC2 instance types: which exist, and how much of one an ECS task can have.
+"""EC2 instance types: how much of one an ECS task can have. (Which types exist is the config
+schema's check, against botocore's EC2 model: shipyard.aws_models.)
 
-- Which exist: the `InstanceType` enum of botocore's EC2 service model (what the EC2 API accepts).
 - Sizes: the AWS docs' instance type specifications ("Amazon EC2 instance types" ->
   general purpose / compute optimized / memory optimized). The families below follow one rule:
   `medium` = 1 vCPU, `large` = 2, `xlarge` = 4, `Nxlarge` = 4N, with 2 (c), 4 (m) or 8 (r) GiB
@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import NamedTuple, Optional
 
@@ -41,14 +40,6 @@ class InstanceSize(NamedTuple):
     @property
     def task_memory_mib(self) -> int:
         return int(self.memory_mib * REGISTERED_MEMORY_SHARE) - ECS_RESERVED_MEMORY_MIB
-
-
-@functools.cache
-def known_instance_types() -> frozenset[str]:
-    from botocore.loaders import Loader
-
-    model = Loader().load_service_model("ec2", "service-2")
-    return frozenset(model["shapes"]["InstanceType"]["enum"])
 
 
 def size_of(instance_type: str) -> Optional[InstanceSize]:

@@ -11,7 +11,7 @@ import fnmatch
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Mapping, Optional
 
 import pulumi
 
@@ -63,11 +63,14 @@ _ARNS = {
     "aws:appautoscaling/policy:Policy": ("autoscaling", "scalingPolicy:{hex}:resource/ecs/{name}"),
     "aws:acm/certificate:Certificate": ("acm", "certificate/{uuid}"),
     "aws:servicediscovery/httpNamespace:HttpNamespace": ("servicediscovery", "namespace/{id}"),
+    "aws:wafv2/webAcl:WebAcl": ("wafv2", "regional/webacl/{name}/{id}"),
 }
 # Canonical hosted zones of load balancers in us-east-1, for alias records ("Elastic Load
 # Balancing endpoints and quotas" in the AWS General Reference).
 ALB_ZONE_ID = "Z35SXDOTRQ7X7K"
 NLB_ZONE_ID = "Z26RNL4JYFTOTI"
+# Resource types whose AWS id is a UUID (KMS key ids, WAF web ACL ids).
+_UUID_IDS = {"aws:kms/key:Key", "aws:wafv2/webAcl:WebAcl"}
 # Global services have no region in their ARNs.
 _GLOBAL = {"iam"}
 
@@ -117,6 +120,9 @@ def image_digest(inputs: dict[str, Any], root: Path = PROJECT_ROOT) -> str:
         if not _dockerignored(relative, ignored):
             content.update(relative.encode() + b"\0" + file.read_bytes())
     return f"sha256:{content.hexdigest()}"
+def _uuid(digest: str) -> str:
+    text = _digest(digest, length=32)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def kubeconfig(cluster_name: str, endpoint: str) -> dict[str, Any]:
@@ -132,9 +138,19 @@ def kubeconfig(cluster_name: str, endpoint: str) -> dict[str, Any]:
     }
 
 
+def secret_document(arn: str, keys: Iterable[str] = ()) -> dict[str, str]:
+    """A Secrets Manager secret as teams store database credentials (the shape RDS-managed
+    secrets have), plus every JSON key the stack's references ask for."""
+    fields = ["engine", "host", "port", "username", "password", "dbname", *keys]
+    return {key: f"offline-{key}-{_digest(arn, key, length=8)}" for key in sorted(set(fields))}
+
+
 class ShipyardMocks(pulumi.runtime.Mocks):
-    def __init__(self, region: str, stack: str, project: str):
+    def __init__(self, region: str, stack: str, project: str,
+                 secret_keys: Optional[Mapping[str, Iterable[str]]] = None):
         self.region = region
+        # Secret ARN -> the JSON keys the config references in it (`<arn>:<key>::`).
+        self._secret_keys = dict(secret_keys or {})
         # Ids hash the stack-neutral name, so the same resource in two stacks gets the same id
         # and stack-to-stack diffs show only real differences.
         self._stack, self._project = stack, project
@@ -149,7 +165,17 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         digest = _digest(args.typ, stack_neutral(args.name, self._project, self._stack))
         prefix = _ID_PREFIXES.get(args.typ)
         resource_id = f"{prefix}-{digest}" if prefix else f"{args.name}-id"
+        if args.typ in _UUID_IDS:
+            resource_id = _uuid(digest)
         state: dict[str, Any] = {}
+        if args.typ == "aws:s3/bucket:Bucket":
+            # Pulumi auto-names buckets in lowercase; the bucket's id is its name, and S3 ARNs
+            # carry neither region nor account.
+            bucket = inputs.get("bucket") or f"{args.name.lower()}-{digest[:7]}"
+            return bucket, {**inputs, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}",
+                            "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+                            "bucketRegionalDomainName": f"{bucket}.s3.{self.region}.amazonaws.com",
+                            "region": self.region}
         if "name" not in inputs and args.typ.startswith("aws:"):
             # Pulumi's auto-naming: logical name, a dash and 7 random characters.
             state["name"] = f"{args.name}-{digest[:7]}"
@@ -158,7 +184,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             service, path = _ARNS[args.typ]
             state["arn"] = self._arn(service, path.format(
                 id=resource_id, name=name, hex=digest[:16], family=inputs.get("family"),
-                uuid=f"{digest[:8]}-{digest[8:12]}-4{digest[12:15]}-8{digest[15:17]}0-{digest[:12]}"))
+                uuid=_uuid(digest)))
         state.update(self._computed(args.typ, name, resource_id, digest, inputs))
         if args.typ in ("aws:iam/role:Role", "aws:ecs/cluster:Cluster"):
             resource_id = name
@@ -190,6 +216,10 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             return {"arnSuffix": f"targetgroup/{name}/{digest[:16]}"}
         if typ == "aws:kms/key:Key":
             return {"keyId": resource_id}
+        if typ == "aws:ec2/vpcEndpoint:VpcEndpoint" and inputs.get("vpcEndpointType") == "Gateway":
+            return {"prefixListId": f"pl-{digest[:8]}"}
+        if typ == "aws:wafv2/webAcl:WebAcl":
+            return {"capacity": 925, "lockToken": _uuid(f"{digest}/lock")}
         if typ == "aws:ec2/launchTemplate:LaunchTemplate":
             return {"latestVersion": 1, "defaultVersion": 1}
         if typ == "eks:index:Cluster":
@@ -263,7 +293,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
             arn = inputs["secretId"]
             return {"arn": arn, "id": f"{arn}|AWSCURRENT", "secretId": arn,
-                    "secretString": json.dumps({"value": f"offline-secret-{_digest(arn, length=8)}"}),
+                    "secretString": json.dumps(secret_document(arn, self._secret_keys.get(arn, ()))),
                     "versionId": _digest(arn, "version", length=32), "versionStage": "AWSCURRENT",
                     "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
         if token == "aws:route53/getZone:getZone":

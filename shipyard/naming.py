@@ -13,6 +13,7 @@ import hashlib
 AUTONAME_SUFFIX = 8           # "-" + 7 random characters
 ALB_NAME_MAX = 32             # load balancers and target groups
 IAM_ROLE_NAME_MAX = 64
+S3_BUCKET_NAME_MAX = 63
 EKS_NODE_GROUP_NAME_MAX = 63  # CreateNodegroup: nodegroupName, 1-63 characters
 
 
@@ -37,3 +38,9 @@ def stack_neutral(text: str, project: str, stack: str) -> str:
     (`shipyard-dev-vpc`) and URNs (`urn:pulumi:dev::`), so two stacks' resources line up."""
     return (text.replace(f"{project}-{stack}", f"{project}-{STACK_PLACEHOLDER}")
             .replace(f"urn:pulumi:{stack}::", f"urn:pulumi:{STACK_PLACEHOLDER}::"))
+
+
+def repository_logical_name(repository: str) -> str:
+    """The Pulumi name of an ECR repository's component: `shop/api` -> `shop-api` (URNs take no
+    '/'). Two repositories whose names map to one logical name would collide (config rule)."""
+    return repository.replace("/", "-")

@@ -11,8 +11,10 @@ services changes no other rule:
 - within its band a route takes a slot from a stable hash of its host and path (the host is
   the service's `domain`, or its `host`).
 
-Two routes whose hashes meet in one band are a config error naming the key (set `priority` on
-one of them); so is an explicit `priority` out of range or already taken.
+Two routes whose hashes meet (one chance in 520 for two routes of one band) share no number: the
+later in the config takes the band's next free slot, so only it could move, and only if the
+earlier one goes; set `priority` to pin a rule for good. An explicit `priority` out of range or
+taken twice is a config error naming the key.
 """
 
 from __future__ import annotations
@@ -61,15 +63,24 @@ def in_zone(domain: str, zone: str) -> bool:
     return domain == zone or domain.endswith(f".{zone}")
 
 
-def rule_priority(service: Service) -> int:
-    """The service's explicit `priority`, or the one derived from its route."""
-    if service.priority is not None:
-        return service.priority
-    return derived_priority(route_host(service), service.path)
-
-
 def rule_priorities(services: list[Service]) -> dict[str, int]:
-    return {s.name: rule_priority(s) for s in services}
+    """Each service's listener rule priority: its explicit `priority`, or the one derived from
+    its route. A derived number already taken (two routes hashing to one slot of their band)
+    moves to the band's next free slot, in config order: a service added at the end never moves
+    another, and only the later of two colliding services can ever move."""
+    taken = {s.priority for s in services if s.priority is not None}
+    priorities = {}
+    for service in services:
+        if service.priority is not None:
+            priorities[service.name] = service.priority
+            continue
+        priority = derived_priority(route_host(service), service.path)
+        start = priority - (priority - MIN_PRIORITY) % BAND_WIDTH
+        while priority in taken:
+            priority = start + (priority - start + 1) % BAND_WIDTH
+        taken.add(priority)
+        priorities[service.name] = priority
+    return priorities
 
 
 def public_url(scheme: str, dns_name: str, service: Service) -> str:

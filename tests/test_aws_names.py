@@ -24,8 +24,9 @@ SECRET = "arn:aws:ssm:us-east-1:123456789012:parameter/app/token"
 def long_names_config(capacity: str) -> dict:
     return {
         "ecr": {"repositories": [{"name": LONG_REPOSITORY}]},
-        "ecs": {"enabled": True, "capacity": capacity, "ec2": {"instanceType": "m6i.xlarge"},
-                "loadBalancer": {"accessLogsBucket": "logs-bucket"}},
+        "ecs": {"enabled": True, "capacity": capacity,
+                **({"ec2": {"instanceType": "m6i.xlarge"}} if capacity == "ec2" else {}),
+                "loadBalancer": {"accessLogs": True, "managedWebAcl": True}},
         "eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
                 "nodeGroups": [{"name": LONG_GROUP},
                                {"name": LONG_GROUP[:-1] + "q", "type": "selfManaged"}],
@@ -93,14 +94,15 @@ def test_auto_named_resources_are_checked_with_pulumis_suffix():
     assert aws_names.physical_name("aws:ecs/cluster:Cluster", "x", {"name": "given"}) == "given"
 
 
-@pytest.mark.parametrize("stack", ["prod_eu", "prod.eu", "-dev", "x" * (aws_names.STACK_NAME_MAX + 1)])
+@pytest.mark.parametrize("stack", ["prod_eu", "prod.eu", "-dev", "Prod",
+                                   "x" * (aws_names.STACK_NAME_MAX + 1)])
 def test_stack_names_aws_names_cannot_carry_are_config_errors(stack):
     with pytest.raises(ConfigError) as error:
         run_shipyard({"ecs": {"enabled": True}}, stack=stack)
     assert error.value.problems == [
-        f"stack name '{stack}': use at most {aws_names.STACK_NAME_MAX} letters, digits and '-' "
-        "(not first or last): it prefixes AWS names such as the load balancer's, which allow "
-        "nothing else (e.g. prod-eu, not prod_eu)"]
+        f"stack name '{stack}': use at most {aws_names.STACK_NAME_MAX} lowercase letters, "
+        "digits and '-' (not first or last): it prefixes AWS names such as the load balancer's "
+        "and the log bucket's, which allow nothing else (e.g. prod-eu, not prod_eu)"]
     assert error.value.registered == ()
 
 

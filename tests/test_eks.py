@@ -137,7 +137,7 @@ def test_private_access_cidrs_may_reach_the_api_through_the_cluster_security_gro
 def test_secrets_key_is_rotated_and_protected_in_production():
     plan = eks(production=True, nodeGroups=[MANAGED_GROUP], endpointPublicAccess=False,
                privateAccessCidrs=["10.99.0.0/16"])
-    key = plan.one("aws:kms/key:Key")
+    key = plan.one("aws:kms/key:Key", "shipyard-test-secrets")  # not the log key
     assert key.inputs["enableKeyRotation"] is True
     assert key.protect is True
     assert eks(nodeGroups=[MANAGED_GROUP]).one("aws:kms/key:Key").protect is False
@@ -194,7 +194,26 @@ def test_coredns_and_metrics_server_wait_for_the_capacity(mixed):
 def test_coredns_keeps_the_urn_of_the_add_on_pulumi_eks_used_to_create(managed_only):
     coredns = addons(managed_only)["coredns"]
     assert coredns.name == "shipyard-test-coredns"  # pulumi-eks's child name
-    assert coredns.aliases == (f"parent={managed_only.one(CLUSTER).urn}",)
+    assert coredns.aliases == (
+        "urn:pulumi:test::shipyard::eks:index:Cluster$aws:eks/addon:Addon::shipyard-test-coredns",)
+
+
+def test_everything_that_names_the_cluster_waits_for_it(mixed, fargate_only):
+    for plan in (mixed, fargate_only):
+        cluster = plan.one(CLUSTER).urn
+        by_urn = {r.urn: r for r in plan.resources}
+
+        def waits_for_cluster(resource: Resource, seen: set[str]) -> bool:
+            if cluster in resource.depends_on:
+                return True
+            seen.add(resource.urn)
+            return any(waits_for_cluster(by_urn[urn], seen)
+                       for urn in resource.depends_on if urn in by_urn and urn not in seen)
+
+        named = [r for r in plan.resources if r.inputs.get("clusterName") == "shipyard-test"]
+        assert {r.type for r in named} >= {ADDON, PROFILE} | ({ACCESS_ENTRY} if plan is mixed else set())
+        for resource in named:
+            assert waits_for_cluster(resource, set()), resource.name
 
 
 def test_cluster_outputs(managed_only):
@@ -240,10 +259,10 @@ def test_node_role_has_worker_cni_and_ecr_read_policies(managed_only):
 
 
 def test_node_group_resources_keep_their_urns_under_the_new_component(managed_only):
-    cluster_component = managed_only.one("shipyard:eks:EksCluster")
     group = managed_only.one(NODE_GROUP, "shipyard-test-general")
     for resource in managed_only.children(group):
-        assert resource.aliases == (f"parent={cluster_component.urn}",), resource.name
+        old = resource.urn.replace("shipyard:eks:EksNodeGroup$", "shipyard:eks:EksCluster$")
+        assert resource.aliases == (old,), resource.name
 
 
 def test_self_managed_nodes_join_through_an_ec2_linux_access_entry(self_managed_only):

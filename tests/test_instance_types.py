@@ -1,6 +1,6 @@
 """Tasks that fit: on ECS EC2 capacity a task larger than what one instance offers tasks (its
-registered memory less the agent's reservation) is a config error; instance types are checked
-against botocore's EC2 model; sizes come from shipyard/instance_types.py."""
+registered memory less the agent's reservation) is a config error; sizes come from
+shipyard/instance_types.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import base64
 import pytest
 
 from shipyard.config import ConfigError
-from shipyard.instance_types import InstanceSize, known_instance_types, size_of
+from shipyard import aws_models
+from shipyard.instance_types import InstanceSize, size_of
 from tests.conftest import run_shipyard
 
 
@@ -20,7 +21,7 @@ from tests.conftest import run_shipyard
     ("c5.9xlarge", InstanceSize(36, 73728)),
 ])
 def test_sizes_follow_the_ec2_specifications(instance_type, size):
-    assert instance_type in known_instance_types()
+    assert instance_type in aws_models.instance_types()
     assert size_of(instance_type) == size
 
 
@@ -61,22 +62,3 @@ def test_a_task_that_fits_plans_and_the_agent_reserves_its_memory():
     plan = run_shipyard(ec2_stack("m6i.xlarge", cpu=2, memory=8192))
     script = base64.b64decode(plan.one("aws:ec2/launchTemplate:LaunchTemplate").inputs["userData"])
     assert b"ECS_RESERVED_MEMORY=256\n" in script
-
-
-def test_fargate_services_are_not_held_to_an_instance_size():
-    run_shipyard({"ecs": {"enabled": True, "ec2": {"instanceType": "t3.micro"}},
-                  "services": [{"name": "api", "image": "nginx:1.27", "cpu": 4, "memory": 8192}]})
-
-
-@pytest.mark.parametrize("shipyard, key", [
-    (ec2_stack("t4g.mediun"), "shipyard:ecs.ec2.instanceType"),
-    ({"eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
-              "nodeGroups": [{"name": "general", "instanceTypes": ["m6i.large", "m9z.large"]}]}},
-     "shipyard:eks.nodeGroups[0].instanceTypes[1]"),
-])
-def test_instance_types_ec2_does_not_know_are_config_errors(shipyard, key):
-    with pytest.raises(ConfigError) as error:
-        run_shipyard(shipyard)
-    bad = "t4g.mediun" if "ecs.ec2" in key else "m9z.large"
-    assert error.value.problems == [
-        f"{key}: '{bad}' is not an EC2 instance type (botocore's EC2 model lists them all)"]

@@ -15,6 +15,9 @@ import yaml
 
 from shipyard import engine
 from shipyard.engine import Plan, Secret
+from shipyard import mocks
+from shipyard.mocks import secret_document
+from shipyard.secret_values import SecretValueError, json_field
 from tests.conftest import PROJECT, run_shipyard
 
 KUBERNETES_VERSION = "1.35.0"  # the default EKS version
@@ -234,8 +237,59 @@ def test_eks_workloads_use_the_cluster_kubeconfig(stack_plan):
     assert image == "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api:1.4.2"
 
 
-def test_a_json_key_of_a_secret_is_read_from_the_secret_itself():
-    reference = SECRET + ":value::"
-    plan = existing_cluster({**WORKER, "secrets": {"TOKEN": reference}})
+@pytest.mark.parametrize("key", ["password", "apiToken"])
+def test_a_json_key_of_a_secret_is_read_from_the_secret_itself(key):
+    plan = existing_cluster({**WORKER, "secrets": {"TOKEN": f"{SECRET}:{key}::"}})
     values = plan.one("kubernetes:core/v1:Secret").inputs["stringData"].value
-    assert values["TOKEN"].startswith("offline-secret-")  # the key's value, not the JSON document
+    # The key's value, not the JSON document (the mock secret holds every key the stack names).
+    assert values["TOKEN"] == secret_document(SECRET, [key])[key]
+
+
+def test_a_secret_without_the_referenced_json_key_stops_the_deployment_with_its_name():
+    with pytest.raises(SecretValueError) as caught:
+        json_field(json.dumps({"username": "app"}), "password", "service api, secret DB")
+    assert str(caught.value) == "service api, secret DB: the secret has no JSON key 'password'"
+
+
+def test_a_secret_that_is_not_json_cannot_serve_a_json_key():
+    with pytest.raises(SecretValueError, match="the secret is not a JSON object, so it has no key "
+                                               "'password': reference the whole secret"):
+        json_field("hunter2", "password", "service api, secret DB")
+
+
+def test_json_secret_values_that_are_not_strings_arrive_as_their_json_text():
+    assert json_field('{"port": 5432, "tls": true}', "port", "x") == "5432"
+    assert json_field('{"port": 5432, "tls": true}', "tls", "x") == "true"
+
+
+@pytest.mark.parametrize("platform", ["ecs", "eks", "kubernetes"])
+def test_a_json_key_secret_reference_plans_on_every_platform(platform):
+    reference = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev/db-AbCdEf:password::"
+    platforms = {
+        "ecs": {"ecs": {"enabled": True}},
+        "eks": {"eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
+                        "nodeGroups": [{"name": "general"}]}},
+        "kubernetes": {"kubernetes": {"kubeconfig": KUBECONFIG}}}
+    plan = run_shipyard({**platforms[platform], "services": [
+        {**WORKER, "secrets": {"DB_PASSWORD": reference}}]})
+    if platform == "ecs":
+        container = json.loads(plan.one("aws:ecs/taskDefinition:TaskDefinition")
+                               .inputs["containerDefinitions"])[0]
+        assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": reference}]
+    else:
+        values = plan.one("kubernetes:core/v1:Secret").inputs["stringData"].value
+        assert values["DB_PASSWORD"] == secret_document(reference.rsplit(":", 3)[0],
+                                                        ["password"])["password"]
+
+
+def test_a_deployed_secret_without_the_key_stops_the_program_with_a_clear_error(monkeypatch):
+    # The secret as it exists at `pulumi up` time lacks the key the stack references.
+    monkeypatch.setattr(mocks, "secret_document", lambda arn, keys=(): {"username": "app"})
+    reference = f"{SECRET}:password::"
+    with pytest.raises(SecretValueError) as caught:
+        existing_cluster({**WORKER, "secrets": {"DB_PASSWORD": reference}})
+    assert str(caught.value) == (f"service worker, secret DB_PASSWORD ({reference}): the secret "
+                                 f"has no JSON key 'password'")
+    monkeypatch.undo()
+    # The stopped run left nothing behind that breaks the next one (on another event loop).
+    assert existing_cluster(WORKER).of_type("kubernetes:apps/v1:Deployment")

@@ -8,7 +8,8 @@ import pytest
 from shipyard import engine
 from shipyard.config import ConfigError
 from shipyard.config.schema import Service
-from shipyard.routing import MAX_PRIORITY, MIN_PRIORITY, derived_priority, rule_priorities
+from shipyard.routing import (BAND_WIDTH, MAX_PRIORITY, MIN_PRIORITY, derived_priority,
+                              rule_priorities)
 from tests.conftest import run_shipyard
 
 RULE = "aws:lb/listenerRule:ListenerRule"
@@ -53,6 +54,28 @@ def test_an_explicit_priority_wins():
     assert rule_priorities([service("api", priority=7)]) == {"api": 7}
 
 
+def test_routes_whose_hashes_meet_share_no_number_and_the_earlier_keeps_its_own():
+    # h5 and h13 hash to one slot of the exact-host band (one chance in 520)
+    first, second = service("a", host="h5.example.com"), service("b", host="h13.example.com")
+    assert derived_priority(first.host, "/*") == derived_priority(second.host, "/*")
+    both = rule_priorities([first, second])
+    assert both["a"] == derived_priority(first.host, "/*") == rule_priorities([first])["a"]
+    assert both["b"] != both["a"]
+    assert (both["b"] - MIN_PRIORITY) // BAND_WIDTH == (both["a"] - MIN_PRIORITY) // BAND_WIDTH
+
+
+def test_a_derived_number_moves_off_a_pinned_one():
+    taken = derived_priority(None, "/*")
+    priorities = rule_priorities([service("a"), service("b", path="/b/*", priority=taken)])
+    assert priorities["b"] == taken and priorities["a"] != taken
+
+
+def test_a_hundred_routes_in_two_bands_all_get_a_number():
+    """ELB's quota is 100 rules per ALB; routes like /svc<i>/* share two bands."""
+    services = [service(f"svc{i}", path=f"/svc{i}/*") for i in range(100)]
+    assert len(set(rule_priorities(services).values())) == 100
+
+
 def prod_with_admin() -> engine.Plan:
     config = engine.stack_config("prod")
     config["shipyard:services"] = [*config["shipyard:services"], {
@@ -76,16 +99,6 @@ ECS = {"enabled": True}
       {"name": "b", "image": "nginx:1.27", "public": True, "path": "/b/*", "priority": 5}],
      "shipyard:services[1].priority: listener rule priority 5 is also services[0]'s: set priority "
      "to a free number (lower numbers are evaluated first)"),
-    ([{"name": "a", "image": "nginx:1.27", "public": True},
-      {"name": "b", "image": "nginx:1.27", "public": True, "path": "/b/*",
-       "priority": derived_priority(None, "/*")}],
-     f"shipyard:services[1].priority: listener rule priority {derived_priority(None, '/*')} is also "
-     "services[0]'s: set priority to a free number (lower numbers are evaluated first)"),
-    # two host routes whose hashes meet in their band (one slot in 520)
-    ([{"name": "a", "image": "nginx:1.27", "public": True, "host": "h5.example.com"},
-      {"name": "b", "image": "nginx:1.27", "public": True, "host": "h13.example.com"}],
-     "shipyard:services[1].priority: listener rule priority 15693 (derived from its route) is also "
-     "services[0]'s: set priority to a free number (lower numbers are evaluated first)"),
     ([{"name": "a", "image": "nginx:1.27", "priority": 5}],
      "shipyard:services[0].priority: only used by public services on ECS"),
     ([{"name": "a", "image": "nginx:1.27", "public": True, "priority": 50001}],

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import typing
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 import pulumi
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
 from shipyard.aws_names import stack_name_problems
 from shipyard.config.rules import cross_field_problems
@@ -69,7 +71,10 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 def _unknown_key_message(loc: tuple[Any, ...]) -> str:
     model = _model_at(loc[:-1])
     known = [f.alias or name for name, f in model.model_fields.items()] if model else []
-    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    key = str(loc[-1])
+    if to_camel(key) in known and to_camel(key) != key:
+        return f"unknown key; did you mean '{to_camel(key)}'? (keys are camelCase)"
+    close = difflib.get_close_matches(key, known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else (
         f"; known keys: {', '.join(known)}" if known else "")
     return f"unknown key{hint}"
@@ -82,6 +87,10 @@ def _message(error: dict[str, Any]) -> str:
         return str(error["ctx"]["error"])
     if error["type"] == "missing":
         return "required"
+    if error["type"] in ("model_type", "dict_type"):
+        kind = {list: "a list", str: "a string", bool: "a boolean", int: "a number",
+                float: "a number"}.get(type(error["input"]), "a value")
+        return f"must be a mapping of keys to values, not {kind}"
     return error["msg"][0].lower() + error["msg"][1:]
 
 
@@ -95,30 +104,50 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def parse(raw: Mapping[str, Any]) -> StackConfig:
-    """Validate `raw` (keys without the `shipyard:` prefix) or raise :class:`ConfigError`."""
+def parse(raw: Mapping[str, Any], region: Optional[str] = None) -> StackConfig:
+    """Validate `raw` (keys without the `shipyard:` prefix) or raise :class:`ConfigError`.
+
+    `region` (the stack's `aws:region`) lets the rules check that ARNs are from that region.
+    """
     data = {key: _decode(value) for key, value in raw.items()}
     try:
         config = StackConfig.model_validate(data)
     except ValidationError as error:
         raise ConfigError([f"{key_path(e['loc'])}: {_message(e)}"
                            for e in error.errors(include_url=False)]) from None
-    problems = [f"{key_path(loc)}: {message}" for loc, message in cross_field_problems(config)]
+    problems = [f"{key_path(loc)}: {message}"
+                for loc, message in cross_field_problems(config, region)]
     if problems:
         raise ConfigError(problems)
     return config
 
 
+def namespace_problems(keys: list[str]) -> list[str]:
+    """Config keys whose `<namespace>:` is a misspelling of `shipyard` (they would be ignored)."""
+    problems = []
+    for key in sorted(keys):
+        namespace, _, name = key.partition(":")
+        if namespace != NAMESPACE and difflib.get_close_matches(
+                namespace.lower(), [NAMESPACE], n=1, cutoff=0.75):
+            problems.append(f"{key}: unknown namespace '{namespace}' (its keys would be ignored); "
+                            f"did you mean '{NAMESPACE}:{name}'?")
+    return problems
+
+
 def from_pulumi() -> StackConfig:
-    """Read and validate the running stack's `shipyard:` config and its stack name."""
+    """Read and validate the running stack's `shipyard:` config (as `pulumi up` passes it) and
+    its stack name."""
     prefix = NAMESPACE + ":"
     everything = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
-    stack_problems = stack_name_problems(pulumi.get_stack())
+    # The AWS provider's region: `aws:region`, else the environment the provider reads.
+    region = (everything.get("aws:region") or os.environ.get("AWS_REGION")
+              or os.environ.get("AWS_DEFAULT_REGION"))
+    problems = stack_name_problems(pulumi.get_stack()) + namespace_problems(list(everything))
     try:
         config = parse({key[len(prefix):]: value for key, value in everything.items()
-                        if key.startswith(prefix)})
+                        if key.startswith(prefix)}, region)
     except ConfigError as error:
-        raise ConfigError(stack_problems + error.problems) from None
-    if stack_problems:
-        raise ConfigError(stack_problems)
+        raise ConfigError(problems + error.problems) from None
+    if problems:
+        raise ConfigError(problems)
     return config

@@ -6,40 +6,48 @@ the full key path. Single-key checks (types, ranges, name patterns) live in the 
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any, Iterator
+import json
+from typing import Any, Iterator, Optional
 
 import yaml
 
-from shipyard import PROJECT_ROOT
+from shipyard import PROJECT_ROOT, aws_models
+from shipyard.ami import is_graviton
 from shipyard.calls import find_cycle
-from shipyard.config.schema import Autoscaling, Repository, Service, StackConfig
+from shipyard.config.schema import Autoscaling, NodeGroup, Repository, Service, StackConfig
 from shipyard.ecs_task import task_size, uses_service_connect
 from shipyard.eks_nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
 from shipyard.endpoints import pulls_through_endpoints
 from shipyard.fargate import NoFargateSize
 from shipyard.image_build import context_problems
-from shipyard.instance_types import (ECS_RESERVED_MEMORY_MIB, InstanceSize, known_instance_types,
-                                     size_of)
-from shipyard.routing import in_zone, route_host, rule_priority
+from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
+from shipyard.naming import repository_logical_name
+from shipyard.routing import in_zone, route_host
 from shipyard.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
 
 
-def cross_field_problems(config: StackConfig) -> list[Problem]:
-    return [problem for rule in RULES for problem in rule(config)]
+def cross_field_problems(config: StackConfig, region: Optional[str] = None) -> list[Problem]:
+    """Every rule's problems; `region` (the stack's `aws:region`) enables the regional rules."""
+    problems = [problem for rule in RULES for problem in rule(config)]
+    if region:
+        problems += [problem for rule in REGIONAL_RULES for problem in rule(config, region)]
+    return problems
 
 
-def _duplicates(section: tuple[Any, ...], names: list[str],
-                field: str | None = "name") -> Iterator[Problem]:
-    counts = Counter(names)
-    first_index: dict[str, int] = {}
-    for index, name in enumerate(names):
-        if name in first_index and counts[name] > 1:
-            yield (*section, index, *((field,) if field else ())), (
-                f"duplicate name '{name}' (also at index {first_index[name]})")
-        first_index.setdefault(name, index)
+def _repeats(values: list[Any]) -> Iterator[tuple[int, int, Any]]:
+    """`(index, index of its first occurrence, value)` for every value seen before."""
+    first: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            yield index, first[value], value
+        first.setdefault(value, index)
+
+
+def _duplicates(section: tuple[Any, ...], names: list[str]) -> Iterator[Problem]:
+    for index, first, name in _repeats(names):
+        yield (*section, index, "name"), f"duplicate name '{name}' (also at index {first})"
 
 
 def unique_names(config: StackConfig) -> Iterator[Problem]:
@@ -47,6 +55,23 @@ def unique_names(config: StackConfig) -> Iterator[Problem]:
     yield from _duplicates(("services",), [s.name for s in config.services])
     yield from _duplicates(("eks", "nodeGroups"), [g.name for g in config.eks.node_groups])
     yield from _duplicates(("eks", "fargateProfiles"), [p.name for p in config.eks.fargate_profiles])
+
+
+def repository_logical_names(config: StackConfig) -> Iterator[Problem]:
+    """`shop/api` and `shop-api` are two ECR names but one Pulumi name: their URNs would collide."""
+    names = [r.name for r in config.ecr.repositories]
+    for index, other, logical in _repeats([repository_logical_name(n) for n in names]):
+        if names[index] != names[other]:  # the same name twice is a duplicate name
+            yield ("ecr", "repositories", index, "name"), (
+                f"'{names[index]}' and repositories[{other}] ('{names[other]}') both become the "
+                f"Pulumi resource name '{logical}': rename one")
+
+
+def admin_principals(config: StackConfig) -> Iterator[Problem]:
+    """EKS allows one access entry per principal (botocore's eks model, CreateAccessEntry)."""
+    for index, first, _ in _repeats(config.eks.admin_principal_arns):
+        yield ("eks", "adminPrincipalArns", index), (
+            f"duplicate of adminPrincipalArns[{first}]: EKS allows one access entry per principal")
 
 
 def existing_vpc(config: StackConfig) -> Iterator[Problem]:
@@ -59,8 +84,19 @@ def existing_vpc(config: StackConfig) -> Iterator[Problem]:
                 yield ("network", key), (
                     "required with the other existing-VPC keys (vpcId, publicSubnetIds, "
                     "privateSubnetIds go together)")
-            elif isinstance(value, list) and len(value) < 2:
-                yield ("network", key), "needs subnets in at least 2 availability zones"
+            elif isinstance(value, list):
+                yield from _repeated_subnets(("network", key), value)
+                if len(set(value)) < 2:
+                    yield ("network", key), "needs subnets in at least 2 availability zones"
+        both = set(network.public_subnet_ids or ()) & set(network.private_subnet_ids or ())
+        for subnet in sorted(both):
+            yield ("network", "privateSubnetIds"), (
+                f"{subnet} is also listed in publicSubnetIds: a subnet is either public or private")
+
+
+def _repeated_subnets(at: tuple[Any, ...], subnets: list[str]) -> Iterator[Problem]:
+    for index, first, subnet in _repeats(subnets):
+        yield (*at, index), f"repeats {subnet} (also at index {first})"
 
 
 def explicit_zones(config: StackConfig) -> Iterator[Problem]:
@@ -68,7 +104,9 @@ def explicit_zones(config: StackConfig) -> Iterator[Problem]:
     names = network.availability_zone_names
     if names is None:
         return
-    yield from _duplicates(("network", "availabilityZoneNames"), list(names), field=None)
+    for index, first, name in _repeats(list(names)):
+        yield ("network", "availabilityZoneNames", index), (
+            f"duplicate name '{name}' (also at index {first})")
     if "availability_zones" in network.model_fields_set and network.availability_zones != len(names):
         yield ("network", "availabilityZones"), (
             f"{network.availability_zones} does not match the {len(names)} zones in "
@@ -195,7 +233,7 @@ def ecs_task_sizes(config: StackConfig) -> Iterator[Problem]:
 
 def ecs_routes(config: StackConfig) -> Iterator[Problem]:
     seen: dict[tuple[str | None, str], int] = {}
-    taken: dict[int, int] = {}
+    pinned: dict[int, int] = {}
     for index, service in enumerate(config.services):
         if service.public and service in config.services_on("ecs"):
             route = (route_host(service), service.path)
@@ -207,41 +245,31 @@ def ecs_routes(config: StackConfig) -> Iterator[Problem]:
                         f"services[{seen[route]}]; set host or path")
                 continue
             seen[route] = index
-            priority = rule_priority(service)
-            if priority in taken:
-                origin = "" if service.priority is not None else " (derived from its route)"
+            if service.priority in pinned:
                 yield ("services", index, "priority"), (
-                    f"listener rule priority {priority}{origin} is also "
-                    f"services[{taken[priority]}]'s: set priority to a free number (lower "
-                    "numbers are evaluated first)")
-            taken.setdefault(priority, index)
+                    f"listener rule priority {service.priority} is also "
+                    f"services[{pinned[service.priority]}]'s: set priority to a free number "
+                    "(lower numbers are evaluated first)")
+            elif service.priority is not None:
+                pinned[service.priority] = index
         elif service.priority is not None:
             yield ("services", index, "priority"), "only used by public services on ECS"
 
 
-def instance_types(config: StackConfig) -> Iterator[Problem]:
-    """Instance types EC2 knows, and ECS tasks no larger than what one instance offers them."""
+def ecs_tasks_fit_instances(config: StackConfig) -> Iterator[Problem]:
+    """On EC2 capacity, no ECS task larger than what one instance offers tasks."""
     ecs = config.ecs
-    if ecs.enabled and ecs.capacity == "ec2":
-        instance_type = ecs.ec2.instance_type
-        if instance_type not in known_instance_types():
-            yield ("ecs", "ec2", "instanceType"), _unknown_instance_type(instance_type)
-        elif (size := size_of(instance_type)) is not None:
-            on_ecs = config.services_on("ecs")
-            for index, service in enumerate(config.services):
-                if service in on_ecs:
-                    yield from _task_fits(("services", index), service,
-                                          uses_service_connect(service, on_ecs), instance_type, size)
-    if config.eks.enabled:
-        for index, group in enumerate(config.eks.node_groups):
-            for position, instance_type in enumerate(group.instance_types):
-                if instance_type not in known_instance_types():
-                    yield (("eks", "nodeGroups", index, "instanceTypes", position),
-                           _unknown_instance_type(instance_type))
-
-
-def _unknown_instance_type(instance_type: str) -> str:
-    return f"'{instance_type}' is not an EC2 instance type (botocore's EC2 model lists them all)"
+    if not (ecs.enabled and ecs.capacity == "ec2"):
+        return
+    instance_type = ecs.ec2.instance_type
+    size = size_of(instance_type)
+    if size is None:
+        return
+    on_ecs = config.services_on("ecs")
+    for index, service in enumerate(config.services):
+        if service in on_ecs:
+            yield from _task_fits(("services", index), service,
+                                  uses_service_connect(service, on_ecs), instance_type, size)
 
 
 def _task_fits(at: tuple[Any, ...], service: Service, proxied: bool, instance_type: str,
@@ -260,6 +288,61 @@ def _task_fits(at: tuple[Any, ...], service: Service, proxied: bool, instance_ty
             f"a task of {task.memory} MiB does not fit on one {instance_type}, which offers tasks "
             f"{size.task_memory_mib} MiB ({size.memory_mib} MiB installed, less the kernel's share "
             f"and the ECS agent's {ECS_RESERVED_MEMORY_MIB} MiB reservation): {advice}")
+
+
+# ELB quotas ("Quotas for your Application Load Balancers"): 100 rules per ALB, not counting
+# default rules (and 100 target groups per ALB, neither adjustable); 5 wildcards per rule.
+ALB_RULES_MAX = 100
+ALB_RULE_WILDCARDS_MAX = 5
+
+
+def alb_rule_quota(config: StackConfig) -> Iterator[Problem]:
+    """Each public ECS service is one listener rule and one target group on the shared ALB."""
+    public = [index for index, service in enumerate(config.services)
+              if service.public and service in config.services_on("ecs")]
+    if len(public) > ALB_RULES_MAX:
+        yield ("services", public[ALB_RULES_MAX], "public"), (
+            f"{len(public)} public ECS services, but one ALB takes at most {ALB_RULES_MAX} "
+            f"listener rules and target groups (ELB quotas): make some services private or run "
+            f"them on EKS")
+    for index in public:
+        service = config.services[index]
+        wildcards = sum((service.host or "").count(c) + service.path.count(c) for c in "*?")
+        if wildcards > ALB_RULE_WILDCARDS_MAX:
+            yield ("services", index, "path"), (
+                f"host and path use {wildcards} wildcards; an ALB rule allows at most "
+                f"{ALB_RULE_WILDCARDS_MAX} (ELB quotas)")
+
+
+# ECS service quotas: a task definition is at most 64 KiB (RegisterTaskDefinition fails above).
+TASK_DEFINITION_MAX_BYTES = 64 * 1024
+
+
+def ecs_environment_size(config: StackConfig) -> Iterator[Problem]:
+    for index, service in enumerate(config.services):
+        if service in config.services_on("ecs"):
+            entries = [{"name": key, "value": value} for key, value in service.env.items()]
+            size = len(json.dumps(entries).encode())
+            if size > TASK_DEFINITION_MAX_BYTES:
+                yield ("services", index, "env"), (
+                    f"takes {size} bytes in the task definition, over ECS's 64 KiB limit for a "
+                    f"whole task definition: move large values into a secret or a file")
+
+
+def unused_settings(config: StackConfig) -> Iterator[Problem]:
+    """Settings the chosen options would silently ignore: say so instead."""
+    ecs = config.ecs
+    if "ec2" in ecs.model_fields_set and ecs.capacity != "ec2":
+        yield ("ecs", "ec2"), f"only used with capacity 'ec2' (capacity is '{ecs.capacity}')"
+    if "on_demand_base" in ecs.model_fields_set and ecs.capacity != "fargateSpot":
+        yield ("ecs", "onDemandBase"), (
+            f"only used with capacity 'fargateSpot' (capacity is '{ecs.capacity}')")
+    for index, service in enumerate(config.services):
+        routed = service.public and "ecs" in config.platforms_of(service)
+        for key in ("host", "path"):
+            if key in service.model_fields_set and not routed:
+                yield ("services", index, key), (
+                    "only used by public services on ECS (it routes the shared ALB)")
 
 
 def service_calls(config: StackConfig) -> Iterator[Problem]:
@@ -378,8 +461,80 @@ def eks_cluster(config: StackConfig) -> Iterator[Problem]:
                 yield (*at, "instanceTypes"), "selfManaged node groups take exactly one instance type"
             if group.capacity_type == "SPOT" and group.spot_price is None:
                 yield (*at, "spotPrice"), "required for selfManaged SPOT node groups"
-        elif group.spot_price is not None:
+        if group.spot_price is not None and not (
+                group.type == "selfManaged" and group.capacity_type == "SPOT"):
             yield (*at, "spotPrice"), "only used by selfManaged SPOT node groups"
+
+
+# Label prefixes EKS managed node groups refuse (kubernetes/cloud-provider-aws#242,
+# aws/containers-roadmap#1451) and those the kubelet refuses in --node-labels unless allowed
+# (k8s.io/kubernetes cmd/kubelet/app/options, KubeletLabelNamespaces / KubeletLabels).
+_MANAGED_RESERVED_DOMAINS = ("kubernetes.io", "k8s.io", "eks.amazonaws.com")
+_KUBELET_LABEL_DOMAINS = ("kubelet.kubernetes.io", "node.kubernetes.io")
+_KUBELET_LABELS = {
+    "kubernetes.io/hostname", "kubernetes.io/arch", "kubernetes.io/os",
+    "beta.kubernetes.io/arch", "beta.kubernetes.io/os", "beta.kubernetes.io/instance-type",
+    "node.kubernetes.io/instance-type", "failure-domain.beta.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone"}
+
+
+def _in_domain(domain: str, parents: tuple[str, ...]) -> bool:
+    return any(domain == parent or domain.endswith("." + parent) for parent in parents)
+
+
+def _label_key_problem(group: NodeGroup, key: str) -> str | None:
+    domain = key.split("/", 1)[0] if "/" in key else ""
+    if group.type == "managed":
+        problem = aws_models.problem(key, aws_models.shape("eks", "labelKey"), "EKS")
+        if problem:
+            return problem
+        if _in_domain(domain, _MANAGED_RESERVED_DOMAINS):
+            return f"uses the reserved prefix '{domain}/', which EKS managed node groups refuse"
+    elif (_in_domain(domain, ("kubernetes.io", "k8s.io")) and key not in _KUBELET_LABELS
+          and not _in_domain(domain, _KUBELET_LABEL_DOMAINS)):
+        return (f"uses the reserved prefix '{domain}/', which the kubelet refuses in "
+                f"--node-labels (allowed there: kubelet.kubernetes.io/, node.kubernetes.io/)")
+    return None
+
+
+def node_group_labels_and_taints(config: StackConfig) -> Iterator[Problem]:
+    """EKS's API limits for managed groups (botocore: labelKey/labelValue/taintKey/taintValue);
+    the kubelet's for self-managed ones; no repeated taint."""
+    for index, group in enumerate(config.eks.node_groups):
+        at = ("eks", "nodeGroups", index)
+        for key, value in group.labels.items():
+            problem = _label_key_problem(group, key)
+            if problem:
+                yield (*at, "labels", key), problem
+            elif group.type == "managed":
+                problem = aws_models.problem(value, aws_models.shape("eks", "labelValue"), "EKS")
+                if problem:
+                    yield (*at, "labels", key), f"value {problem}"
+        for position, taint in enumerate(group.taints):
+            if group.type == "managed":
+                for field, value in (("key", taint.key), ("value", taint.value)):
+                    problem = aws_models.problem(
+                        value, aws_models.member_shape("eks", "Taint", field), "EKS")
+                    if problem:
+                        yield (*at, "taints", position, field), problem
+        # A node has one taint per key and effect (Kubernetes' node validation: "taints must be
+        # unique by key and effect pair"); a second one would be refused, or lost.
+        for position, first, (key, effect) in _repeats([(t.key, t.effect) for t in group.taints]):
+            yield (*at, "taints", position, "key"), (
+                f"repeats taints[{first}] ({key} {effect}): a node has one taint per key and "
+                f"effect")
+
+
+def node_group_architecture(config: StackConfig) -> Iterator[Problem]:
+    """A managed node group has one AMI type, so one CPU architecture."""
+    for index, group in enumerate(config.eks.node_groups):
+        kinds = {is_graviton(t) for t in group.instance_types}
+        if group.type == "managed" and len(kinds) > 1:
+            arm = [t for t in group.instance_types if is_graviton(t)]
+            yield ("eks", "nodeGroups", index, "instanceTypes"), (
+                f"mixes arm64 (Graviton: {', '.join(arm)}) and x86_64 instance types, but a "
+                f"managed node group has one AMI type: split it into two groups")
 
 
 def eks_system_capacity(config: StackConfig) -> Iterator[Problem]:
@@ -439,8 +594,69 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
         yield ("kubernetes", "kubeconfig"), "must be a kubeconfig document (YAML or JSON with clusters)"
 
 
-RULES = (unique_names, existing_vpc, explicit_zones, private_egress, images_without_nat,
-         used_repositories, service_images, service_platforms, ecs_task_sizes, instance_types,
-         ecs_routes, service_calls, custom_domains, capacity_bounds, replicas_within_autoscaling,
-         eks_cluster, eks_system_capacity, eks_fargate_pods, eks_private_endpoint,
-         kubernetes_target)
+def _region_of(arn: str) -> str:
+    return arn.split(":")[3]
+
+
+def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
+    """ACM certificates, KMS keys, WAF web ACLs and the secrets read for Kubernetes must live in
+    the stack's region: each of those AWS services refuses a resource from another region."""
+    balancer = config.ecs.load_balancer
+    keys = [(("ecs", "loadBalancer", "certificateArn"), balancer.certificate_arn,
+             "an ALB takes ACM certificates from its own region"),
+            (("ecs", "loadBalancer", "webAclArn"), balancer.web_acl_arn,
+             "a regional WAF web ACL protects load balancers in its own region"),
+            (("eks", "kmsKeyArn"), config.eks.kms_key_arn,
+             "EKS takes a KMS key from the cluster's region"),
+            (("logs", "kmsKeyArn"), config.logs.kms_key_arn,
+             "CloudWatch Logs takes a KMS key from the log group's region")]
+    keys += [(("ecr", "repositories", index, "kmsKeyArn"), repository.kms_key_arn,
+              "ECR takes a KMS key from the repository's region")
+             for index, repository in enumerate(config.ecr.repositories)]
+    for at, arn, why in keys:
+        if arn and _region_of(arn) != region:
+            yield at, f"is in {_region_of(arn)}, but the stack deploys to {region} (aws:region): {why}"
+    # ECS reads secrets from any region by full ARN; for Kubernetes targets Shipyard reads them at
+    # `pulumi up` through the stack's AWS provider, whose Secrets Manager and SSM calls are regional.
+    for index, service in enumerate(config.services):
+        if {"eks", "kubernetes"} & set(config.platforms_of(service)):
+            for name, arn in service.secrets.items():
+                if _region_of(arn) != region:
+                    yield ("services", index, "secrets", name), (
+                        f"is in {_region_of(arn)}, but Kubernetes secrets are read in {region} "
+                        f"(aws:region) at `pulumi up`: use a secret (or a replica) in {region}")
+
+
+def waivers(config: StackConfig) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for index, waiver in enumerate(config.waivers):
+        at = ("waivers", index, "control")
+        if config.production:
+            yield at, "production stacks cannot waive controls: fix what fails instead"
+        elif waiver.control in seen:
+            yield at, f"'{waiver.control}' is already waived at waivers[{seen[waiver.control]}]"
+        seen.setdefault(waiver.control, index)
+
+
+def security_settings(config: StackConfig) -> Iterator[Problem]:
+    balancer = config.ecs.load_balancer
+    at = ("ecs", "loadBalancer")
+    if balancer.managed_web_acl and balancer.web_acl_arn:
+        yield (*at, "webAclArn"), "give either webAclArn or managedWebAcl, not both"
+    if balancer.access_logs is False:
+        if balancer.access_logs_bucket is not None:
+            yield (*at, "accessLogsBucket"), "set, but accessLogs is false"
+        if config.production:
+            yield (*at, "accessLogs"), "production stacks keep ALB access logs (Security Hub ELB.5)"
+    if config.logs.kms_encryption is False and config.logs.kms_key_arn is not None:
+        yield ("logs", "kmsKeyArn"), "set, but kmsEncryption is false"
+
+
+RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc, explicit_zones,
+         private_egress, images_without_nat, used_repositories, service_images, service_platforms,
+         ecs_task_sizes, ecs_tasks_fit_instances, ecs_routes, alb_rule_quota,
+         ecs_environment_size, unused_settings, service_calls, custom_domains, capacity_bounds,
+         replicas_within_autoscaling, eks_cluster, eks_system_capacity, eks_fargate_pods,
+         eks_private_endpoint, node_group_labels_and_taints, node_group_architecture,
+         kubernetes_target, waivers, security_settings)
+REGIONAL_RULES = (same_region,)

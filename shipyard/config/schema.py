@@ -8,6 +8,7 @@ default or a description is written once, here. Checks that span several keys li
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from typing import Annotated, Literal, Optional
@@ -15,7 +16,10 @@ from typing import Annotated, Literal, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from shipyard import aws_models
+from shipyard.controls import CONTROL_IDS
 from shipyard.eks_versions import DEFAULT_EKS_VERSION, SUPPORTED_EKS_VERSIONS
+from shipyard.image_reference import image_problem, tag_problem
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
@@ -31,17 +35,33 @@ DEFAULT_NODE_INSTANCE_TYPE = "t3.medium"
 DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
 DEFAULT_WORKLOAD_NAMESPACE = "apps"
 DEFAULT_DOCKERFILE = "Dockerfile"
+DEFAULT_ACCESS_LOG_EXPIRY_DAYS = 90
+# Namespaces every Kubernetes cluster already has: Shipyard would create a second Namespace object
+# of the same name, which the API server refuses (and deleting it would break the cluster).
+BUILT_IN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+# Address space a VPC can't use (AWS VPC User Guide, "VPC CIDR blocks"; RFC 6890's special-purpose
+# registry): "this network", loopback, link-local, multicast and the reserved class E space.
+_RESERVED_VPC_SPACE = {
+    "0.0.0.0/8": "'this network' space", "127.0.0.0/8": "loopback space",
+    "169.254.0.0/16": "link-local space", "224.0.0.0/4": "multicast space",
+    "240.0.0.0/4": "reserved space"}
 
 
-def _check(pattern: str, message: str):
-    compiled = re.compile(pattern)
+def _valid(check):
+    """A validator from a function that returns why a value is invalid (or None)."""
 
     def validate(value: str) -> str:
-        if not compiled.fullmatch(value):
+        message = check(value)
+        if message:
             raise ValueError(message)
         return value
 
     return AfterValidator(validate)
+
+
+def _check(pattern: str, message: str):
+    compiled = re.compile(pattern)
+    return _valid(lambda value: None if compiled.fullmatch(value) else message)
 
 
 def _ipv4_cidr(value: str) -> str:
@@ -54,6 +74,10 @@ def _ipv4_cidr(value: str) -> str:
 
 def _vpc_cidr(value: str) -> str:
     network = ipaddress.IPv4Network(_ipv4_cidr(value))
+    for block, space in _RESERVED_VPC_SPACE.items():
+        if network.overlaps(ipaddress.IPv4Network(block)):
+            raise ValueError(f"lies in {space} ({block}), which a VPC can't use: use a private "
+                             f"range such as 10.0.0.0/16")
     # /16 is the largest VPC AWS allows; /22 is the smallest from which Shipyard can carve
     # 6 private and 6 public subnets of at least /28 (see shipyard.cidr).
     if not 16 <= network.prefixlen <= 22:
@@ -65,6 +89,70 @@ def _log_retention(value: int) -> int:
     if value not in LOG_RETENTION_DAYS:
         raise ValueError(f"must be one of CloudWatch's retention periods: "
                          f"{', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return value
+
+
+def _not_built_in_namespace(value: str) -> str:
+    if value in BUILT_IN_NAMESPACES:
+        raise ValueError(f"'{value}' already exists on every cluster: choose a namespace of your "
+                         f"own (Shipyard creates it, e.g. '{DEFAULT_WORKLOAD_NAMESPACE}')")
+    return value
+
+
+def s3_bucket_name_problem(name: str) -> str | None:
+    """Amazon S3 general purpose bucket naming rules (S3 User Guide, "Bucket naming rules")."""
+    if not 3 <= len(name) <= 63:
+        return "must have 3 to 63 characters (S3 bucket naming rules)"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", name):
+        return ("must be lowercase letters, digits, '.' and '-', starting and ending with a letter "
+                "or digit (S3 bucket naming rules)")
+    if ".." in name:
+        return "must not contain two adjacent periods (S3 bucket naming rules)"
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
+        return "must not be formatted as an IP address (S3 bucket naming rules)"
+    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+        if name.startswith(prefix):
+            return f"must not start with the reserved prefix '{prefix}' (S3 bucket naming rules)"
+    for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
+        if name.endswith(suffix):
+            return f"must not end with the reserved suffix '{suffix}' (S3 bucket naming rules)"
+    return None
+
+
+def iam_principal_problem(arn: str) -> str | None:
+    """EKS access entries take IAM roles and users only; STS sessions are refused (botocore's
+    eks model, CreateAccessEntryRequest.principalArn)."""
+    session = re.fullmatch(r"arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/.+", arn)
+    if session:
+        partition, account, role = session.groups()
+        return (f"is an STS session, which EKS access entries refuse: use the role's ARN "
+                f"arn:{partition}:iam::{account}:role/{role}")
+    kind = re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:([a-z-]+)/.+", arn)
+    if kind and kind.group(1) in ("group", "policy"):
+        return (f"is an IAM {kind.group(1)}, not a principal EKS access entries accept: use an "
+                f"IAM role or user ARN")
+    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+", arn):
+        return "must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)"
+    return None
+
+
+# ELB listener rule conditions (ELB User Guide for ALBs, "Listener rules": condition types):
+# path patterns up to 128 case-sensitive characters from A-Z a-z 0-9 _ - . $ / ~ " ' @ : + &
+# and the wildcards * ?; host headers up to 128 characters from a-z A-Z 0-9 - _ . and * ?, with
+# at least one '.' and only alphanumerics after the last one.
+ALB_PATH = _check(r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]*", (
+    "must start with '/' and use only letters, digits, _ - . $ / ~ \" ' @ : + & and the "
+    "wildcards * ?, as ALB path conditions require"))
+ALB_HOST = _check(r"[A-Za-z0-9_\-.*?]*\.[A-Za-z0-9*?]+", (
+    "must be a host name of letters, digits, - _ . and the wildcards * ?, with at least one '.' "
+    "and only letters or digits after the last one, as ALB host conditions require"))
+
+
+def _control_id(value: str) -> str:
+    if value not in CONTROL_IDS:
+        close = difflib.get_close_matches(value, CONTROL_IDS, n=1)
+        raise ValueError(f"unknown control '{value}'" + (f"; did you mean '{close[0]}'?" if close
+                         else f"; known: {', '.join(CONTROL_IDS)}"))
     return value
 
 
@@ -80,27 +168,26 @@ VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 EksVersion = Annotated[str, AfterValidator(_eks_version)]
 AccountId = Annotated[str, _check(r"\d{12}", "must be a 12-digit AWS account id")]
-# ECR's CreateRepository pattern, plus its 2-256 length limit.
-RepositoryName = Annotated[str, Field(min_length=2, max_length=256), _check(
-    r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*",
-    "must be lowercase letters, digits and . _ - / (each separator between alphanumerics), "
-    "as ECR requires")]
+RepositoryName = Annotated[str, aws_models.constrained(
+    "ecr", "CreateRepositoryRequest", "repositoryName", "ECR",
+    pattern_message="must be lowercase letters, digits and . _ - / (each separator between "
+                    "alphanumerics), as ECR requires")]
 # A DNS-1035 label: usable as a Kubernetes Service name, an ECS service name and in AWS names.
-DnsLabel = Annotated[str, Field(min_length=1, max_length=63), _check(
+_DNS_LABEL = _check(
     r"[a-z]([-a-z0-9]*[a-z0-9])?",
     "must start with a lowercase letter and contain only lowercase letters, digits and '-' "
-    "(a DNS label)")]
-InstanceType = Annotated[str, _check(r"[a-z][a-z0-9-]*\.[a-z0-9]+",
-                                     "must be an EC2 instance type such as t3.medium")]
+    "(a DNS label)")
+DnsLabel = Annotated[str, Field(min_length=1, max_length=63), _DNS_LABEL]
+InstanceType = Annotated[str, aws_models.EC2_INSTANCE_TYPE]
 EnvName = Annotated[str, _check(r"[A-Za-z_][A-Za-z0-9_]*",
                                 "must be a valid environment variable name")]
 SecretArn = Annotated[str, _check(
     r"arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)",
     "must be a Secrets Manager secret ARN or an SSM parameter ARN")]
-IamPrincipalArn = Annotated[str, _check(r"arn:aws[a-z-]*:(iam|sts)::\d{12}:[a-z-]+/.+",
-                                        "must be an IAM role or user ARN")]
-AcmCertificateArn = Annotated[str, _check(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+",
-                                          "must be an ACM certificate ARN")]
+IamPrincipalArn = Annotated[str, _valid(iam_principal_problem)]
+AcmCertificateArn = Annotated[str, _check(
+    r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+", "must be an ACM certificate ARN"),
+    aws_models.constrained("acm", "DescribeCertificateRequest", "CertificateArn", "ACM")]
 KmsKeyArn = Annotated[str, _check(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+",
                                   "must be a KMS key ARN")]
 # A lowercase DNS name of two or more labels, no trailing dot (ACM RequestCertificate's DomainName
@@ -113,12 +200,19 @@ ZoneName = Annotated[str, Field(max_length=253), _check(
 DomainName = Annotated[str, Field(max_length=64), _check(
     _DNS_NAME, "must be a DNS name such as app.example.com (lowercase, no trailing dot, no "
                "wildcard)")]
+WebAclArn = Annotated[str, _check(
+    r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]{1,128}/[0-9a-f-]{36}",
+    "must be a regional AWS WAF web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/...)")]
+ControlId = Annotated[str, AfterValidator(_control_id)]
+NonBlank = Annotated[str, _check(r"(?s).*\S.*", "must say why the stack may fail the control")]
 LabelKey = Annotated[str, Field(max_length=316), _check(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?",
     "must be a Kubernetes label key ([prefix/]name)")]
-LabelValue = Annotated[str, _check(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?",
-                                   "must be a Kubernetes label value")]
+LabelValue = Annotated[str, _check(
+    r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?",
+    "must be a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting "
+    "and ending with a letter or digit")]
 AvailabilityZoneName = Annotated[str, _check(r"[a-z]{2}(-[a-z]+)+-\d+[a-z]",
                                              "must be an availability zone name such as us-east-1a")]
 Platform = Literal["ecs", "eks", "kubernetes"]
@@ -127,8 +221,8 @@ Platform = Literal["ecs", "eks", "kubernetes"]
 class Model(BaseModel):
     """Base of every config model: camelCase keys, unknown keys rejected, immutable."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
-                              frozen=True)
+    # Keys are accepted only as written in the docs (camelCase): `node_groups` is an unknown key.
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True)
 
 
 class Network(Model):
@@ -186,6 +280,10 @@ class Repository(Model):
         "Allow `pulumi destroy` to delete the repository while it still holds images."))
     pull_account_ids: list[AccountId] = Field([], description=(
         "Other AWS accounts allowed to pull images (a repository policy is added only if set)."))
+    kms_key_arn: Optional[KmsKeyArn] = Field(None, description=(
+        "Encrypt images with this KMS key instead of AES256. ECR cannot change a repository's "
+        "encryption: setting, changing or removing it later replaces the repository (its images "
+        "are deleted), so choose before the first push."))
     built_elsewhere: bool = Field(False, description=(
         "Stacks that use this repository (`shipyard:ecr.mode: use`) build into it: let their "
         "`shipyard-*` build and cache tags move (IMMUTABLE_WITH_EXCLUSION), as builds in the "
@@ -216,13 +314,13 @@ class Build(Model):
 class Service(Model):
     name: DnsLabel = Field(description=(
         "Service name: a DNS label (lowercase, digits, '-'; at most 63 characters)."))
-    image: Optional[str] = Field(None, min_length=1, description=(
+    image: Optional[Annotated[str, _valid(image_problem)]] = Field(None, min_length=1, description=(
         "Container image with a fixed tag or digest (not `latest`). Or use `repository` + `tag`, "
         "or `build`."))
     repository: Optional[str] = Field(None, description=(
         "Name of a repository declared in `shipyard:ecr`: the image is its URL plus `tag`, or "
         "where `build` pushes."))
-    tag: Optional[str] = Field(None, min_length=1, max_length=128, description=(
+    tag: Optional[Annotated[str, _valid(tag_problem)]] = Field(None, description=(
         "Image tag in `repository` (required with it unless `build` is set; not `latest`)."))
     build: Optional[Build] = Field(None, description=(
         "Build the image from a Dockerfile during `pulumi up`, push it to `repository` and run it "
@@ -236,14 +334,15 @@ class Service(Model):
     env: dict[EnvName, str] = Field({}, description="Plain environment variables (no secrets here).")
     secrets: dict[EnvName, SecretArn] = Field({}, description=(
         "Environment variables filled from Secrets Manager or SSM parameter ARNs."))
-    health_check_path: str = Field("/", pattern=r"^/\S*$", max_length=1024, description=(
-        "HTTP path that answers 200 when the service is healthy."))
+    health_check_path: Annotated[str, _check(r"/\S*", "must start with '/' and contain no spaces")] = (
+        Field("/", max_length=1024, description=(
+            "HTTP path that answers 200 when the service is healthy.")))
     public: bool = Field(False, description=(
         "Reachable from the internet (behind the shared ALB on ECS, a LoadBalancer Service on "
         "Kubernetes)."))
-    host: Optional[str] = Field(None, pattern=r"^[a-z0-9*.-]+$", max_length=128, description=(
+    host: Optional[Annotated[str, ALB_HOST]] = Field(None, max_length=128, description=(
         "ECS public services: route requests for this host name to the service."))
-    path: str = Field("/*", pattern=r"^/\S*$", max_length=128, description=(
+    path: Annotated[str, ALB_PATH] = Field("/*", max_length=128, description=(
         "ECS public services: route requests matching this ALB path pattern to the service."))
     priority: Optional[int] = Field(None, ge=1, le=50000, description=(
         "ECS public services: the ALB listener rule priority (lower is evaluated first). "
@@ -283,8 +382,20 @@ class Ec2Capacity(Model):
 class LoadBalancer(Model):
     certificate_arn: Optional[AcmCertificateArn] = Field(None, description=(
         "ACM certificate for HTTPS. Without it the ALB serves plain HTTP on port 80 only."))
-    access_logs_bucket: Optional[str] = Field(None, min_length=3, max_length=63, description=(
-        "Existing S3 bucket for ALB access logs (Security Hub ELB.5); none when unset."))
+    access_logs: Optional[bool] = Field(None, description=(
+        "Write ALB access logs to S3 (Security Hub ELB.5). Default: on in production stacks (and "
+        "whenever `accessLogsBucket` is set), off otherwise."))
+    access_logs_bucket: Optional[Annotated[str, _valid(s3_bucket_name_problem)]] = Field(None, description=(
+        "Existing S3 bucket for the access logs (it must grant ELB log delivery). Unset: "
+        "Shipyard creates a private, SSE-S3-encrypted bucket with a lifecycle rule."))
+    access_logs_expire_after_days: int = Field(DEFAULT_ACCESS_LOG_EXPIRY_DAYS, ge=1, le=3650,
+                                               description=(
+        "Shipyard's access log bucket: delete log files older than N days."))
+    managed_web_acl: bool = Field(False, description=(
+        "Protect the ALB with an AWS WAF web ACL Shipyard creates, with AWS managed rule groups "
+        "(IP reputation, anonymous IPs, known bad inputs, core rule set)."))
+    web_acl_arn: Optional[WebAclArn] = Field(None, description=(
+        "Protect the ALB with this existing regional AWS WAF web ACL instead."))
     idle_timeout: int = Field(60, ge=1, le=4000, description="ALB idle timeout in seconds.")
 
 
@@ -304,6 +415,22 @@ class Ecs(Model):
     load_balancer: LoadBalancer = Field(LoadBalancer(), description="The shared public ALB.")
 
 
+class Logs(Model):
+    kms_encryption: Optional[bool] = Field(None, description=(
+        "Encrypt the CloudWatch log groups Shipyard creates (ECS service logs, VPC flow logs) "
+        "with a customer-managed KMS key. Default: on in production stacks."))
+    kms_key_arn: Optional[KmsKeyArn] = Field(None, description=(
+        "The KMS key for log encryption (its key policy must allow `logs.<region>.amazonaws.com`). "
+        "Unset: Shipyard creates one (rotation on, protected in production)."))
+
+
+class Waiver(Model):
+    control: ControlId = Field(description=(
+        "Id of the control waived, e.g. `ELB.6` (see `python -m shipyard check`)."))
+    reason: NonBlank = Field(description=(
+        "Why this stack may fail the control; shown in the `check` table."))
+
+
 class Taint(Model):
     key: LabelKey = Field(description="Taint key.")
     value: LabelValue = Field("", description="Taint value.")
@@ -311,13 +438,15 @@ class Taint(Model):
 
 
 class NodeGroup(Model):
-    name: Annotated[DnsLabel, Field(max_length=40)] = Field(description=(
+    name: Annotated[str, Field(min_length=1, max_length=40), _DNS_LABEL] = Field(description=(
         "Node group name (a DNS label of at most 40 characters)."))
     type: Literal["managed", "selfManaged"] = Field("managed", description=(
         "`managed` (EKS manages the instances) or `selfManaged` (an Auto Scaling group)."))
+    # EKS CreateNodegroup takes at most 20 instance types with a launch template (botocore's eks
+    # model, CreateNodegroupRequest.instanceTypes), as Shipyard's managed groups have.
     instance_types: list[InstanceType] = Field([DEFAULT_NODE_INSTANCE_TYPE], min_length=1,
-                                               description=(
-        "Instance types (selfManaged: exactly one)."))
+                                               max_length=20, description=(
+        "Instance types (at most 20; selfManaged: exactly one)."))
     capacity_type: Literal["ON_DEMAND", "SPOT"] = Field("ON_DEMAND", description="On-demand or Spot.")
     spot_price: Optional[Annotated[str, _check(r"\d+(\.\d+)?", "must be a price such as 0.05")]] = (
         Field(None, description="selfManaged SPOT: maximum hourly price in USD (required)."))
@@ -357,8 +486,10 @@ class Eks(Model):
         Field(["api", "audit", "authenticator"], description="Control plane logs to CloudWatch."))
     node_groups: list[NodeGroup] = Field([], description="Worker node groups.")
     fargate_profiles: list[FargateProfile] = Field([], description="Fargate profiles.")
-    namespace: DnsLabel = Field(DEFAULT_WORKLOAD_NAMESPACE, description=(
-        "Namespace the services are deployed to."))
+    namespace: Annotated[DnsLabel, AfterValidator(_not_built_in_namespace)] = Field(
+        DEFAULT_WORKLOAD_NAMESPACE, description=(
+            "Namespace the services are deployed to (Shipyard creates it; not one of the "
+            "namespaces every cluster already has)."))
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "HorizontalPodAutoscaler settings for services on EKS."))
 
@@ -374,8 +505,10 @@ class Kubernetes(Model):
         "Kubeconfig of an existing cluster (set it with `pulumi config set --secret`)."))
     context: Optional[str] = Field(None, min_length=1, description=(
         "Kubeconfig context to use (from `kubeconfig`, or the ambient ~/.kube/config)."))
-    namespace: DnsLabel = Field(DEFAULT_WORKLOAD_NAMESPACE, description=(
-        "Namespace the services are deployed to."))
+    namespace: Annotated[DnsLabel, AfterValidator(_not_built_in_namespace)] = Field(
+        DEFAULT_WORKLOAD_NAMESPACE, description=(
+            "Namespace the services are deployed to (Shipyard creates it; not one of the "
+            "namespaces every cluster already has)."))
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "HorizontalPodAutoscaler settings for services on this cluster."))
 
@@ -388,8 +521,9 @@ class StackConfig(Model):
     """Everything under the `shipyard:` namespace of one stack."""
 
     production: bool = Field(False, description=(
-        "Production stack: protects stateful resources (ECR repositories, KMS keys) from "
-        "deletion, turns on ALB deletion protection and makes the EKS endpoint private."))
+        "Production stack: protects stateful resources (ECR repositories, KMS keys, log "
+        "buckets) from deletion, turns on ALB deletion protection and access logs, encrypts logs "
+        "with KMS, makes the EKS endpoint private and allows no control waivers."))
     network: Network = Field(Network(), description="The VPC.")
     ecr: Ecr = Field(Ecr(), description="Container image repositories.")
     services: list[Service] = Field([], description="Cloud-neutral service specs.")
@@ -398,6 +532,10 @@ class StackConfig(Model):
     kubernetes: Kubernetes = Field(Kubernetes(), description=(
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
+    logs: Logs = Field(Logs(), description="CloudWatch log groups.")
+    waivers: list[Waiver] = Field([], description=(
+        "Security controls this stack may fail, each with a reason (not allowed in production "
+        "stacks)."))
 
     def enabled_platforms(self) -> list[str]:
         enabled = {"ecs": self.ecs.enabled, "eks": self.eks.enabled,
@@ -414,6 +552,26 @@ class StackConfig(Model):
     def needs_network(self) -> bool:
         """Only ECS and EKS run in the VPC; ECR and an existing cluster need none."""
         return self.ecs.enabled or self.eks.enabled
+
+    @property
+    def alb_access_logs(self) -> bool:
+        settings = self.ecs.load_balancer
+        if settings.access_logs is None:
+            return self.production or settings.access_logs_bucket is not None
+        return settings.access_logs
+
+    @property
+    def log_kms_encryption(self) -> bool:
+        if self.logs.kms_encryption is None:
+            return self.production or self.logs.kms_key_arn is not None
+        return self.logs.kms_encryption
+
+    @property
+    def needs_log_key(self) -> bool:
+        """Shipyard creates the log key only for log groups it creates (flow logs of a new VPC,
+        ECS service logs) and only when no key is given."""
+        return (self.log_kms_encryption and self.logs.kms_key_arn is None and self.needs_network
+                and (not self.network.existing or self.ecs.enabled))
 
     @property
     def eks_endpoint_public(self) -> bool:

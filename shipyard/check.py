@@ -1,0 +1,80 @@
+"""`python -m shipyard check <stack>`: the security controls over a stack's offline plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from shipyard import controls, engine
+from shipyard.controls import Result
+
+STATUS_LABELS = {"pass": "pass", "fail": "FAIL", "waived": "waived", "n/a": "n/a"}
+
+
+def _reveal(value: Any) -> Any:
+    """Plan inputs with their secret values unwrapped (controls read them, never print them)."""
+    if isinstance(value, engine.Secret):
+        return _reveal(value.value)
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_reveal(v) for v in value]
+    return value
+
+
+def resources_of(plan: engine.Plan) -> list[controls.Resource]:
+    return [controls.Resource(r.urn, r.type, r.name, _reveal(r.inputs), r.protect, r.depends_on)
+            for r in plan.resources]
+
+
+def waivers_in(config: Mapping[str, Any]) -> dict[str, str]:
+    """`shipyard:waivers` of a stack config (already validated by the program) as id -> reason."""
+    return {w["control"]: w["reason"] for w in config.get("shipyard:waivers") or []}
+
+
+def stack_waivers(stack: str, root: Path = engine.PROJECT_ROOT) -> dict[str, str]:
+    return waivers_in(engine.stack_config(stack, root))
+
+
+def run(stack: str, root: Path = engine.PROJECT_ROOT) -> list[Result]:
+    plan = engine.run(stack, root=root)   # validates the config first (ConfigError: exit 2)
+    return controls.evaluate(resources_of(plan), stack_waivers(stack, root))
+
+
+def _why(result: Result) -> str:
+    failures = "; ".join(f"{f.resource}: {f.reason}" for f in result.failures)
+    if result.status == "fail":
+        return failures
+    if result.status == "waived":
+        return f"waived: {result.waiver} (fails: {failures})"
+    if result.status == "n/a":
+        return "no such resource in this stack"
+    return result.control.title + (f" (waiver not needed: {result.waiver})" if result.waiver else "")
+
+
+def render(stack: str, results: list[Result]) -> str:
+    rows = [(r.control.id, str(len(r.findings)), STATUS_LABELS[r.status], _why(r)) for r in results]
+    header = ("control", "resources", "result", "why")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    lines = [f"Security controls of {stack} (AWS Foundational Security Best Practices, "
+             "Pod Security Standard restricted):"]
+    for row in [header, *rows]:
+        lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths))
+                     + "  " + row[3])
+    counts = {status: sum(1 for r in results if r.status == status) for status in STATUS_LABELS}
+    lines.append(f"{len(results)} controls: " + ", ".join(
+        f"{counts[s]} {label.lower()}" for s, label in STATUS_LABELS.items()))
+    return "\n".join(lines)
+
+
+def to_json(stack: str, results: list[Result]) -> str:
+    return json.dumps({"stack": stack, "failed": failed(results), "controls": [{
+        "control": r.control.id, "title": r.control.title, "status": r.status,
+        "resourcesChecked": len(r.findings), "waiver": r.waiver,
+        "failures": [{"resource": f.resource, "urn": f.urn, "reason": f.reason} for f in r.failures],
+    } for r in results]}, indent=2)
+
+
+def failed(results: list[Result]) -> bool:
+    return any(r.status == "fail" for r in results)
