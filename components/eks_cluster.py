@@ -23,7 +23,7 @@ from shipyard import iam
 from shipyard.aws_context import AwsContext
 from shipyard.config.schema import Eks
 from shipyard.eks_nodes import FARGATE_SYSTEM_PROFILES, service_cidr
-from shipyard.naming import IAM_ROLE_NAME_MAX, logical
+from shipyard.naming import IAM_ROLE_NAME_MAX, logical, principal_name
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 KUBERNETES_API_PORT = 443
@@ -76,11 +76,6 @@ class EksCluster(pulumi.ComponentResource):
             skip_default_security_groups=True,
             kubernetes_service_ip_address_range=cidr,
             authentication_mode=eks.AuthenticationMode.API,
-            access_entries={f"admin-{index}": eks.AccessEntryArgs(
-                principal_arn=arn, access_policies={"cluster-admin": eks.AccessPolicyAssociationArgs(
-                    policy_arn=CLUSTER_ADMIN_POLICY,
-                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"))})
-                for index, arn in enumerate(admins)},
             create_oidc_provider=True,
             enabled_cluster_log_types=list(settings.log_types),
             encryption_config_key_arn=key_arn,
@@ -98,11 +93,15 @@ class EksCluster(pulumi.ComponentResource):
             # The vpc-cni network policy agent enforces the workloads' NetworkPolicies on nodes.
             vpc_cni_options=eks.VpcCniOptionsArgs(enable_network_policy=True),
             opts=pulumi.ResourceOptions(parent=self))
+        for index, arn in enumerate(admins):
+            self._admin(name, arn, index, cluster)
         security_group_id = cluster.cluster_security_group_id
-        for index, block in enumerate(settings.private_access_cidrs, start=1):
-            # Who may reach the private endpoint (a VPN, a CI runner's subnet).
+        for block in settings.private_access_cidrs:
+            # Who may reach the private endpoint (a VPN, a CI runner's subnet). Named by the CIDR,
+            # so removing one never renumbers (and re-creates) the others.
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-api-{index}", security_group_id=security_group_id, ip_protocol="tcp",
+                f"{name}-api-{block.replace('.', '-').replace('/', '-')}",
+                security_group_id=security_group_id, ip_protocol="tcp",
                 from_port=KUBERNETES_API_PORT, to_port=KUBERNETES_API_PORT, cidr_ipv4=block,
                 description="Kubernetes API from a private network",
                 opts=pulumi.ResourceOptions(parent=self))
@@ -138,20 +137,46 @@ class EksCluster(pulumi.ComponentResource):
                                "oidcProviderArn": self.oidc_provider_arn,
                                "kubeconfig": self.kubeconfig})
 
+    def _admin(self, name: str, principal_arn: str, index: int, cluster: eks.Cluster) -> None:
+        """A cluster-admin access entry, named after its principal: adding or removing an admin
+        never renames (re-creates) the others' entries, which the list-position names pulumi-eks
+        gives its `accessEntries` did, colliding with the live entry (409)."""
+        key = f"{name}-admin-{principal_name(principal_arn)}"
+        # pulumi-eks made these entries before, as its children `<name>-admin-<index>`.
+        old_name = f"{name}-admin-{index}"
+        old_entry = cluster.urn.apply(lambda urn: _child_urn(urn, "aws:eks/accessEntry:AccessEntry",
+                                                             old_name))
+        entry = aws.eks.AccessEntry(
+            key, cluster_name=self._cluster_name, principal_arn=principal_arn, type="STANDARD",
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[cluster], delete_before_replace=True,
+                aliases=[pulumi.Alias(name=old_name, parent=cluster)]))
+        aws.eks.AccessPolicyAssociation(
+            f"{key}-cluster-admin", cluster_name=self._cluster_name, principal_arn=principal_arn,
+            policy_arn=CLUSTER_ADMIN_POLICY,
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            opts=pulumi.ResourceOptions(
+                parent=entry, depends_on=[entry], delete_before_replace=True,
+                aliases=[pulumi.Alias(name=f"{old_name}-cluster-admin", parent=old_entry)]))
+
     def _addon(self, name: str, addon: str, version: str, opts: pulumi.ResourceOptions,
                configuration: Optional[dict] = None,
                previous_parent: Optional[pulumi.Resource] = None,
                preserve: Optional[bool] = None,
                resource_name: Optional[str] = None) -> aws.eks.Addon:
-        # The add-on's default version for the cluster's Kubernetes version: upgrading the
+        # The newest version for the cluster's Kubernetes version, as pulumi-eks picks for the
+        # add-ons it makes (so the CoreDNS it used to create is never downgraded): upgrading the
         # cluster upgrades its add-ons too, after the nodes (they depend on the capacity).
         addon_version = aws.eks.get_addon_version_output(
-            addon_name=addon, kubernetes_version=version, opts=pulumi.InvokeOptions(parent=self))
+            addon_name=addon, kubernetes_version=version, most_recent=True,
+            opts=pulumi.InvokeOptions(parent=self))
         aliases = [pulumi.Alias(parent=previous_parent)] if previous_parent else None
         return aws.eks.Addon(
             resource_name or f"{name}-{addon}", cluster_name=self._cluster_name, addon_name=addon,
             addon_version=addon_version.version,
-            configuration_values=json.dumps(configuration, sort_keys=True) if configuration else None,
+            # Compact, as pulumi-eks's JSON.stringify wrote it: no diff on the adopted add-on.
+            configuration_values=json.dumps(configuration, sort_keys=True, separators=(",", ":"))
+            if configuration else None,
             resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
             preserve=preserve,
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases)))
@@ -198,6 +223,12 @@ class EksCluster(pulumi.ComponentResource):
             logical(f"{name}-fargate-pods", IAM_ROLE_NAME_MAX), role=role.name,
             policy_arn=aws.iam.ManagedPolicy.AMAZON_EKS_FARGATE_POD_EXECUTION_ROLE_POLICY, opts=child)
         return role
+
+
+def _child_urn(parent_urn: str, type_: str, name: str) -> str:
+    """The URN of a child of `parent_urn` (Pulumi: the parent's qualified type, `$`, the type)."""
+    stack, project, qualified_type, _ = parent_urn.split("::")
+    return f"{stack}::{project}::{qualified_type}${type_}::{name}"
 
 
 def _cluster_entry(kubeconfig_json: str) -> dict:

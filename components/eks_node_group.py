@@ -24,8 +24,10 @@ NODE_POLICIES = (("worker", aws.iam.ManagedPolicy.AMAZON_EKS_WORKER_NODE_POLICY)
 MANAGED_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE",
                          "NoExecute": "NO_EXECUTE"}
 # Self-managed instances are replaced when their launch template changes (a new AMI after a
-# version upgrade, a new size), keeping this share of the group in service.
+# version upgrade, a new size), keeping this share of the group in service; new instances are
+# launched before old ones go (up to the maximum).
 INSTANCE_REFRESH_MIN_HEALTHY_PERCENT = 90
+INSTANCE_REFRESH_MAX_HEALTHY_PERCENT = 110
 INSTANCE_WARMUP_SECONDS = 300
 
 
@@ -147,6 +149,7 @@ class EksNodeGroup(pulumi.ComponentResource):
             instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
                 strategy="Rolling", preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
                     min_healthy_percentage=INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
+                    max_healthy_percentage=INSTANCE_REFRESH_MAX_HEALTHY_PERCENT,
                     instance_warmup=str(INSTANCE_WARMUP_SECONDS))),
             # The in-tree cloud provider finds the cluster's instances by this tag.
             tags=[aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)

@@ -31,7 +31,7 @@ METRICS_SERVER_PODS = 1
 METRICS_SERVER_VCPU, METRICS_SERVER_MIB = 0.1, 200
 # Pods Shipyard runs on Fargate itself when a cluster has no nodes: (profile, replicas, vCPU, MiB).
 SYSTEM_FARGATE_PODS = (("shipyard-coredns", "CoreDNS", COREDNS_PODS, COREDNS_VCPU, COREDNS_MIB),
-                       ("shipyard-metrics-server", "metrics-server", METRICS_SERVER_PODS,
+                       ("shipyard-kube-system", "metrics-server", METRICS_SERVER_PODS,
                         METRICS_SERVER_VCPU, METRICS_SERVER_MIB))
 # Builds cost no AWS resource of their own: they run where `pulumi up` runs.
 IMAGE_BUILDS_NOTE = ("image builds (they run on the machine that runs `pulumi up`; their "

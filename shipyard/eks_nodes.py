@@ -9,9 +9,11 @@ Sources:
   data (awslabs.github.io/amazon-eks-ami/nodeadm): cluster name, API endpoint, certificate
   authority and the Kubernetes service CIDR are required; kubelet flags register labels and taints,
   as pulumi-eks does (nodejs/eks/nodes/userdata.ts).
-- Without an explicit service CIDR, EKS assigns 10.100.0.0/16, or 172.20.0.0/16 when the VPC is in
-  10.0.0.0/8 (CreateCluster `kubernetesNetworkConfig.serviceIpv4Cidr`). Shipyard states the same
-  value explicitly so nodes can be told it, and so existing clusters see no change.
+- Without an explicit service CIDR, EKS assigns 10.100.0.0/16 or 172.20.0.0/16 (CreateCluster
+  `kubernetesNetworkConfig.serviceIpv4Cidr`): 172.20.0.0/16 when the VPC is in 10.0.0.0/8, the
+  rule the EKS AMI's bootstrap.sh applies to find the cluster DNS address (awslabs/amazon-eks-ami,
+  `DNS_CLUSTER_IP`). Shipyard states the same value explicitly so nodes can be told it, and so
+  existing clusters see no change (the setting is fixed at creation).
 """
 
 from __future__ import annotations
@@ -28,13 +30,12 @@ MIME_BOUNDARY = "//SHIPYARD"
 # Taints that keep pods without a matching toleration (CoreDNS, metrics-server) off a node.
 BLOCKING_TAINT_EFFECTS = ("NoSchedule", "NoExecute")
 # Clusters without node groups run the system add-ons on Fargate, from these profiles
-# (name -> selectors). Pod labels: CoreDNS's `k8s-app: kube-dns` (EKS docs, "Get started with
-# Fargate"); metrics-server's chart labels its pods `app.kubernetes.io/name: metrics-server`
-# (kubernetes-sigs/metrics-server, charts/metrics-server/templates/_helpers.tpl).
+# (name -> selectors): CoreDNS by its `k8s-app: kube-dns` label (EKS docs, "Get started with
+# Fargate"), and everything else in kube-system (metrics-server) by namespace, as eksctl's default
+# Fargate profile does, so no add-on's pod labels need to be known.
 FARGATE_SYSTEM_PROFILES: dict[str, list[dict]] = {
     "shipyard-coredns": [{"namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}}],
-    "shipyard-metrics-server": [{"namespace": "kube-system",
-                                 "labels": {"app.kubernetes.io/name": "metrics-server"}}],
+    "shipyard-kube-system": [{"namespace": "kube-system"}],
 }
 NODEADM_CONTENT_TYPE = "application/node.eks.aws"
 

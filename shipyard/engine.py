@@ -66,6 +66,7 @@ class Resource:
     aliases: tuple[str, ...] = ()
     ignore_changes: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
+    delete_before_replace: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,8 @@ class RecordingMonitor(MockMonitor):
                 protect=bool(request.protect),
                 aliases=tuple(sorted(_alias(self, a, request) for a in request.aliases)),
                 ignore_changes=tuple(request.ignoreChanges),
-                depends_on=tuple(sorted(request.dependencies)))
+                depends_on=tuple(sorted(request.dependencies)),
+                delete_before_replace=bool(request.deleteBeforeReplace))
             with self._lock:
                 self.recorded.append(resource)
         return response

@@ -274,10 +274,14 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "insecureValue": f"ami-{_digest(inputs['name'])}", "id": inputs["name"],
                     "withDecryption": True}
         if token == "aws:eks/getAddonVersion:getAddonVersion":
-            build = {"coredns": "v1.12.4-eksbuild.1", "metrics-server": "v0.8.0-eksbuild.2",
-                     "eks-pod-identity-agent": "v1.3.8-eksbuild.2"}.get(inputs["addonName"], "v1.0.0-eksbuild.1")
+            # (default, most recent) build per add-on, as DescribeAddonVersions lists them.
+            default, newest = {"coredns": ("v1.12.3-eksbuild.1", "v1.12.4-eksbuild.1"),
+                               "metrics-server": ("v0.7.2-eksbuild.4", "v0.8.0-eksbuild.2"),
+                               "eks-pod-identity-agent": ("v1.3.7-eksbuild.2", "v1.3.8-eksbuild.2"),
+                               }.get(inputs["addonName"], ("v1.0.0-eksbuild.1", "v1.0.1-eksbuild.1"))
+            most_recent = bool(inputs.get("mostRecent", False))
             return {"addonName": inputs["addonName"], "kubernetesVersion": inputs["kubernetesVersion"],
-                    "mostRecent": inputs.get("mostRecent", False), "version": build,
+                    "mostRecent": most_recent, "version": newest if most_recent else default,
                     "id": inputs["addonName"]}
         if token == "aws:ec2/getVpc:getVpc":
             return {"id": inputs["id"], "arn": self._arn("ec2", f"vpc/{inputs['id']}"),

@@ -44,3 +44,12 @@ def repository_logical_name(repository: str) -> str:
     """The Pulumi name of an ECR repository's component: `shop/api` -> `shop-api` (URNs take no
     '/'). Two repositories whose names map to one logical name would collide (config rule)."""
     return repository.replace("/", "-")
+
+
+def principal_name(arn: str) -> str:
+    """A short, stable name for an IAM principal in resource names: `role-<name>` or
+    `user-<name>` (paths dropped), made safe for Pulumi names."""
+    resource = arn.split(":", 5)[-1]
+    kind, _, rest = resource.partition("/")
+    return f"{kind}-{rest.rsplit('/', 1)[-1]}".replace("+", "-").replace("=", "-").replace(
+        ",", "-").replace("@", "-").replace(".", "-").lower()

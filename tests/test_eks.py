@@ -126,6 +126,9 @@ def test_private_access_cidrs_may_reach_the_api_through_the_cluster_security_gro
                privateAccessCidrs=["10.99.0.0/16", "10.0.0.0/16"])
     rules = plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert sorted(r.inputs["cidrIpv4"] for r in rules) == ["10.0.0.0/16", "10.99.0.0/16"]
+    # Named by CIDR: removing one never renames (re-creates) the other.
+    assert sorted(r.name for r in rules) == ["shipyard-test-api-10-0-0-0-16",
+                                             "shipyard-test-api-10-99-0-0-16"]
     assert {(r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"]) for r in rules} == {
         ("tcp", 443, 443)}
     # ... on the security group EKS made for the cluster, the one every node is in.
@@ -150,13 +153,51 @@ def test_a_given_kms_key_is_used_instead_of_a_new_one():
     assert plan.one(CLUSTER).inputs["encryptionConfigKeyArn"] == arn
 
 
+def admin_entries(plan: Plan) -> dict[str, Resource]:
+    return {e.inputs["principalArn"]: e for e in plan.of_type(ACCESS_ENTRY)
+            if e.inputs["type"] == "STANDARD"}
+
+
 def test_access_entries_grant_cluster_admin_to_the_configured_principals(managed_only):
-    entries = managed_only.one(CLUSTER).inputs["accessEntries"]
-    assert entries == {"admin-0": {
-        "principalArn": ADMIN,
-        "accessPolicies": {"cluster-admin": {
-            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
-            "accessScope": {"type": "cluster"}}}}}
+    assert "accessEntries" not in managed_only.one(CLUSTER).inputs  # Shipyard's own, by principal
+    entry = admin_entries(managed_only)[ADMIN]
+    assert entry.name == "shipyard-test-admin-role-platform-admins"
+    assert entry.inputs["clusterName"] == "shipyard-test"
+    assert managed_only.one(CLUSTER).urn in entry.depends_on
+    [association] = managed_only.children(entry)
+    assert association.inputs == {
+        "clusterName": "shipyard-test", "principalArn": ADMIN,
+        "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        "accessScope": {"type": "cluster"}}
+
+
+def test_removing_an_admin_leaves_the_others_entries_alone():
+    alice, bob = "arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/bob"
+    before = admin_entries(eks(nodeGroups=[MANAGED_GROUP], adminPrincipalArns=[alice, bob, ADMIN]))
+    after_plan = eks(nodeGroups=[MANAGED_GROUP], adminPrincipalArns=[bob, ADMIN])
+    after = admin_entries(after_plan)
+    for principal in (bob, ADMIN):  # same URN, same inputs: nothing to replace
+        assert (after[principal].urn, after[principal].inputs) == (
+            before[principal].urn, before[principal].inputs)
+    assert set(after) == {bob, ADMIN}
+    # An entry that must be replaced goes before its successor comes: EKS allows one per
+    # principal (409 otherwise).
+    for entry in after.values():
+        assert entry.delete_before_replace
+        assert all(child.delete_before_replace for child in after_plan.children(entry))
+
+
+def test_admin_entries_keep_the_urns_pulumi_eks_gave_them(managed_only):
+    entry = admin_entries(managed_only)[ADMIN]
+    cluster = managed_only.one(CLUSTER).urn
+    assert entry.aliases == (
+        "urn:pulumi:test::shipyard::eks:index:Cluster$aws:eks/accessEntry:AccessEntry"
+        "::shipyard-test-admin-0",)
+    [association] = managed_only.children(entry)
+    assert association.aliases == (
+        "urn:pulumi:test::shipyard::aws:eks/accessEntry:AccessEntry"
+        "$aws:eks/accessPolicyAssociation:AccessPolicyAssociation::shipyard-test-admin-0-cluster-admin",)
+    assert cluster.endswith("eks:index:Cluster::shipyard-test")
 
 
 def test_the_deploying_identity_gets_no_second_access_entry():
@@ -164,8 +205,7 @@ def test_the_deploying_identity_gets_no_second_access_entry():
     # as the cluster's creator: listing it (with or without a path) must not create an entry (409).
     plan = eks(nodeGroups=[MANAGED_GROUP], adminPrincipalArns=[
         DEPLOYER_ROLE, "arn:aws:iam::123456789012:role/ci/shipyard-deploy", ADMIN])
-    entries = plan.one(CLUSTER).inputs["accessEntries"]
-    assert [e["principalArn"] for e in entries.values()] == [ADMIN]
+    assert list(admin_entries(plan)) == [ADMIN]
 
 
 def test_add_ons(managed_only):
@@ -179,7 +219,7 @@ def test_add_ons(managed_only):
     for addon in found.values():
         assert addon.inputs["clusterName"] == "shipyard-test"
         assert addon.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
-    assert found["coredns"].inputs["addonVersion"] == "v1.12.4-eksbuild.1"  # the version's default
+    assert found["coredns"].inputs["addonVersion"] == "v1.12.4-eksbuild.1"  # newest for 1.35
     assert "configurationValues" not in found["coredns"].inputs  # CoreDNS runs on nodes
     assert found["coredns"].inputs["preserve"] is True  # removing the add-on keeps DNS up
 
@@ -282,7 +322,11 @@ def test_self_managed_node_group(self_managed_only):
     assert (group["minSize"], group["maxSize"], group["desiredCapacity"]) == (0, 4, 0)
     assert len(group["vpcZoneIdentifiers"]) == 2
     assert group["launchTemplate"]["version"] == "1"  # follows the template's latest version
-    assert group["instanceRefresh"]["strategy"] == "Rolling"
+    refresh = group["instanceRefresh"]
+    assert refresh["strategy"] == "Rolling"
+    # Replacements launch before the old instances go (min 90%, max 110% of the group healthy).
+    assert (refresh["preferences"]["minHealthyPercentage"],
+            refresh["preferences"]["maxHealthyPercentage"]) == (90, 110)
     assert {t["key"]: t["value"] for t in group["tags"]}["kubernetes.io/cluster/shipyard-test"] == "owned"
     template = self_managed_only.one(TEMPLATE, "shipyard-test-batch").inputs
     assert template["instanceType"] == "c7g.large"
@@ -360,10 +404,10 @@ def test_fargate_only_runs_the_system_add_ons_on_fargate(fargate_only):
     assert profiles["apps"].inputs["selectors"] == [{"namespace": "apps"}]
     assert profiles["shipyard-coredns"].inputs["selectors"] == [
         {"namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}}]
-    assert profiles["shipyard-metrics-server"].inputs["selectors"] == [
-        {"namespace": "kube-system", "labels": {"app.kubernetes.io/name": "metrics-server"}}]
+    assert profiles["shipyard-kube-system"].inputs["selectors"] == [{"namespace": "kube-system"}]
     found = addons(fargate_only)
-    assert json.loads(found["coredns"].inputs["configurationValues"]) == {"computeType": "Fargate"}
+    # Written compactly, as pulumi-eks wrote it for the add-on this one adopts.
+    assert found["coredns"].inputs["configurationValues"] == '{"computeType":"Fargate"}'
     assert {p.urn for p in profiles.values()} <= set(found["coredns"].depends_on)
     assert sorted(found) == ["coredns", "metrics-server"]  # no nodes for the agent DaemonSet
 
@@ -447,7 +491,9 @@ def test_some_node_group_must_run_coredns():
 
 
 def test_shipyards_own_fargate_profile_names_are_reserved():
-    assert problems(nodeGroups=[MANAGED_GROUP], fargateProfiles=[
-        {"name": "shipyard-coredns", "namespaces": ["jobs"]}]) == [
-        "shipyard:eks.fargateProfiles[0].name: 'shipyard-coredns' is reserved for Shipyard's own "
-        "system profiles"]
+    # Also (above all) on Fargate-only clusters, where Shipyard's own profiles are created.
+    for node_groups in ([MANAGED_GROUP], []):
+        assert problems(nodeGroups=node_groups, fargateProfiles=[
+            {"name": "shipyard-coredns", "namespaces": ["apps"]}]) == [
+            "shipyard:eks.fargateProfiles[0].name: 'shipyard-coredns' is reserved for Shipyard's "
+            "own system profiles"]

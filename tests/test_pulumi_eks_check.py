@@ -122,6 +122,6 @@ def test_managed_node_groups_are_built_by_pulumi_eks(reports):
     assert reports["stack:prod"]["created"]["aws:eks/nodeGroup:NodeGroup"] == 1
 
 
-def test_admin_access_entries_skip_the_deployer(reports):
-    # Two of the three principals: the deploying role is already admin as the cluster's creator.
-    assert reports["admin-principals"]["created"]["aws:eks/accessEntry:AccessEntry"] == 2
+def test_admin_access_entries_are_shipyards_own(reports):
+    # Made by Shipyard, keyed by principal, instead of pulumi-eks's list-position keys.
+    assert "aws:eks/accessEntry:AccessEntry" not in reports["admin-principals"]["created"]

@@ -541,17 +541,19 @@ def eks_system_capacity(config: StackConfig) -> Iterator[Problem]:
     """CoreDNS and metrics-server need a node they may run on, or Fargate; without one the
     CoreDNS add-on never becomes healthy and `pulumi up` times out."""
     eks = config.eks
-    if not eks.enabled or not eks.node_groups:
+    if not eks.enabled:
         return
-    if not any(group.min_size >= 1 and not any(t.effect in BLOCKING_TAINT_EFFECTS for t in group.taints)
-               for group in eks.node_groups):
-        yield ("eks", "nodeGroups"), (
-            "no node group can run the cluster's own add-ons (CoreDNS, metrics-server): give one "
-            "group minSize >= 1 and no NoSchedule/NoExecute taint")
     for index, profile in enumerate(eks.fargate_profiles):
         if profile.name in FARGATE_SYSTEM_PROFILES:
             yield ("eks", "fargateProfiles", index, "name"), (
                 f"'{profile.name}' is reserved for Shipyard's own system profiles")
+    # minSize, not desiredSize: the capacity that stays however the group is scaled.
+    if eks.node_groups and not any(
+            group.min_size >= 1 and not any(t.effect in BLOCKING_TAINT_EFFECTS for t in group.taints)
+            for group in eks.node_groups):
+        yield ("eks", "nodeGroups"), (
+            "no node group can run the cluster's own add-ons (CoreDNS, metrics-server): give one "
+            "group minSize >= 1 and no NoSchedule/NoExecute taint")
 
 
 def eks_fargate_pods(config: StackConfig) -> Iterator[Problem]:
