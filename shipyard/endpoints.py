@@ -21,7 +21,7 @@ always reaches through a free gateway endpoint when `vpcEndpoints` is on. Source
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Optional
 
 if TYPE_CHECKING:  # the config rules import this module
     from shipyard.config.schema import Service, StackConfig
@@ -33,8 +33,8 @@ ECS_EXEC = ("ssmmessages",)
 EKS_NODES = ("ec2", "sts", "eks-auth", "eks")
 EKS_FARGATE = ("sts",)
 
-# A private ECR registry: the only registry an interface endpoint reaches.
-ECR_IMAGE = re.compile(r"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+# A private ECR registry: the only kind an interface endpoint reaches (in its own region).
+ECR_IMAGE = re.compile(r"\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
 
 
 def _secret_services(services: list[Service]) -> Iterator[str]:
@@ -61,5 +61,7 @@ def interface_endpoints(config: StackConfig) -> tuple[str, ...]:
     return tuple(dict.fromkeys(needed))  # first-seen order, no duplicates
 
 
-def pulls_through_endpoints(image: str) -> bool:
-    return bool(ECR_IMAGE.match(image))
+def ecr_region(image: str) -> Optional[str]:
+    """The region of the private ECR registry `image` is in, or None for any other registry."""
+    match = ECR_IMAGE.match(image)
+    return match["region"] if match else None

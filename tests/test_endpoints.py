@@ -72,6 +72,17 @@ def test_a_public_image_without_nat_is_a_config_error(image, registry):
     assert error.value.registered == ()
 
 
+def test_an_ecr_image_from_another_region_without_nat_is_a_config_error():
+    with pytest.raises(ConfigError) as error:
+        run_shipyard({"ecs": {"enabled": True}, "network": NO_NAT, "services": [
+            {"name": "api", "image": ECR_IMAGE.replace("us-east-1", "eu-west-1")}]})
+    assert error.value.problems == [
+        "shipyard:services[0].image: is in ECR in eu-west-1, but without NAT "
+        "(shipyard:network.natGateways is 'none') private subnets reach only us-east-1's ECR "
+        "(aws:region), through its endpoints: replicate the repository to us-east-1 or add a "
+        "NAT gateway"]
+
+
 def test_ecr_images_and_nat_networks_are_fine():
     run_shipyard({"ecs": {"enabled": True}, "network": NO_NAT,
                   "services": [{"name": "api", "image": ECR_IMAGE}]})

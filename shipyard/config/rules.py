@@ -17,7 +17,7 @@ from shipyard.calls import find_cycle
 from shipyard.config.schema import Autoscaling, NodeGroup, Repository, Service, StackConfig
 from shipyard.ecs_task import task_size, uses_service_connect
 from shipyard.eks_nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
-from shipyard.endpoints import pulls_through_endpoints
+from shipyard.endpoints import ecr_region
 from shipyard.fargate import NoFargateSize
 from shipyard.image_build import context_problems
 from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
@@ -132,7 +132,7 @@ def images_without_nat(config: StackConfig) -> Iterator[Problem]:
         return
     for index, service in enumerate(config.services):
         in_vpc = {"ecs", "eks"} & set(config.platforms_of(service))
-        if in_vpc and service.image and not pulls_through_endpoints(service.image):
+        if in_vpc and service.image and ecr_region(service.image) is None:
             yield ("services", index, "image"), (
                 f"{service.image.split('/')[0] if '/' in service.image else 'Docker Hub'} is not "
                 f"reachable from private subnets without NAT (shipyard:network.natGateways is "
@@ -629,6 +629,20 @@ def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
                         f"(aws:region) at `pulumi up`: use a secret (or a replica) in {region}")
 
 
+def ecr_images_without_nat(config: StackConfig, region: str) -> Iterator[Problem]:
+    """Without NAT, the ECR interface endpoints reach the stack's own region's registries only."""
+    if config.network.existing or config.network.nat_gateways != "none":
+        return
+    for index, service in enumerate(config.services):
+        image_region = ecr_region(service.image) if service.image else None
+        if ({"ecs", "eks"} & set(config.platforms_of(service)) and image_region
+                and image_region != region):
+            yield ("services", index, "image"), (
+                f"is in ECR in {image_region}, but without NAT (shipyard:network.natGateways is "
+                f"'none') private subnets reach only {region}'s ECR (aws:region), through its "
+                f"endpoints: replicate the repository to {region} or add a NAT gateway")
+
+
 def waivers(config: StackConfig) -> Iterator[Problem]:
     seen: dict[str, int] = {}
     for index, waiver in enumerate(config.waivers):
@@ -661,4 +675,4 @@ RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc,
          replicas_within_autoscaling, eks_cluster, eks_system_capacity, eks_fargate_pods,
          eks_private_endpoint, node_group_labels_and_taints, node_group_architecture,
          kubernetes_target, waivers, security_settings)
-REGIONAL_RULES = (same_region,)
+REGIONAL_RULES = (same_region, ecr_images_without_nat)
