@@ -65,12 +65,15 @@ CONFIGS: dict[str, dict[str, Any]] = {
                              privateAccessCidrs=["10.0.0.0/16"], nodeGroups=[MANAGED]),
     "admin-principals": _eks(adminPrincipalArns=ADMINS, nodeGroups=[MANAGED]),
 }
-CASES = ["stack:staging", "stack:prod", *CONFIGS]
+EXAMPLE = PROJECT / "examples" / "two-service-app" / "Pulumi.eks.yaml"
+CASES = ["stack:staging", "stack:prod", "example:two-service-app", *CONFIGS]
 
 
 def _plan(case: str) -> engine.Plan:
     if case.startswith("stack:"):
         return engine.run(case.removeprefix("stack:"))
+    if case.startswith("example:"):
+        return engine.run("eks", stack_file=EXAMPLE)
     config = {k: v for k, v in CONFIGS[case].items()}
     return engine.run(f"check-{case}", config=config)
 
