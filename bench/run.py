@@ -58,7 +58,8 @@ def generated_config(services: int, node_groups: int) -> dict:
         "shipyard:eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
                          "nodeGroups": [{"name": f"group-{i}"} for i in range(node_groups)]},
         "shipyard:services": [{"name": f"service-{i}", "image": f"ghcr.io/acme/s{i}:1.0.0",
-                               "public": i % 5 == 0, "path": f"/s{i}/*"} for i in range(services)],
+                               **({"public": True, "path": f"/s{i}/*"} if i % 5 == 0 else {})}
+                              for i in range(services)],
     }}
 
 
