@@ -7,14 +7,18 @@ services changes no other rule:
 
 - the range 1..50000 (elbv2 `RulePriority`, min 1 max 50000 in botocore's model) is cut into
   bands ordered by specificity: exact host, then wildcard host, then any host; within each,
-  longer literal path prefixes before shorter ones (prefixes of 31+ characters share a band);
+  longer literal path prefixes before shorter ones (prefixes of 31+ characters share a band),
+  and for one prefix length a path without wildcards before one with (`/api` before `/api*`);
 - within its band a route takes a slot from a stable hash of its host and path (the host is
   the service's `domain`, or its `host`).
 
-Two routes whose hashes meet (one chance in 520 for two routes of one band) share no number: the
-later in the config takes the band's next free slot, so only it could move, and only if the
-earlier one goes; set `priority` to pin a rule for good. An explicit `priority` out of range or
-taken twice is a config error naming the key.
+Two routes whose hashes meet (one chance in 260 for two routes of one band) share no number:
+the later in the config takes the band's next free slot, so only it could move, and only if the
+earlier one goes — then ELB may refuse the move while the old rule still holds the number
+(`PriorityInUse`): pin `priority` on it for good before removing the earlier service. Pinning a
+number another route derives is a config error naming the key. Two wildcard paths of one band
+with the same literal prefix (`/a*/b`, `/a*`) are ordered by hash: pin `priority` where that
+matters.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 MIN_PRIORITY, MAX_PRIORITY = 1, 50000
 PATH_LEVELS = 32                       # literal path prefixes of 0..31+ characters
 HOST_LEVELS = 3                        # exact host, wildcard host, no host
-BAND_WIDTH = MAX_PRIORITY // (HOST_LEVELS * PATH_LEVELS)  # 520 slots per band
+WILDCARD_LEVELS = 2                    # a path without wildcards, then one with
+BAND_WIDTH = MAX_PRIORITY // (HOST_LEVELS * PATH_LEVELS * WILDCARD_LEVELS)  # 260 per band
 
 
 def _literal_prefix(pattern: str) -> str:
@@ -44,8 +49,11 @@ def _literal_prefix(pattern: str) -> str:
 def band(host: Optional[str], path: str) -> int:
     """0 for the most specific routes; higher bands are evaluated later."""
     host_level = 2 if host is None else (1 if "*" in host or "?" in host else 0)
-    path_level = min(len(_literal_prefix(path)), PATH_LEVELS - 1)
-    return host_level * PATH_LEVELS + (PATH_LEVELS - 1 - path_level)
+    literal = _literal_prefix(path)
+    path_level = min(len(literal), PATH_LEVELS - 1)
+    wildcard = int(literal != path)
+    return ((host_level * PATH_LEVELS + (PATH_LEVELS - 1 - path_level)) * WILDCARD_LEVELS
+            + wildcard)
 
 
 def derived_priority(host: Optional[str], path: str) -> int:
@@ -65,9 +73,11 @@ def in_zone(domain: str, zone: str) -> bool:
 
 def rule_priorities(services: list[Service]) -> dict[str, int]:
     """Each service's listener rule priority: its explicit `priority`, or the one derived from
-    its route. A derived number already taken (two routes hashing to one slot of their band)
-    moves to the band's next free slot, in config order: a service added at the end never moves
-    another, and only the later of two colliding services can ever move."""
+    its route. Two derived numbers that meet (one chance in 260 for two routes of a band) are
+    told apart by moving the later one, in config order, to the band's next free slot: a
+    service added at the end never moves another, and only the later of two colliding services
+    can ever move (when the earlier goes). Pinned numbers never meet a derived one (a config
+    error)."""
     taken = {s.priority for s in services if s.priority is not None}
     priorities = {}
     for service in services:

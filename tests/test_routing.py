@@ -13,6 +13,7 @@ from shipyard.routing import (BAND_WIDTH, MAX_PRIORITY, MIN_PRIORITY, derived_pr
 from tests.conftest import run_shipyard
 
 RULE = "aws:lb/listenerRule:ListenerRule"
+ECS = {"enabled": True}
 
 
 def service(name: str, **route) -> Service:
@@ -37,6 +38,7 @@ def test_reordering_changes_nothing():
     ({"host": "*.example.com"}, {}),
     ({"path": "/api/v2/*"}, {"path": "/api/*"}),
     ({"path": "/api/*"}, {"path": "/*"}),
+    ({"path": "/api"}, {"path": "/api*"}),  # an exact path before a wildcard one of its prefix
     ({"host": "a.example.com", "path": "/admin/*"}, {"host": "a.example.com", "path": "/*"}),
 ])
 def test_more_specific_routes_are_evaluated_first(specific, general):
@@ -55,19 +57,13 @@ def test_an_explicit_priority_wins():
 
 
 def test_routes_whose_hashes_meet_share_no_number_and_the_earlier_keeps_its_own():
-    # h5 and h13 hash to one slot of the exact-host band (one chance in 520)
-    first, second = service("a", host="h5.example.com"), service("b", host="h13.example.com")
-    assert derived_priority(first.host, "/*") == derived_priority(second.host, "/*")
+    # /s002/* and /s007/* hash to one slot of their band (one chance in 260)
+    first, second = service("a", path="/s002/*"), service("b", path="/s007/*")
+    assert derived_priority(None, first.path) == derived_priority(None, second.path)
     both = rule_priorities([first, second])
-    assert both["a"] == derived_priority(first.host, "/*") == rule_priorities([first])["a"]
+    assert both["a"] == derived_priority(None, first.path) == rule_priorities([first])["a"]
     assert both["b"] != both["a"]
     assert (both["b"] - MIN_PRIORITY) // BAND_WIDTH == (both["a"] - MIN_PRIORITY) // BAND_WIDTH
-
-
-def test_a_derived_number_moves_off_a_pinned_one():
-    taken = derived_priority(None, "/*")
-    priorities = rule_priorities([service("a"), service("b", path="/b/*", priority=taken)])
-    assert priorities["b"] == taken and priorities["a"] != taken
 
 
 def test_a_hundred_routes_in_two_bands_all_get_a_number():
@@ -91,14 +87,17 @@ def test_adding_a_service_to_prod_changes_no_other_rule(stack_plan):
     assert {name: after[name] for name in before} == before
 
 
-ECS = {"enabled": True}
-
 
 @pytest.mark.parametrize("services, message", [
     ([{"name": "a", "image": "nginx:1.27", "public": True, "priority": 5},
       {"name": "b", "image": "nginx:1.27", "public": True, "path": "/b/*", "priority": 5}],
      "shipyard:services[1].priority: listener rule priority 5 is also services[0]'s: set priority "
-     "to a free number (lower numbers are evaluated first)"),
+     "(1-50000, lower numbers are evaluated first) to a free number"),
+    ([{"name": "a", "image": "nginx:1.27", "public": True},
+      {"name": "b", "image": "nginx:1.27", "public": True, "path": "/b/*",
+       "priority": derived_priority(None, "/*")}],
+     f"shipyard:services[1].priority: listener rule priority {derived_priority(None, '/*')} is "
+     "also services[0]'s: set priority (1-50000, lower numbers are evaluated first) to a free number"),
     ([{"name": "a", "image": "nginx:1.27", "priority": 5}],
      "shipyard:services[0].priority: only used by public services on ECS"),
     ([{"name": "a", "image": "nginx:1.27", "public": True, "priority": 50001}],

@@ -22,7 +22,7 @@ from shipyard.fargate import NoFargateSize
 from shipyard.image_build import context_problems
 from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
 from shipyard.naming import repository_logical_name
-from shipyard.routing import in_zone, route_host
+from shipyard.routing import derived_priority, in_zone, route_host
 from shipyard.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
@@ -233,7 +233,13 @@ def ecs_task_sizes(config: StackConfig) -> Iterator[Problem]:
 
 def ecs_routes(config: StackConfig) -> Iterator[Problem]:
     seen: dict[tuple[str | None, str], int] = {}
-    pinned: dict[int, int] = {}
+    pinned: dict[int, int] = {}   # explicit listener rule priority -> service index
+    derived: dict[int, int] = {}  # derived priority -> service index
+    public = [(index, s) for index, s in enumerate(config.services)
+              if s.public and s in config.services_on("ecs")]
+    for index, service in public:
+        if service.priority is None:
+            derived.setdefault(derived_priority(route_host(service), service.path), index)
     for index, service in enumerate(config.services):
         if service.public and service in config.services_on("ecs"):
             route = (route_host(service), service.path)
@@ -245,12 +251,14 @@ def ecs_routes(config: StackConfig) -> Iterator[Problem]:
                         f"services[{seen[route]}]; set host or path")
                 continue
             seen[route] = index
-            if service.priority in pinned:
+            if service.priority is None:
+                continue
+            holder = pinned.get(service.priority, derived.get(service.priority))
+            if holder is not None:
                 yield ("services", index, "priority"), (
-                    f"listener rule priority {service.priority} is also "
-                    f"services[{pinned[service.priority]}]'s: set priority to a free number "
-                    "(lower numbers are evaluated first)")
-            elif service.priority is not None:
+                    f"listener rule priority {service.priority} is also services[{holder}]'s: "
+                    "set priority (1-50000, lower numbers are evaluated first) to a free number")
+            else:
                 pinned[service.priority] = index
         elif service.priority is not None:
             yield ("services", index, "priority"), "only used by public services on ECS"
