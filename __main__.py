@@ -57,7 +57,8 @@ if aws_context:
 # Custom domains: a certificate per public service's domain, validated in the existing zone
 with_domain = [s for s in config.services if s.domain]
 zone_id = hosted_zone_id(config.dns.zone) if with_domain else None
-domains = {s.name: CustomDomain(f"{s.name}-domain", CustomDomainArgs(s.domain, zone_id))
+# (named by the domain, so its records stay put when the service is renamed)
+domains = {s.name: CustomDomain(s.domain, CustomDomainArgs(s.domain, zone_id))
            for s in with_domain}
 
 # ECS

@@ -32,6 +32,7 @@ class CustomDomain(pulumi.ComponentResource):
     def __init__(self, name: str, args: CustomDomainArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("shipyard:dns:CustomDomain", name, None, opts)
+        self._name = name
         child = pulumi.ResourceOptions(parent=self)
         self.domain, self.zone_id = args.domain, args.zone_id
         # ACM public certificates are free; DNS validation renews them automatically for as
@@ -55,13 +56,14 @@ class CustomDomain(pulumi.ComponentResource):
         self.certificate_arn = validation.certificate_arn
         self.register_outputs({"domain": self.domain, "certificateArn": self.certificate_arn})
 
-
-def alias_record(name: str, domain: CustomDomain, dns_name: pulumi.Input[str],
-                 target_zone_id: pulumi.Input[str], parent: pulumi.Resource) -> aws.route53.Record:
-    """An alias A record for `domain` to a load balancer (works at the zone apex, unlike a
-    CNAME, and Route 53 answers alias queries to ELB for free)."""
-    return aws.route53.Record(
-        name, zone_id=domain.zone_id, name=domain.domain, type="A",
-        aliases=[aws.route53.RecordAliasArgs(name=dns_name, zone_id=target_zone_id,
-                                             evaluate_target_health=True)],
-        opts=pulumi.ResourceOptions(parent=parent))
+    def point_at(self, dns_name: pulumi.Input[str],
+                 target_zone_id: pulumi.Input[str]) -> aws.route53.Record:
+        """An alias A record for the domain to a load balancer (works at the zone apex, unlike a
+        CNAME, and Route 53 answers alias queries to ELB for free). It belongs to the domain, not
+        to the service: a renamed service, or the domain moving to another one, updates this
+        record instead of creating a second record of the same name next to it (refused)."""
+        return aws.route53.Record(
+            f"{self._name}-alias", zone_id=self.zone_id, name=self.domain, type="A",
+            aliases=[aws.route53.RecordAliasArgs(name=dns_name, zone_id=target_zone_id,
+                                                 evaluate_target_health=True)],
+            opts=pulumi.ResourceOptions(parent=self))

@@ -10,7 +10,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.custom_domain import CustomDomain, alias_record
+from components.custom_domain import CustomDomain
 from components.ecs_cluster import EcsCluster
 from components.load_balancer import PublicLoadBalancer
 from components.network import Egress, allow_egress
@@ -119,8 +119,7 @@ class EcsService(pulumi.ComponentResource):
             self.url = balancer.dns_name.apply(
                 lambda dns: public_url(balancer.scheme, dns, service))
             if args.domain:
-                alias_record(f"{name}-dns", args.domain, balancer.dns_name, balancer.zone_id,
-                             parent=self)
+                args.domain.point_at(balancer.dns_name, balancer.zone_id)
 
         scaling = settings.autoscaling
         ecs_service = aws.ecs.Service(

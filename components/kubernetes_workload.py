@@ -10,7 +10,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pydantic.alias_generators import to_snake
 
-from components.custom_domain import CustomDomain, alias_record
+from components.custom_domain import CustomDomain
 from shipyard import k8s_manifests as manifests
 from shipyard.iam import secret_reference
 from shipyard.secret_values import json_field
@@ -82,7 +82,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
             hostname = kubernetes_service.status.apply(
                 lambda status: status.load_balancer.ingress[0].hostname)
             nlb_zone = aws.lb.get_hosted_zone_id_output(load_balancer_type="network").id
-            alias_record(f"{name}-dns", domain, hostname, nlb_zone, parent=self)
+            domain.point_at(hostname, nlb_zone)
         register(k8s.policy.v1.PodDisruptionBudget, manifests.pod_disruption_budget(service, ns))
         register(k8s.networking.v1.NetworkPolicy,
                  manifests.network_policy(service, ns, list(args.callers)))

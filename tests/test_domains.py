@@ -195,7 +195,10 @@ def test_alias_record_points_at_the_services_load_balancer(eks):
     assert target["zoneId"] == NLB_ZONE_ID
     assert target["name"].endswith(".elb.us-east-1.amazonaws.com")  # from the Service's status
     web = eks.one("kubernetes:core/v1:Service", "eks-web")
-    assert web.urn in eks.one(RECORD, "eks-web-dns").depends_on
+    record = eks.one(RECORD, "www.example.com-alias")
+    assert web.urn in record.depends_on
+    # The record belongs to the domain, so renaming the service updates it in place.
+    assert eks.by_urn(record.parent).type == "shipyard:dns:CustomDomain"
 
 
 def test_services_without_a_domain_keep_plain_port_80():

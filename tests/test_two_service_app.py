@@ -99,7 +99,7 @@ def test_eks_web_is_served_over_tls_on_its_domain(eks):
     annotations = web["metadata"]["annotations"]
     assert annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"] == validation["certificateArn"]
     assert [p["port"] for p in web["spec"]["ports"]] == [443]
-    record = eks.one("aws:route53/record:Record", "eks-web-dns").inputs
+    record = eks.one("aws:route53/record:Record", "www.example.com-alias").inputs
     assert record["name"] == "www.example.com" and record["type"] == "A"
 
 
@@ -140,7 +140,7 @@ def test_example_plan_matches_its_golden_snapshot(path):
 
 def test_the_cli_plans_an_example_from_its_stack_file(capsys):
     assert cli.main(["plan", "ecs", "--stack-file", str(EXAMPLE / "Pulumi.ecs.yaml")]) == 0
-    assert 'aws:acm/certificate:Certificate web-domain  domainName="www.example.com"' in (
+    assert 'aws:acm/certificate:Certificate www.example.com  domainName="www.example.com"' in (
         capsys.readouterr().out)
 
 
