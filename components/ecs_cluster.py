@@ -14,13 +14,11 @@ from shipyard import iam
 from shipyard.ami import ecs_ami_parameter
 from shipyard.config.schema import Ecs
 from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB
-from shipyard.launch_template import InstanceSpec, hardened_launch_template
+from shipyard.launch_template import (INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
+                                      INSTANCE_WARMUP_SECONDS, InstanceSpec,
+                                      hardened_launch_template)
 from shipyard.naming import IAM_ROLE_NAME_MAX, logical
 
-# Instances replace themselves when the launch template changes (a new AMI, a new size),
-# keeping this share of capacity in service.
-INSTANCE_REFRESH_MIN_HEALTHY_PERCENT = 90
-INSTANCE_WARMUP_SECONDS = 300
 
 
 @dataclass(frozen=True)

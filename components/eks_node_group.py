@@ -13,7 +13,9 @@ import pulumi_eks as eks
 from shipyard import iam
 from shipyard.config.schema import NodeGroup
 from shipyard.eks_nodes import managed_ami_type, nodeadm_user_data, self_managed_ami_parameter
-from shipyard.launch_template import InstanceSpec, hardened_launch_template
+from shipyard.launch_template import (INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
+                                      INSTANCE_WARMUP_SECONDS, InstanceSpec,
+                                      hardened_launch_template)
 from shipyard.naming import EKS_NODE_GROUP_NAME_MAX, IAM_ROLE_NAME_MAX, logical
 
 NODE_POLICIES = (("worker", aws.iam.ManagedPolicy.AMAZON_EKS_WORKER_NODE_POLICY),
@@ -23,12 +25,9 @@ NODE_POLICIES = (("worker", aws.iam.ManagedPolicy.AMAZON_EKS_WORKER_NODE_POLICY)
 # Kubernetes taint effects as the EKS node group API spells them.
 MANAGED_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE",
                          "NoExecute": "NO_EXECUTE"}
-# Self-managed instances are replaced when their launch template changes (a new AMI after a
-# version upgrade, a new size), keeping this share of the group in service; new instances are
-# launched before old ones go (up to the maximum).
-INSTANCE_REFRESH_MIN_HEALTHY_PERCENT = 90
+# Self-managed nodes are replaced after a version upgrade too: new instances launch before old
+# ones go (up to this share of the group).
 INSTANCE_REFRESH_MAX_HEALTHY_PERCENT = 110
-INSTANCE_WARMUP_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -137,8 +136,8 @@ class EksNodeGroup(pulumi.ComponentResource):
             name_tag=name, image_id=image_id, instance_type=instance_type,
             instance_profile_arn=profile.arn,
             security_group_ids=[args.cluster_security_group_id], user_data=user_data,
-            spot_max_price=group.spot_price if group.capacity_type == "SPOT" else None,
-            instance_tags=ownership), opts=self._options())
+            spot_max_price=group.spot_price if group.capacity_type == "SPOT" else None),
+            opts=self._options())
         return aws.autoscaling.Group(
             name, vpc_zone_identifiers=args.subnet_ids,
             min_size=group.min_size, max_size=group.max_size, desired_capacity=_desired(group),
@@ -151,7 +150,8 @@ class EksNodeGroup(pulumi.ComponentResource):
                     min_healthy_percentage=INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
                     max_healthy_percentage=INSTANCE_REFRESH_MAX_HEALTHY_PERCENT,
                     instance_warmup=str(INSTANCE_WARMUP_SECONDS))),
-            # The in-tree cloud provider finds the cluster's instances by this tag.
+            # The in-tree cloud provider finds the cluster's instances by this tag, which the
+            # group puts on every instance it launches.
             tags=[aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)
                   for key, value in {"Name": name, **ownership}.items()],
             opts=self._options(depends_on=[access]))

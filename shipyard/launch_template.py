@@ -11,7 +11,7 @@ What every instance gets:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import pulumi
@@ -19,6 +19,11 @@ import pulumi_aws as aws
 
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023's root device (ECS- and EKS-optimized AMIs)
 METADATA_HOP_LIMIT = 1
+# Auto Scaling groups launched from the template replace their instances when it changes (a new
+# AMI, a new size), keeping this share of capacity in service, and give a new instance this long
+# to start before it counts.
+INSTANCE_REFRESH_MIN_HEALTHY_PERCENT = 90
+INSTANCE_WARMUP_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,6 @@ class InstanceSpec:
     user_data: Optional[pulumi.Input[str]] = None  # base64
     detailed_monitoring: bool = False
     spot_max_price: Optional[str] = None  # launch Spot instances at most at this hourly price
-    instance_tags: dict[str, str] = field(default_factory=dict)
 
 
 def hardened_launch_template(name: str, spec: InstanceSpec,
@@ -73,5 +77,5 @@ def hardened_launch_template(name: str, spec: InstanceSpec,
         # node groups that follow `latest_version` roll onto it.
         update_default_version=True,
         tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(
-            resource_type="instance", tags={"Name": spec.name_tag, **spec.instance_tags})],
+            resource_type="instance", tags={"Name": spec.name_tag})],
         opts=opts)
