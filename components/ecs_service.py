@@ -69,8 +69,8 @@ class EcsService(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/ecs/{cluster.physical_name}/{service.name}",
             retention_in_days=settings.log_retention_days, kms_key_id=args.log_key_arn, opts=child)
-        execution_role, task_role = self._roles(name, service, settings.enable_exec,
-                                                args.aws_context.account_id)
+        execution_role, task_role, role_policies = self._roles(
+            name, service, settings.enable_exec, args.aws_context.account_id)
 
         service_connect = bool(args.callees) or args.endpoint
         size = task_size(service, proxied=service_connect)
@@ -107,7 +107,10 @@ class EcsService(pulumi.ComponentResource):
                 description=f"from service {service.name}, which calls it", opts=child)
 
         load_balancers = []
-        depends_on = [cluster.capacity_ready, *(c.ecs_service for c in args.callees)]
+        # Tasks start only once their execution role may pull, log and read their secrets (IAM
+        # attachments are separate resources the task definition does not reference).
+        depends_on = [cluster.capacity_ready, *role_policies,
+                      *(c.ecs_service for c in args.callees)]
         self.url = None
         if public:
             target_group, rule = self._route(name, service, args, security_group)
@@ -149,6 +152,12 @@ class EcsService(pulumi.ComponentResource):
             enable_execute_command=settings.enable_exec,
             enable_ecs_managed_tags=True, propagate_tags="SERVICE",
             wait_for_steady_state=True,
+            # A changed capacity provider strategy is rejected unless the update also starts a
+            # new deployment (pulumi_aws.ecs.Service docstring: "Updating this argument requires
+            # `force_new_deployment = true`"; terraform-provider-aws internal/service/ecs/
+            # service.go, capacityProviderStrategyCustomizeDiff). The provider sends it only with
+            # an update, so an unchanged service is not redeployed.
+            force_new_deployment=True,
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=depends_on,
                 # ECS names are unique per cluster: the old service must go before its
@@ -167,27 +176,28 @@ class EcsService(pulumi.ComponentResource):
                                "url": self.url})
 
     def _roles(self, name: str, service: Service, exec_enabled: bool,
-               account_id: str) -> tuple[aws.iam.Role, aws.iam.Role]:
+               account_id: str) -> tuple[aws.iam.Role, aws.iam.Role, list[pulumi.Resource]]:
+        """The execution and task roles, and the execution role's policies."""
         child = pulumi.ResourceOptions(parent=self)
         trust = iam.to_json(iam.assume_role("ecs-tasks.amazonaws.com", account_id))
         execution = aws.iam.Role(logical(f"{name}-execution", IAM_ROLE_NAME_MAX),
                                  assume_role_policy=trust,
                                  description=f"ECS agent for {service.name}: pull, log, read its secrets",
                                  opts=child)
-        aws.iam.RolePolicyAttachment(
+        execution_policies: list[pulumi.Resource] = [aws.iam.RolePolicyAttachment(
             logical(f"{name}-execution", IAM_ROLE_NAME_MAX), role=execution.name,
-            policy_arn=aws.iam.ManagedPolicy.AMAZON_ECS_TASK_EXECUTION_ROLE_POLICY, opts=child)
+            policy_arn=aws.iam.ManagedPolicy.AMAZON_ECS_TASK_EXECUTION_ROLE_POLICY, opts=child)]
         if service.secrets:
-            aws.iam.RolePolicy(
+            execution_policies.append(aws.iam.RolePolicy(
                 logical(f"{name}-secrets", IAM_ROLE_NAME_MAX), role=execution.id,
-                policy=iam.to_json(iam.read_secrets(service.secrets.values())), opts=child)
+                policy=iam.to_json(iam.read_secrets(service.secrets.values())), opts=child))
         # The application's own identity: no permissions unless the team grants them.
         task = aws.iam.Role(logical(f"{name}-task", IAM_ROLE_NAME_MAX), assume_role_policy=trust,
                             description=f"Application role of {service.name}", opts=child)
         if exec_enabled:
             aws.iam.RolePolicy(logical(f"{name}-exec", IAM_ROLE_NAME_MAX), role=task.id,
                                policy=iam.to_json(iam.ecs_exec()), opts=child)
-        return execution, task
+        return execution, task, execution_policies
 
     def _route(self, name: str, service: Service, args: EcsServiceArgs,
                security_group: aws.ec2.SecurityGroup) -> tuple[aws.lb.TargetGroup, aws.lb.ListenerRule]:

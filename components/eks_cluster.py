@@ -196,7 +196,10 @@ class EksCluster(pulumi.ComponentResource):
             fargate_profile_name=profile_name, pod_execution_role_arn=pod_role.arn,
             subnet_ids=args.private_subnet_ids,
             selectors=[aws.eks.FargateProfileSelectorArgs(**selector) for selector in selectors],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]))
+            # Every input forces a new profile and its name is fixed (unique per cluster): the
+            # old profile goes first, and the pods it ran are rescheduled onto the new one.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster],
+                                        delete_before_replace=True))
             for profile_name, selectors in profiles.items()]
 
     def _secrets_key(self, name: str, args: EksClusterArgs) -> aws.kms.Key:

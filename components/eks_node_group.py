@@ -109,6 +109,10 @@ class EksNodeGroup(pulumi.ComponentResource):
             taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value,
                                                effect=MANAGED_TAINT_EFFECTS[t.effect])
                     for t in group.taints] or None,
+            # desiredSize sets the count at creation; whoever scales the group later (a person,
+            # an autoscaler) keeps that count across `pulumi up` (pulumi-eks ManagedNodeGroup
+            # docstring: "Whether to ignore changes to the desired size").
+            ignore_scaling_changes=True,
             opts=self._options())
 
     def _self_managed(self, name: str, group: NodeGroup, role: aws.iam.Role,
@@ -154,7 +158,8 @@ class EksNodeGroup(pulumi.ComponentResource):
             # group puts on every instance it launches.
             tags=[aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)
                   for key, value in {"Name": name, **ownership}.items()],
-            opts=self._options(depends_on=[access]))
+            # As for managed groups: a later `pulumi up` never resets the running count.
+            opts=self._options(depends_on=[access], ignore_changes=["desiredCapacity"]))
 
 
 def _desired(group: NodeGroup) -> int:

@@ -40,6 +40,12 @@ class ImageBuild(pulumi.ComponentResource):
         self._registry = docker_build.RegistryArgs(
             address=url.apply(lambda u: registry_of(u)[0]), username=token.user_name,
             password=pulumi.Output.secret(token.password))
+        # Deleting a pushed image or index (destroy, or a replacement) deletes its manifest from
+        # the registry by digest (pulumi-docker-build v0.0.22, provider/internal/image.go and
+        # index.go, Delete): the digest other stacks were promoted to and run. Pushed images
+        # therefore stay in ECR when Pulumi forgets them ("use retainOnDelete: true if you do
+        # not want tags deleted", the Image docs); the repository's lifecycle policy expires them.
+        self._pushed = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         # Images are named by platform whatever their number, so adding a platform later
         # keeps the existing image's URN.
         if len(args.platforms) == 1:
@@ -51,7 +57,7 @@ class ImageBuild(pulumi.ComponentResource):
             index = docker_build.Index(
                 name, tag=url.apply(lambda u: f"{u}:{build_tag(args.stack)}"),
                 sources=[image.ref for image in images], push=True, registry=self._registry,
-                opts=pulumi.ResourceOptions(parent=self))
+                opts=self._pushed)
             digest = index.ref.apply(digest_of)
         self.image_ref = pulumi.Output.all(url, digest).apply(
             lambda values: digest_reference(values[0], values[1]))
@@ -83,4 +89,4 @@ class ImageBuild(pulumi.ComponentResource):
             cache_to=[docker_build.CacheToArgs(registry=docker_build.CacheToRegistryArgs(
                 ref=cache, mode=docker_build.CacheMode.MAX, image_manifest=True,
                 oci_media_types=True))],
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=self._pushed)

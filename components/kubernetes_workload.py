@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -29,17 +29,23 @@ class KubernetesWorkloadArgs:
     domain: Optional[CustomDomain] = None  # EKS only: TLS on its NLB and an alias record
 
 
-def secret_value(reference: str, where: str) -> pulumi.Output[str]:
-    """Read a Secrets Manager secret (or one JSON key of it) or an SSM parameter at deploy time,
-    as a Pulumi secret: it is encrypted in the state and never printed."""
+class SecretRead(NamedTuple):
+    value: pulumi.Output[str]    # a Pulumi secret: encrypted in the state, never printed
+    version: pulumi.Output[str]  # the secret's version id, or the parameter's version number
+
+
+def read_secret(reference: str, where: str) -> SecretRead:
+    """Read a Secrets Manager secret (or one JSON key of it) or an SSM parameter at deploy time."""
     arn, json_key = secret_reference(reference)
     if ":secretsmanager:" in arn:
-        value = aws.secretsmanager.get_secret_version_output(secret_id=arn).secret_string
+        secret = aws.secretsmanager.get_secret_version_output(secret_id=arn)
+        value, version = secret.secret_string, secret.version_id
         if json_key:
             value = value.apply(lambda text: json_field(text, json_key, where))
     else:
-        value = aws.ssm.get_parameter_output(name=arn, with_decryption=True).value
-    return pulumi.Output.secret(value)
+        parameter = aws.ssm.get_parameter_output(name=arn, with_decryption=True)
+        value, version = parameter.value, parameter.version.apply(str)
+    return SecretRead(pulumi.Output.secret(value), version)
 
 
 class KubernetesWorkload(pulumi.ComponentResource):
@@ -57,17 +63,25 @@ class KubernetesWorkload(pulumi.ComponentResource):
 
         register(k8s.core.v1.ServiceAccount, manifests.service_account(service, ns))
         depends_on = []
+        secret_versions = None
         if service.secrets:
-            values = {key: secret_value(arn, f"service {service.name}, secret {key} ({arn})")
-                      for key, arn in sorted(service.secrets.items())}
-            depends_on.append(register(k8s.core.v1.Secret,
-                                       manifests.secret(service, ns, values), "-secrets"))
+            reads = {key: read_secret(arn, f"service {service.name}, secret {key} ({arn})")
+                     for key, arn in sorted(service.secrets.items())}
+            depends_on.append(register(k8s.core.v1.Secret, manifests.secret(
+                service, ns, {key: read.value for key, read in reads.items()}), "-secrets"))
+            # Pods read secrets as env vars at start: a rotation (a new version) must change
+            # the pod template for `pulumi up` to roll them. Versions, unlike values, are not
+            # secret, so the Deployment stays readable in `pulumi preview --diff`.
+            secret_versions = pulumi.Output.all(
+                **{key: read.version for key, read in reads.items()}).apply(
+                manifests.secret_versions_digest)
 
         scaling = args.autoscaling
         bounds = replica_bounds(service, scaling)
         register(k8s.apps.v1.Deployment,
                  manifests.deployment(service, ns, args.image,
-                                      bounds.min if scaling.enabled else service.replicas),
+                                      bounds.min if scaling.enabled else service.replicas,
+                                      secret_versions),
                  options=pulumi.ResourceOptions(
                      parent=self, depends_on=depends_on,
                      # The HorizontalPodAutoscaler owns the replica count.

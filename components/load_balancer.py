@@ -92,8 +92,13 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         web_acl_arn = (ManagedWebAcl(f"{name}-waf", opts=child).arn if settings.managed_web_acl
                        else settings.web_acl_arn)
         if web_acl_arn:
-            aws.wafv2.WebAclAssociation(f"{name}-waf", resource_arn=balancer.arn,
-                                        web_acl_arn=web_acl_arn, opts=child)
+            # One web ACL per load balancer, and DisassociateWebACL takes only the ALB's ARN: a
+            # replacement created first would be removed by its predecessor's delete, leaving the
+            # ALB unprotected (pulumi/pulumi-aws#4782). The old association goes first.
+            aws.wafv2.WebAclAssociation(
+                f"{name}-waf", resource_arn=balancer.arn, web_acl_arn=web_acl_arn,
+                opts=pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(delete_before_replace=True)))
 
         not_found = aws.lb.ListenerDefaultActionArgs(
             type="fixed-response", fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(

@@ -67,6 +67,7 @@ class Resource:
     ignore_changes: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
     delete_before_replace: bool = False
+    retain_on_delete: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ class RecordingMonitor(MockMonitor):
                 aliases=tuple(sorted(_alias(self, a, request) for a in request.aliases)),
                 ignore_changes=tuple(request.ignoreChanges),
                 depends_on=tuple(sorted(request.dependencies)),
-                delete_before_replace=bool(request.deleteBeforeReplace))
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                retain_on_delete=bool(request.retainOnDelete))
             with self._lock:
                 self.recorded.append(resource)
         return response

@@ -7,6 +7,8 @@ Pod Security Standards "restricted" profile.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Optional
 
 from shipyard.config.schema import Autoscaling, Service
@@ -19,6 +21,7 @@ SCRATCH_SIZE = "256Mi"
 PROBE_PORT = "http"
 TLS_PORT = "https"
 RESTRICTED = "restricted"
+SECRET_VERSIONS_ANNOTATION = "shipyard/secret-versions"
 # The AWS cloud provider's Service annotations for a TLS listener on the NLB it creates: the
 # ports named in `-ssl-ports` get TLS with the certificate and policy; traffic to the pods stays
 # TCP (kubernetes/cloud-provider-aws, pkg/providers/v1/aws.go, EnsureLoadBalancer's NLB port
@@ -76,7 +79,15 @@ def _probe(service: Service, initial_delay: int) -> dict[str, Any]:
             "failureThreshold": 3, "successThreshold": 1}
 
 
-def deployment(service: Service, ns: str, image: Any, replicas: int) -> dict[str, Any]:
+def secret_versions_digest(versions: dict[str, str]) -> str:
+    """One value for the versions of a service's secrets (env var -> version id), for its pod
+    template: containers read secrets only at start, so a rotation must change the template."""
+    return hashlib.sha256(json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def deployment(service: Service, ns: str, image: Any, replicas: int,
+               secret_versions: Any = None) -> dict[str, Any]:
+    """`secret_versions`: :func:`secret_versions_digest` of the service's secrets."""
     resources = {"cpu": cpu_quantity(service.cpu), "memory": memory_quantity(service.memory)}
     env = [{"name": k, "value": v} for k, v in sorted(service.env.items())]
     env += [{"name": k, "valueFrom": {"secretKeyRef": {"name": secret_name(service), "key": k}}}
@@ -111,12 +122,15 @@ def deployment(service: Service, ns: str, image: Any, replicas: int) -> dict[str
             for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")],
         "terminationGracePeriodSeconds": 30,
     }
+    template_metadata: dict[str, Any] = {"labels": labels(service)}
+    if secret_versions is not None:
+        template_metadata["annotations"] = {SECRET_VERSIONS_ANNOTATION: secret_versions}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _metadata(service, ns),
             "spec": {"replicas": replicas, "revisionHistoryLimit": 5,
                      "selector": {"matchLabels": _selector(service)},
                      "strategy": {"type": "RollingUpdate",
                                   "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
-                     "template": {"metadata": {"labels": labels(service)}, "spec": pod}}}
+                     "template": {"metadata": template_metadata, "spec": pod}}}
 
 
 def tls_annotations(certificate_arn: Any) -> dict[str, Any]:

@@ -453,7 +453,8 @@ class NodeGroup(Model):
     min_size: int = Field(1, ge=0, le=1000, description="Fewest nodes.")
     max_size: int = Field(3, ge=1, le=1000, description="Most nodes.")
     desired_size: Optional[int] = Field(None, ge=0, le=1000, description=(
-        "Nodes at creation. Default: `minSize`."))
+        "Nodes at creation. Default: `minSize`. Later `pulumi up`s keep the group's current "
+        "count (scale it with the AWS CLI or an autoscaler)."))
     disk_size: int = Field(20, ge=20, le=16384, description="Root volume size in GiB.")
     labels: dict[LabelKey, LabelValue] = Field({}, description="Kubernetes labels on the nodes.")
     taints: list[Taint] = Field([], description="Kubernetes taints on the nodes.")
