@@ -52,7 +52,8 @@ if aws_context:
         log_key_arn = LogEncryptionKey(prefix, LogEncryptionKeyArgs(
             prefix, aws_context, protect=config.production)).arn
     network = Network(prefix, NetworkArgs(config.network, aws_context, log_key_arn,
-                                          interface_endpoints(config)))
+                                          interface_endpoints(config),
+                                          protect_logs=config.production))
 
 # Custom domains: a certificate per public service's domain, validated in the existing zone
 with_domain = [s for s in config.services if s.domain]
@@ -81,7 +82,8 @@ if config.ecs.enabled:
             s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id,
             network.private_subnet_ids, alb, priorities.get(s.name),
             callees=tuple(ecs_services[c] for c in s.calls), endpoint=s.name in called_on_ecs,
-            domain=domains.get(s.name), egress=network.egress, log_key_arn=log_key_arn))
+            domain=domains.get(s.name), egress=network.egress, log_key_arn=log_key_arn,
+            protect_logs=config.production))
     pulumi.export("ecsClusterName", cluster.cluster_name)
 
 # EKS, and the services on it as Kubernetes workloads

@@ -47,6 +47,9 @@ class EcsServiceArgs:
     domain: Optional[CustomDomain] = None
     egress: Egress = Egress()
     log_key_arn: Optional[pulumi.Input[str]] = None   # KMS key of the log group
+    # Production: the log group is protected, so removing or renaming the service stops
+    # `pulumi up` until someone decides about its logs (README: Nothing lost).
+    protect_logs: bool = False
 
 
 class EcsService(pulumi.ComponentResource):
@@ -68,7 +71,8 @@ class EcsService(pulumi.ComponentResource):
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/ecs/{cluster.physical_name}/{service.name}",
-            retention_in_days=settings.log_retention_days, kms_key_id=args.log_key_arn, opts=child)
+            retention_in_days=settings.log_retention_days, kms_key_id=args.log_key_arn,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_logs))
         execution_role, task_role, role_policies = self._roles(
             name, service, settings.enable_exec, args.aws_context.account_id)
 

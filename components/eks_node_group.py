@@ -125,7 +125,9 @@ class EksNodeGroup(pulumi.ComponentResource):
         # On an API-mode cluster nodes join through an EC2_LINUX access entry for their role.
         access = aws.eks.AccessEntry(f"{name}-node", cluster_name=args.cluster_name,
                                      principal_arn=role.arn, type="EC2_LINUX",
-                                     opts=self._options(depends_on=[args.cluster]))
+                                     # one entry per principal and cluster
+                                     opts=self._options(depends_on=[args.cluster],
+                                                        delete_before_replace=True))
         instance_type = group.instance_types[0]
         image_id = aws.ssm.get_parameter_output(
             name=self_managed_ami_parameter(args.version, instance_type),

@@ -23,6 +23,8 @@ class NetworkArgs:
     # With settings.vpc_endpoints: the interface endpoints the stack's compute calls
     # (shipyard.endpoints.interface_endpoints); S3, for image layers, is a gateway endpoint.
     interface_endpoints: tuple[str, ...] = ()
+    # Production: the flow log group is protected (its delete would lose the logs).
+    protect_logs: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class Network(pulumi.ComponentResource):
             private_tables.append(table)
 
         self._flow_logs(name, vpc, settings.flow_log_retention_days, args.aws_context.account_id,
-                        args.log_key_arn)
+                        args.log_key_arn, args.protect_logs)
         if settings.vpc_endpoints:
             s3 = self._endpoints(name, vpc, settings.cidr_block, private, private_tables,
                                  args.aws_context.region, args.interface_endpoints)
@@ -151,10 +153,11 @@ class Network(pulumi.ComponentResource):
                               opts=pulumi.ResourceOptions(parent=self))
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, account: str,
-                   key_arn: Optional[pulumi.Input[str]]) -> None:
+                   key_arn: Optional[pulumi.Input[str]], protect: bool) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=retention_days,
-                                            kms_key_id=key_arn, opts=child)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs", retention_in_days=retention_days, kms_key_id=key_arn,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect))
         role = aws.iam.Role(logical(f"{name}-flow-logs", IAM_ROLE_NAME_MAX),
                             assume_role_policy=iam.to_json(
                                 iam.assume_role("vpc-flow-logs.amazonaws.com", account)),

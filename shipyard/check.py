@@ -1,12 +1,13 @@
-"""`python -m shipyard check <stack>`: the security controls over a stack's offline plan."""
+"""`python -m shipyard check <stack>`: the security controls and the lifecycle rules
+(shipyard/lifecycle.py) over a stack's offline plan."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
-from shipyard import controls, engine
+from shipyard import controls, engine, lifecycle
 from shipyard.controls import Result
 
 STATUS_LABELS = {"pass": "pass", "fail": "FAIL", "waived": "waived", "n/a": "n/a"}
@@ -37,9 +38,16 @@ def stack_waivers(stack: str, root: Path = engine.PROJECT_ROOT) -> dict[str, str
     return waivers_in(engine.stack_config(stack, root))
 
 
-def run(stack: str, root: Path = engine.PROJECT_ROOT) -> list[Result]:
+class Review(NamedTuple):
+    results: list[Result]
+    lifecycle: list[str]   # how resources break their type's lifecycle rules (none, normally)
+
+
+def run(stack: str, root: Path = engine.PROJECT_ROOT) -> Review:
     plan = engine.run(stack, root=root)   # validates the config first (ConfigError: exit 2)
-    return controls.evaluate(resources_of(plan), stack_waivers(stack, root))
+    production = bool(engine.stack_config(stack, root).get("shipyard:production"))
+    return Review(controls.evaluate(resources_of(plan), stack_waivers(stack, root)),
+                  lifecycle.plan_violations(plan, production))
 
 
 def _why(result: Result) -> str:
@@ -53,7 +61,8 @@ def _why(result: Result) -> str:
     return result.control.title + (f" (waiver not needed: {result.waiver})" if result.waiver else "")
 
 
-def render(stack: str, results: list[Result]) -> str:
+def render(stack: str, review: Review) -> str:
+    results = review.results
     rows = [(r.control.id, str(len(r.findings)), STATUS_LABELS[r.status], _why(r)) for r in results]
     header = ("control", "resources", "result", "why")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
@@ -65,16 +74,21 @@ def render(stack: str, results: list[Result]) -> str:
     counts = {status: sum(1 for r in results if r.status == status) for status in STATUS_LABELS}
     lines.append(f"{len(results)} controls: " + ", ".join(
         f"{counts[s]} {label.lower()}" for s, label in STATUS_LABELS.items()))
+    lines.append("Lifecycle (updates, replacements and deletes; shipyard/lifecycle.py): " + (
+        f"{len(review.lifecycle)} problem(s)" if review.lifecycle else "every resource is safe"))
+    lines += [f"  FAIL {problem}" for problem in review.lifecycle]
     return "\n".join(lines)
 
 
-def to_json(stack: str, results: list[Result]) -> str:
-    return json.dumps({"stack": stack, "failed": failed(results), "controls": [{
+def to_json(stack: str, review: Review) -> str:
+    results = review.results
+    return json.dumps({"stack": stack, "failed": failed(review), "lifecycle": review.lifecycle,
+                       "controls": [{
         "control": r.control.id, "title": r.control.title, "status": r.status,
         "resourcesChecked": len(r.findings), "waiver": r.waiver,
         "failures": [{"resource": f.resource, "urn": f.urn, "reason": f.reason} for f in r.failures],
     } for r in results]}, indent=2)
 
 
-def failed(results: list[Result]) -> bool:
-    return any(r.status == "fail" for r in results)
+def failed(review: Review) -> bool:
+    return bool(review.lifecycle) or any(r.status == "fail" for r in review.results)

@@ -56,9 +56,9 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from shipyard import check
-    results = check.run(args.stack, root=args.project)
-    print(check.to_json(args.stack, results) if args.json else check.render(args.stack, results))
-    return 1 if check.failed(results) else 0
+    review = check.run(args.stack, root=args.project)
+    print(check.to_json(args.stack, review) if args.json else check.render(args.stack, review))
+    return 1 if check.failed(review) else 0
 
 
 def _cost(args: argparse.Namespace) -> int:

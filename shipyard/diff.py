@@ -18,9 +18,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from shipyard import engine, plan as plan_view
+from shipyard import engine, lifecycle, plan as plan_view
 from shipyard.naming import stack_neutral
-from shipyard.replacements import replacing_inputs, top_level_input
 
 MISSING = object()
 
@@ -49,7 +48,8 @@ def _index(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for resource in document["resources"]:
         key = f"{resource['type']} {_normalise(resource['name'], stack)}"
         indexed[key] = {"inputs": _normalise(resource["inputs"], stack),
-                        "protect": resource.get("protect", False)}
+                        "protect": resource.get("protect", False),
+                        "retainOnDelete": resource.get("retainOnDelete", False)}
     return indexed
 
 
@@ -87,9 +87,26 @@ def compare(first: dict[str, Any], second: dict[str, Any]) -> list[Change]:
 
 
 def replacements(change: Change) -> set[str]:
-    """The changed inputs that make `pulumi up` replace this resource (shipyard.replacements)."""
-    resource_type = change.key.split(" ", 1)[0]
-    return replacing_inputs(resource_type, {top_level_input(path) for path, _, _ in change.fields})
+    """The changed inputs that make `pulumi up` replace this resource (shipyard.lifecycle)."""
+    return lifecycle.replacing_inputs(_type(change), [path for path, _, _ in change.fields
+                                                      if not path.startswith("[")])
+
+
+def _type(change: Change) -> str:
+    return change.key.split(" ", 1)[0]
+
+
+def losses(change: Change) -> str:
+    """What `pulumi up` would lose by deleting this resource (removed, or replaced), if anything
+    others rely on; a protected resource stops `pulumi up` instead."""
+    row = lifecycle.FACTS.get(_type(change))
+    if row is None or not row.holds or not (change.after is MISSING or replacements(change)):
+        return ""
+    if (change.before or {}).get("protect"):
+        return f"protected: pulumi up stops before deleting {row.holds}"
+    if (change.before or {}).get("retainOnDelete"):
+        return "retained: Pulumi forgets it, AWS keeps it"
+    return f"deletes {row.holds}"
 
 
 def _show(value: Any) -> str:
@@ -104,12 +121,16 @@ def render(changes: list[Change], first: str, second: str) -> str:
         if change.before is MISSING:
             lines.append(f"  + {change.key}  (only in {second})")
         elif change.after is MISSING:
-            lines.append(f"  - {change.key}  (only in {first})")
+            loss = losses(change)
+            lines.append(f"  - {change.key}  (only in {first}" + (f"; {loss})" if loss else ")"))
         else:
-            forced = replacements(change)
+            forced, loss = replacements(change), losses(change)
             lines.append(f"  ~ {change.key}" + (
-                f"  (replaced: {', '.join(sorted(forced))} cannot change in place)" if forced else ""))
+                f"  (replaced: {', '.join(sorted(forced))} cannot change in place"
+                + (f"; {loss})" if loss else ")") if forced else ""))
             lines += [f"      {path}: {_show(b)} → {_show(a)}" for path, b, a in change.fields]
+            lines += [f"      ! refused: {problem}" for problem in lifecycle.update_problems(
+                _type(change), change.before["inputs"], change.after["inputs"])]
     added = sum(c.before is MISSING for c in changes)
     removed = sum(c.after is MISSING for c in changes)
     lines.append(f"{added} only in {second}, {removed} only in {first}, "

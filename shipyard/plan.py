@@ -80,13 +80,21 @@ def settings_of(resource: Resource) -> dict[str, Any]:
     return shown
 
 
+def _lifecycle_options(resource: Resource) -> dict[str, Any]:
+    """The resource options besides `protect` that decide updates and deletes, when set."""
+    options = {"deleteBeforeReplace": resource.delete_before_replace,
+               "retainOnDelete": resource.retain_on_delete,
+               "ignoreChanges": list(resource.ignore_changes)}
+    return {key: value for key, value in options.items() if value}
+
+
 def to_json(plan: Plan) -> str:
     document = {
         "stack": plan.stack,
         "region": plan.region,
         "resourceCount": len(plan.resources),
         "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent,
-                       "protect": r.protect, "inputs": _plain(r.inputs)}
+                       "protect": r.protect, **_lifecycle_options(r), "inputs": _plain(r.inputs)}
                       for r in plan.resources],
         "outputs": _plain(plan.outputs),
     }

@@ -68,15 +68,16 @@ def test_world_ingress_on_all_ports_is_reported_as_a_range():
 
 
 def test_prod_passes_every_control_without_waivers():
-    results = check.run("prod")
+    results = check.run("prod").results
     assert {r.control.id: r.status for r in results} == {c: "pass" for c in CONTROL_IDS}
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
 def test_shipped_stacks_fail_only_what_they_waive(stack):
-    results = check.run(stack)
+    review = check.run(stack)
+    results = review.results
     waived = check.stack_waivers(stack)
-    assert not check.failed(results)
+    assert not check.failed(review)
     assert {r.control.id for r in results if r.status == "waived"} == set(waived)
 
 
@@ -89,7 +90,9 @@ def test_check_prints_the_table_and_exits_0_when_everything_passes(capsys):
     out = capsys.readouterr().out
     assert "  control         resources  result  why" in out
     assert "  ELB.5           1          pass    ALBs write access logs" in out
-    assert out.rstrip().endswith("33 controls: 33 pass, 0 fail, 0 waived, 0 n/a")
+    assert out.rstrip().endswith("33 controls: 33 pass, 0 fail, 0 waived, 0 n/a\n"
+                                 "Lifecycle (updates, replacements and deletes; "
+                                 "shipyard/lifecycle.py): every resource is safe")
 
 
 def test_check_shows_waivers_with_their_reason(capsys):
@@ -162,3 +165,14 @@ def test_check_json_lists_every_control_with_its_failures(capsys):
     assert elb_6["status"] == "waived" and elb_6["waiver"] == "the dev load balancer is disposable"
     assert [(f["resource"], f["reason"]) for f in elb_6["failures"]] == [
         ("shipyard-dev", "deletion protection is off")]
+
+
+def test_check_exits_1_when_a_resource_breaks_a_lifecycle_rule(monkeypatch, capsys):
+    from shipyard import lifecycle
+    row = lifecycle.FACTS["aws:wafv2/webAclAssociation:WebAclAssociation"]
+    # As before the fix: an ECS service whose updates need a deployment flag it lacks.
+    monkeypatch.setitem(lifecycle.FACTS, "aws:ecs/service:Service", lifecycle.Facts(
+        update_requires=(("capacityProviderStrategies", "neverSet"),), source=row.source))
+    assert main(["check", "dev"]) == 1
+    assert ("  FAIL aws:ecs/service:Service api: updating capacityProviderStrategies requires "
+            "neverSet = true") in capsys.readouterr().out

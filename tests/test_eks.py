@@ -238,22 +238,25 @@ def test_coredns_keeps_the_urn_of_the_add_on_pulumi_eks_used_to_create(managed_o
         "urn:pulumi:test::shipyard::eks:index:Cluster$aws:eks/addon:Addon::shipyard-test-coredns",)
 
 
+def _waits_for(target: str, resource: Resource, by_urn: dict[str, Resource],
+               seen: set[str]) -> bool:
+    """Whether `resource` depends on the URN `target`, directly or through what it depends on."""
+    if target in resource.depends_on:
+        return True
+    seen.add(resource.urn)
+    return any(_waits_for(target, by_urn[urn], by_urn, seen)
+               for urn in resource.depends_on if urn in by_urn and urn not in seen)
+
+
 def test_everything_that_names_the_cluster_waits_for_it(mixed, fargate_only):
     for plan in (mixed, fargate_only):
         cluster = plan.one(CLUSTER).urn
         by_urn = {r.urn: r for r in plan.resources}
 
-        def waits_for_cluster(resource: Resource, seen: set[str]) -> bool:
-            if cluster in resource.depends_on:
-                return True
-            seen.add(resource.urn)
-            return any(waits_for_cluster(by_urn[urn], seen)
-                       for urn in resource.depends_on if urn in by_urn and urn not in seen)
-
         named = [r for r in plan.resources if r.inputs.get("clusterName") == "shipyard-test"]
         assert {r.type for r in named} >= {ADDON, PROFILE} | ({ACCESS_ENTRY} if plan is mixed else set())
         for resource in named:
-            assert waits_for_cluster(resource, set()), resource.name
+            assert _waits_for(cluster, resource, by_urn, set()), resource.name
 
 
 def test_cluster_outputs(managed_only):
