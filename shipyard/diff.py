@@ -47,13 +47,28 @@ def _index(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     indexed = {}
     for resource in document["resources"]:
         key = f"{resource['type']} {_normalise(resource['name'], stack)}"
-        indexed[key] = {"inputs": _normalise(resource["inputs"], stack),
+        indexed[key] = {"urn": _normalise(resource["urn"], stack),
+                        "inputs": _normalise(resource["inputs"], stack),
+                        "inputsFrom": _normalise(resource.get("inputsFrom", {}), stack),
                         "protect": resource.get("protect", False),
                         "retainOnDelete": resource.get("retainOnDelete", False)}
     return indexed
 
 
+def _json_document(value: Any) -> Any:
+    """A string input holding a JSON object or array (an ECS task's `containerDefinitions`, an
+    IAM policy), parsed, so a change inside it shows as its own field, as `pulumi preview
+    --diff` renders it; anything else as it is."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _field_changes(path: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    before, after = _json_document(before), _json_document(after)
     if isinstance(before, dict) and isinstance(after, dict):
         changes = []
         for key in sorted(set(before) | set(after)):
@@ -83,7 +98,43 @@ def compare(first: dict[str, Any], second: dict[str, Any]) -> list[Change]:
                 fields.append(("[protect]", a[key]["protect"], b[key]["protect"]))
             if fields:
                 changes.append(Change(key, a[key], b[key], fields))
-    return changes
+    return _with_recomputed_inputs(changes, a, b)
+
+
+class Computed(str):
+    """A value only `pulumi up` knows (a replaced resource's new id): shown as is, unquoted."""
+
+
+def _with_recomputed_inputs(changes: list[Change], a: dict[str, Any],
+                            b: dict[str, Any]) -> list[Change]:
+    """Add what a replacement changes besides itself: an input that comes from a replaced
+    resource (its new ARN or id) changes too — an ECS service rolls to the new task definition
+    revision — and may in turn force a replacement, and so on."""
+    by_key = {c.key: c for c in changes}
+    replaced = {b[c.key]["urn"]: c.key for c in changes if replacements(c)}
+    while replaced:
+        newly: dict[str, str] = {}
+        for key, resource in b.items():
+            if key not in a:
+                continue
+            sources = {input_: sorted(replaced[urn] for urn in urns if urn in replaced)
+                       for input_, urns in resource["inputsFrom"].items()}
+            fields = [(input_, Computed("(computed)"),
+                       Computed(f"(computed: {', '.join(keys)} is replaced)"))
+                      for input_, keys in sorted(sources.items()) if keys]
+            change = by_key.get(key)
+            known = {path for path, _, _ in change.fields} if change else set()
+            fields = [f for f in fields if f[0] not in known]
+            if not fields:
+                continue
+            was_replaced = bool(change and replacements(change))
+            if change is None:
+                change = by_key[key] = Change(key, a[key], resource, [])
+            change.fields += fields
+            if replacements(change) and not was_replaced:
+                newly[resource["urn"]] = key
+        replaced = newly
+    return [by_key[key] for key in sorted(by_key)]
 
 
 def replacements(change: Change) -> set[str]:
@@ -110,7 +161,9 @@ def losses(change: Change) -> str:
 
 
 def _show(value: Any) -> str:
-    return "(none)" if value is MISSING else json.dumps(value, sort_keys=True)
+    if value is MISSING:
+        return "(none)"
+    return value if isinstance(value, Computed) else json.dumps(value, sort_keys=True)
 
 
 def render(changes: list[Change], first: str, second: str) -> str:

@@ -68,6 +68,8 @@ class Resource:
     depends_on: tuple[str, ...] = ()
     delete_before_replace: bool = False
     retain_on_delete: bool = False
+    # input -> URNs of the resources its value comes from: replacing one of them changes it.
+    input_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,10 @@ class RecordingMonitor(MockMonitor):
                 ignore_changes=tuple(request.ignoreChanges),
                 depends_on=tuple(sorted(request.dependencies)),
                 delete_before_replace=bool(request.deleteBeforeReplace),
-                retain_on_delete=bool(request.retainOnDelete))
+                retain_on_delete=bool(request.retainOnDelete),
+                input_sources={key: tuple(sorted(deps.urns))
+                               for key, deps in sorted(request.propertyDependencies.items())
+                               if deps.urns})
             with self._lock:
                 self.recorded.append(resource)
         return response

@@ -81,10 +81,12 @@ def settings_of(resource: Resource) -> dict[str, Any]:
 
 
 def _lifecycle_options(resource: Resource) -> dict[str, Any]:
-    """The resource options besides `protect` that decide updates and deletes, when set."""
+    """The resource options besides `protect` that decide updates and deletes, and where its
+    inputs come from (a replaced source changes them), when set."""
     options = {"deleteBeforeReplace": resource.delete_before_replace,
                "retainOnDelete": resource.retain_on_delete,
-               "ignoreChanges": list(resource.ignore_changes)}
+               "ignoreChanges": list(resource.ignore_changes),
+               "inputsFrom": {key: list(urns) for key, urns in resource.input_sources.items()}}
     return {key: value for key, value in options.items() if value}
 
 

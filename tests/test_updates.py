@@ -51,8 +51,10 @@ CASES = [
     ("dev", set_in("shipyard:ecs", "autoscaling", "maxReplicas", value=6),
      {"aws:appautoscaling/target:Target api-scaling": "updated"}),
     ("dev", set_in("shipyard:services", 0, "env", "FEATURE", value="on"),
-     # a new revision, by design (the service then rolls to it: its ARN is computed)
-     {"aws:ecs/taskDefinition:TaskDefinition api": "replaced"}),
+     # a new revision, by design; the service rolls to it (its taskDefinition input comes from
+     # the replaced revision, so diff lists it as updated, as `pulumi preview` would)
+     {"aws:ecs/taskDefinition:TaskDefinition api": "replaced",
+      "aws:ecs/service:Service api": "updated"}),
     ("staging", set_in("shipyard:services", 0, "env", value={"FEATURE": "on"}),
      {"kubernetes:apps/v1:Deployment eks-api": "updated"}),
     ("prod", set_in("shipyard:network", "flowLogRetentionDays", value=400),
@@ -306,3 +308,17 @@ def test_switching_capacity_updates_the_strategy_with_a_new_deployment(stack_pla
     [service] = [c for c in changes if c.key == f"{ECS_SERVICE} api"]
     assert {path.split("[")[0] for path, _, _ in service.fields} == {"capacityProviderStrategies"}
     assert service.after["inputs"]["forceNewDeployment"] is True
+
+
+def test_an_environment_change_is_one_readable_line_and_the_service_rolls(stack_plan):
+    """Issue 18: `containerDefinitions` is a JSON string; diff shows the one value that changed
+    (as `pulumi preview --diff` does) and lists the ECS service that rolls to the new revision."""
+    text = diff.render(changes_after("dev", set_in("shipyard:services", 0, "env", "LOG_LEVEL",
+                                                   value="info"), stack_plan), "dev", "dev (info)")
+    lines = text.splitlines()
+    changed = [line for line in lines if "LOG_LEVEL" in line or '"info"' in line]
+    assert changed == ['      containerDefinitions[0].environment[0].value: "debug" → "info"']
+    assert max(len(line) for line in lines) < 120
+    assert "  ~ aws:ecs/service:Service api" in lines
+    assert ("      taskDefinition: (computed) → (computed: aws:ecs/taskDefinition:TaskDefinition"
+            " api is replaced)") in lines
