@@ -90,10 +90,14 @@ def cluster_apis(config: StackConfig) -> list[Api]:
 
 
 def deployer(config: StackConfig, runs_on: tuple[str, ...] | None = None) -> Deployer:
-    """The stack's deployer; `runs_on` overrides its labels (a CI job's actual runner)."""
+    """The stack's deployer; `runs_on` overrides its labels (a CI job's actual runner), which
+    then has none of the declared runner's addresses."""
     deploy = config.deploy
-    return Deployer(runs_on=tuple(runs_on or deploy.runs_on), egress=tuple(deploy.egress_cidrs),
-                    private=tuple(deploy.private_cidrs), bootstrapped=deploy.bootstrapped,
+    labels = tuple(runs_on or deploy.runs_on)
+    own = labels == tuple(deploy.runs_on) and not is_github_hosted(labels)
+    return Deployer(runs_on=labels, egress=tuple(deploy.egress_cidrs) if own else (),
+                    private=tuple(deploy.private_cidrs) if own else (),
+                    bootstrapped=deploy.bootstrapped,
                     declared="runs_on" in deploy.model_fields_set)
 
 

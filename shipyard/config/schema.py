@@ -472,7 +472,8 @@ class Eks(Model):
         "Kubernetes version; must be one EKS supports (see shipyard/eks_versions.py)."))
     endpoint_public_access: Optional[bool] = Field(None, description=(
         "Expose the API endpoint publicly (private access is always on). Default: false when "
-        "`shipyard:production` is true, otherwise true."))
+        "`shipyard:production` is true, otherwise true. Private-only in a VPC this stack creates "
+        "is unreachable on the first `pulumi up` (README: where `pulumi up` runs)."))
     public_access_cidrs: list[Cidr] = Field([], description=(
         "CIDRs allowed to reach a public endpoint; required when it is public (EKS.1)."))
     private_access_cidrs: list[Cidr] = Field([], description=(
