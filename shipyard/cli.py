@@ -27,9 +27,17 @@ def _run(args: argparse.Namespace) -> engine.Plan:
                       stack_file=args.stack_file)
 
 
+def _where_to_run(args: argparse.Namespace) -> str:
+    from shipyard import reachability
+    config = engine.stack_settings(args.stack, getattr(args, "project", engine.PROJECT_ROOT),
+                                   getattr(args, "stack_file", None))
+    return "\n".join(reachability.describe(config))
+
+
 def _plan(args: argparse.Namespace) -> int:
     result = _run(args)
-    print(plan_view.to_json(result) if args.json else plan_view.to_text(result))
+    print(plan_view.to_json(result) if args.json
+          else plan_view.to_text(result) + "\n" + _where_to_run(args))
     return 0
 
 
@@ -57,7 +65,8 @@ def _diff(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from shipyard import check
     review = check.run(args.stack, root=args.project)
-    print(check.to_json(args.stack, review) if args.json else check.render(args.stack, review))
+    print(check.to_json(args.stack, review) if args.json
+          else _where_to_run(args) + "\n" + check.render(args.stack, review))
     return 1 if check.failed(review) else 0
 
 
@@ -104,6 +113,13 @@ def _stacks(args: argparse.Namespace) -> int:
         changed = ci.changed_since(args.changed_since, engine.PROJECT_ROOT)
         stacks = stacks if changed is None else ci.touched_stacks(changed, stacks)
     print(json.dumps(stacks))
+    return 0
+
+
+def _runners(args: argparse.Namespace) -> int:
+    from shipyard import ci
+    print(json.dumps({stack: engine.stack_settings(stack).deploy.runs_on
+                      for stack in ci.shipped_stacks(engine.PROJECT_ROOT)}, sort_keys=True))
     return 0
 
 
@@ -179,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     stacks.add_argument("--changed-since", metavar="GIT_REF",
                         help="only stacks the changes since GIT_REF touch (code changes touch all)")
     stacks.set_defaults(run=_stacks)
+
+    runners = commands.add_parser(
+        "runners", help="each shipped stack's runner labels (shipyard:deploy.runsOn) as JSON, "
+                        "for the workflows' runs-on")
+    runners.set_defaults(run=_runners)
 
     ci_policy = commands.add_parser(
         "ci-policy", help="IAM policy documents for the GitHub Actions roles (see README: CI)")

@@ -33,7 +33,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from shipyard import PROJECT_ROOT
-from shipyard.config import ConfigError
+from shipyard.config import ConfigError, StackConfig, parse
 from shipyard.config.stack_file import load_config
 from shipyard.iam import secret_reference
 from shipyard.mocks import ShipyardMocks, kubeconfig
@@ -215,6 +215,17 @@ def stack_config(stack: str, root: Path = PROJECT_ROOT,
         raise FileNotFoundError(f"no stack file {stack_file.name} in {root}")
     merged.update(load_config(stack_file))
     return merged
+
+
+def stack_settings(stack: str, root: Path = PROJECT_ROOT,
+                   stack_file: Optional[Path] = None) -> StackConfig:
+    """The stack's validated `shipyard:` config, as the program reads it, without running it
+    (raises :class:`shipyard.config.ConfigError`)."""
+    raw = stack_config(stack, root, stack_file)
+    prefix = f"{PROJECT_NAME}:"
+    return parse({key[len(prefix):]: _replace_secure(key.split(":")[-1], value, set(), key)
+                  for key, value in raw.items() if key.startswith(prefix)},
+                 raw.get("aws:region", DEFAULT_REGION))
 
 
 def run(stack: str, config: Optional[Mapping[str, Any]] = None,

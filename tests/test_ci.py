@@ -16,7 +16,7 @@ import pytest
 import yaml
 from parliament import analyze_policy_string
 
-from shipyard import ci, iam
+from shipyard import ci, engine, iam, reachability
 from shipyard.cli import main
 from tests.conftest import PROJECT, SHIPPED_STACKS
 
@@ -119,6 +119,30 @@ def test_each_deployment_runs_in_its_github_environment():
     assert 'pulumi up --yes --diff --non-interactive --stack "$STACK"' in [s.get("run") for s in job["steps"]]
     setup = next(s for s in job["steps"] if s.get("uses") == "./.github/actions/pulumi-setup")
     assert setup["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+
+
+def test_each_stack_previews_and_deploys_on_a_runner_that_reaches_its_cluster(capsys):
+    """Issue 14, finding 7: the jobs ran on GitHub-hosted runners, which reach neither staging's
+    allow-listed endpoint nor prod's. Now each job runs on the stack's shipyard:deploy.runsOn
+    (`python -m shipyard runners`), and that runner reaches every cluster API the stack has."""
+    jobs = load(MAIN)["jobs"]
+    assert jobs["test"]["outputs"]["runners"] == "${{ steps.runners.outputs.runners }}"
+    [step] = [s for s in jobs["test"]["steps"] if s.get("id") == "runners"]
+    assert step["run"] == 'echo "runners=$(venv/bin/python -m shipyard runners)" >> "$GITHUB_OUTPUT"'
+    assert jobs["preview"]["runs-on"] == "${{ fromJSON(needs.test.outputs.runners)[matrix.stack] }}"
+    [up] = load(DEPLOY)["jobs"].values()
+    assert up["runs-on"] == "${{ fromJSON(inputs.runners)[inputs.stack] }}"
+    deploys = [job for job in jobs.values() if job.get("uses") == "./.github/workflows/deploy.yml"]
+    assert {job["with"]["runners"] for job in deploys} == {"${{ needs.test.outputs.runners }}"}
+
+    assert main(["runners"]) == 0
+    runners = json.loads(capsys.readouterr().out)
+    assert sorted(runners) == SHIPPED_STACKS
+    for stack, labels in runners.items():
+        config = engine.stack_settings(stack)
+        runner = reachability.deployer(config, tuple(labels))
+        for api in reachability.cluster_apis(config):
+            assert reachability.reaches(api, runner) is True, (stack, api.name, labels)
 
 
 def test_aws_access_is_oidc_only():

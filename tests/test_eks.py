@@ -28,9 +28,11 @@ OFFICE = ["203.0.113.0/24"]
 SERVICE = {"name": "api", "image": "ghcr.io/acme/api:1.2.3"}
 
 
-def eks(production=False, **settings) -> Plan:
+def eks(production=False, bootstrapped=False, **settings) -> Plan:
+    """`bootstrapped`: a stack past its first `pulumi up`, as a private-only endpoint needs."""
     return run_shipyard({"production": production, "services": [SERVICE],
-                         "eks": {"enabled": True, "publicAccessCidrs": OFFICE, **settings}})
+                         "eks": {"enabled": True, "publicAccessCidrs": OFFICE, **settings},
+                         **({"deploy": {"bootstrapped": True}} if bootstrapped else {})})
 
 
 MANAGED_GROUP = {"name": "general", "instanceTypes": ["m6i.large"], "minSize": 2, "maxSize": 5,
@@ -114,8 +116,8 @@ def test_public_endpoint_is_limited_to_the_listed_cidrs(managed_only):
 
 
 def test_production_endpoint_is_private_by_default():
-    cluster = eks(production=True, nodeGroups=[MANAGED_GROUP], publicAccessCidrs=[],
-                  privateAccessCidrs=["10.99.0.0/16"]).one(CLUSTER).inputs
+    cluster = eks(production=True, bootstrapped=True, nodeGroups=[MANAGED_GROUP],
+                  publicAccessCidrs=[], privateAccessCidrs=["10.99.0.0/16"]).one(CLUSTER).inputs
     assert cluster["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in cluster
     assert cluster["deletionProtection"] is True
@@ -123,7 +125,7 @@ def test_production_endpoint_is_private_by_default():
 
 def test_private_access_cidrs_may_reach_the_api_through_the_cluster_security_group():
     plan = eks(nodeGroups=[MANAGED_GROUP, SELF_GROUP], endpointPublicAccess=False,
-               privateAccessCidrs=["10.99.0.0/16", "10.0.0.0/16"])
+               bootstrapped=True, privateAccessCidrs=["10.99.0.0/16", "10.0.0.0/16"])
     rules = plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert sorted(r.inputs["cidrIpv4"] for r in rules) == ["10.0.0.0/16", "10.99.0.0/16"]
     # Named by CIDR: removing one never renames (re-creates) the other.
@@ -139,7 +141,7 @@ def test_private_access_cidrs_may_reach_the_api_through_the_cluster_security_gro
 
 def test_secrets_key_is_rotated_and_protected_in_production():
     plan = eks(production=True, nodeGroups=[MANAGED_GROUP], endpointPublicAccess=False,
-               privateAccessCidrs=["10.99.0.0/16"])
+               bootstrapped=True, privateAccessCidrs=["10.99.0.0/16"])
     key = plan.one("aws:kms/key:Key", "shipyard-test-secrets")  # not the log key
     assert key.inputs["enableKeyRotation"] is True
     assert key.protect is True
@@ -445,7 +447,9 @@ def test_shipped_stacks_use_eks_as_intended(stack_plan):
     staging, prod = stack_plan("staging"), stack_plan("prod")
     assert len(staging.of_type(MANAGED)) == 1 and staging.of_type(ASG) == []
     assert len(prod.of_type(MANAGED)) == 1 and len(prod.of_type(ASG)) == 1
-    assert prod.one(CLUSTER).inputs["endpointPublicAccess"] is False
+    # Public to prod's runner only, so its first `pulumi up` reaches the cluster it creates.
+    assert prod.one(CLUSTER).inputs["endpointPublicAccess"] is True
+    assert prod.one(CLUSTER).inputs["publicAccessCidrs"] == ["198.51.100.20/32"]
     assert prod.one(CLUSTER).inputs["endpointPrivateAccess"] is True
 
 
@@ -479,7 +483,7 @@ def test_public_services_cannot_run_on_fargate_pods():
 
 
 def test_a_private_endpoint_needs_a_way_in():
-    assert problems(nodeGroups=[MANAGED_GROUP], endpointPublicAccess=False) == [
+    assert problems(nodeGroups=[MANAGED_GROUP], endpointPublicAccess=False, bootstrapped=True) == [
         "shipyard:eks.privateAccessCidrs: required while the API endpoint is private: list the "
         "networks `pulumi up` runs from (a VPN range, a CI runner's subnet), or Shipyard cannot "
         "deploy to the cluster"]

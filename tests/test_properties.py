@@ -81,6 +81,8 @@ def valid_configs(draw) -> dict[str, Any]:
                          "privateAccessCidrs": ["10.8.0.0/16"],
                          "nodeGroups": draw(node_groups()),
                          "namespace": draw(st.sampled_from(["apps", "shop"]))}
+        if config["production"]:  # a private endpoint: reachable once the stack exists
+            config["deploy"] = {"bootstrapped": True}
     if "kubernetes" in platforms:
         config["kubernetes"] = {"kubeconfig": KUBECONFIG,
                                 "namespace": draw(st.sampled_from(["apps", "web"]))}

@@ -61,8 +61,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "fargate-only": _eks(fargateProfiles=[{"name": "apps", "namespaces": ["apps"]}]),
     "mixed": _eks(nodeGroups=[MANAGED, SPOT, SELF_X86, SELF_GRAVITON],
                   fargateProfiles=[{"name": "jobs", "namespaces": ["jobs"]}]),
-    "private-endpoint": _eks(endpointPublicAccess=False, publicAccessCidrs=[],
-                             privateAccessCidrs=["10.0.0.0/16"], nodeGroups=[MANAGED]),
+    "private-endpoint": {**_eks(endpointPublicAccess=False, publicAccessCidrs=[],
+                                privateAccessCidrs=["10.0.0.0/16"], nodeGroups=[MANAGED]),
+                         "shipyard:deploy": {"bootstrapped": True}},
     "admin-principals": _eks(adminPrincipalArns=ADMINS, nodeGroups=[MANAGED]),
 }
 EXAMPLE = PROJECT / "examples" / "two-service-app" / "Pulumi.eks.yaml"

@@ -11,7 +11,7 @@ from typing import Any, Iterator, Optional
 
 import yaml
 
-from shipyard import PROJECT_ROOT, aws_models
+from shipyard import PROJECT_ROOT, aws_models, reachability
 from shipyard.ami import is_graviton
 from shipyard.calls import find_cycle
 from shipyard.config.schema import Autoscaling, NodeGroup, Repository, Service, StackConfig
@@ -585,11 +585,54 @@ def eks_fargate_pods(config: StackConfig) -> Iterator[Problem]:
                     "on ECS, or keep it private)")
 
 
-def eks_private_endpoint(config: StackConfig) -> Iterator[Problem]:
-    if config.eks.enabled and not config.eks_endpoint_public and not config.eks.private_access_cidrs:
+def eks_reachable_on_first_up(config: StackConfig) -> Iterator[Problem]:
+    """Some network must reach the API endpoint when the first `pulumi up` deploys the services
+    onto the cluster it has just created (shipyard/reachability.py)."""
+    eks = config.eks
+    if not eks.enabled or config.eks_endpoint_public:
+        return
+    if not config.network.existing and not config.deploy.bootstrapped:
+        default = " (the production default)" if eks.endpoint_public_access is None else ""
+        yield ("eks", "endpointPublicAccess"), (
+            f"the API endpoint is private{default} in a VPC this stack creates, so nothing can "
+            "reach it on the first `pulumi up` (neither the VPC nor a VPN, peering or transit "
+            "gateway to it exists yet) and every Kubernetes object would fail: make it public "
+            "to your runner's egress (endpointPublicAccess: true, publicAccessCidrs), deploy "
+            "into an existing VPC your runner reaches (shipyard:network.vpcId), or, once the "
+            "stack exists, set shipyard:deploy.bootstrapped (README: where `pulumi up` runs)")
+    elif not eks.private_access_cidrs:
         yield ("eks", "privateAccessCidrs"), (
             "required while the API endpoint is private: list the networks `pulumi up` runs from "
             "(a VPN range, a CI runner's subnet), or Shipyard cannot deploy to the cluster")
+
+
+def deployer_addresses(config: StackConfig) -> Iterator[Problem]:
+    deploy = config.deploy
+    if not reachability.is_github_hosted(deploy.runs_on):
+        return
+    for key, value in (("egressCidrs", deploy.egress_cidrs), ("privateCidrs", deploy.private_cidrs)):
+        if value:
+            yield ("deploy", key), (
+                f"shipyard:deploy.runsOn is {deploy.runs_on[0]}, a GitHub-hosted runner, which has "
+                "no fixed address and no network of yours: give the labels of your own runner "
+                "(self-hosted, or a larger runner with static addresses) in runsOn")
+
+
+def deployer_reaches_cluster(config: StackConfig) -> Iterator[Problem]:
+    """The declared runner (`shipyard:deploy`) must get into each cluster API it deploys to."""
+    who = reachability.deployer(config)
+    if not who.declared or any(True for _ in deployer_addresses(config)):
+        return  # undeclared: `plan` says where to run; hosted with addresses: reported above
+    for api in reachability.cluster_apis(config):
+        if not any(reachability.usable(way, who) for way in api.ways):
+            continue  # nothing reaches it on the first up: eks_reachable_on_first_up says so
+        if reachability.reaches(api, who) is False:
+            reasons = "; ".join(r for r in (reachability.refusal(w, who) for w in api.ways) if r)
+            yield ("deploy", "runsOn"), (
+                f"the runner ({who.label}) cannot reach {api.name}, which `pulumi up` deploys "
+                f"the services through: {reasons}. Admit its egress in "
+                "shipyard:eks.publicAccessCidrs or its network in shipyard:eks.privateAccessCidrs, "
+                "or run on a runner that is (README: where `pulumi up` runs)")
 
 
 def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
@@ -681,6 +724,7 @@ RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc,
          ecs_task_sizes, ecs_tasks_fit_instances, ecs_routes, alb_rule_quota,
          ecs_environment_size, unused_settings, service_calls, custom_domains, capacity_bounds,
          replicas_within_autoscaling, eks_cluster, eks_system_capacity, eks_fargate_pods,
-         eks_private_endpoint, node_group_labels_and_taints, node_group_architecture,
+         eks_reachable_on_first_up, deployer_addresses, deployer_reaches_cluster,
+         node_group_labels_and_taints, node_group_architecture,
          kubernetes_target, waivers, security_settings)
 REGIONAL_RULES = (same_region, ecr_images_without_nat)

@@ -472,7 +472,8 @@ class Eks(Model):
         "Kubernetes version; must be one EKS supports (see shipyard/eks_versions.py)."))
     endpoint_public_access: Optional[bool] = Field(None, description=(
         "Expose the API endpoint publicly (private access is always on). Default: false when "
-        "`shipyard:production` is true, otherwise true."))
+        "`shipyard:production` is true, otherwise true. Private-only in a VPC this stack creates "
+        "is unreachable on the first `pulumi up` (README: where `pulumi up` runs)."))
     public_access_cidrs: list[Cidr] = Field([], description=(
         "CIDRs allowed to reach a public endpoint; required when it is public (EKS.1)."))
     private_access_cidrs: list[Cidr] = Field([], description=(
@@ -518,6 +519,31 @@ class Kubernetes(Model):
         return self.kubeconfig is not None or self.context is not None
 
 
+# A GitHub Actions `runs-on` label: what GitHub's workflow syntax allows in a label.
+RunnerLabel = Annotated[str, Field(min_length=1, max_length=100), _check(
+    r"[A-Za-z0-9][A-Za-z0-9_.-]*", "must be a runner label (letters, digits, '.', '_', '-')")]
+
+
+class Deploy(Model):
+    runs_on: list[RunnerLabel] = Field(["ubuntu-24.04"], min_length=1, description=(
+        "GitHub Actions `runs-on` labels of this stack's preview and `pulumi up` jobs (the "
+        "shipped workflows read them). Default: a GitHub-hosted runner, which has no fixed "
+        "address and no way into a VPC."))
+    egress_cidrs: list[Cidr] = Field([], description=(
+        "Public addresses the runner's connections come from (e.g. the Elastic IP of its NAT "
+        "gateway, as /32): what a public EKS endpoint must allow (`eks.publicAccessCidrs`). "
+        "Empty: no fixed address."))
+    private_cidrs: list[Cidr] = Field([], description=(
+        "The private network the runner sits in (its subnet): in an existing VPC "
+        "(`network.vpcId`), or in a network connected to the stack's VPC; what a private EKS "
+        "endpoint must allow (`eks.privateAccessCidrs`)."))
+    bootstrapped: bool = Field(False, description=(
+        "The stack's first `pulumi up` is done, so its VPC (and any VPN, peering or transit "
+        "gateway attached to it since) exists: a runner there may deploy through a private "
+        "endpoint. Set it when making the endpoint private after bootstrapping (README: where "
+        "`pulumi up` runs); a new stack with it would fail its first `pulumi up`."))
+
+
 class StackConfig(Model):
     """Everything under the `shipyard:` namespace of one stack."""
 
@@ -533,6 +559,9 @@ class StackConfig(Model):
     kubernetes: Kubernetes = Field(Kubernetes(), description=(
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
+    deploy: Deploy = Field(Deploy(), description=(
+        "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API (README: "
+        "where `pulumi up` runs)."))
     logs: Logs = Field(Logs(), description="CloudWatch log groups.")
     waivers: list[Waiver] = Field([], description=(
         "Security controls this stack may fail, each with a reason (not allowed in production "
