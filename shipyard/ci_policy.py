@@ -13,7 +13,8 @@ It deliberately grants no secret values and no decryption (`secretsmanager:GetSe
   (pulumi-docker-build builds at preview and exports cache manifests then, never images).
 - deploy: the preview set plus, per resource type the plan registers, the actions that create,
   update, tag and delete it (:data:`DEPLOY_ACTIONS`); IAM writes and `iam:PassRole` scoped to
-  this stack's roles and instance profiles.
+  this stack's roles and instance profiles, S3 to its buckets, the rest to its region ("*" only
+  for actions AWS authorises on nothing narrower).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import parliament
 from shipyard import iam
 from shipyard.engine import Invoke, Plan, Resource
 
-READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 # IAM's limit for a managed policy, counted without whitespace (IAM User Guide, "IAM and AWS STS
 # quotas": "Managed policy size: 6,144 characters").
 MANAGED_POLICY_MAX_CHARS = 6144

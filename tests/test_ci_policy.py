@@ -9,7 +9,6 @@ import importlib
 import inspect
 import json
 import re
-from pathlib import Path
 
 import botocore.session
 import pytest
