@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Callable
@@ -124,8 +125,25 @@ def _runners(args: argparse.Namespace) -> int:
 
 
 def _ci_policy(args: argparse.Namespace) -> int:
-    from shipyard import iam
-    if args.kind == "trust":
+    from shipyard import ci_policy, iam
+    if not re.fullmatch(r"\d{12}", args.account):
+        raise UsageError(f"--account must be a 12-digit AWS account id, not {args.account!r}")
+    if args.kind in ("preview", "deploy"):
+        if not args.stacks:
+            raise UsageError(f"ci-policy {args.kind} needs the stack(s) whose plans it covers, "
+                             f"e.g. `ci-policy {args.kind} prod --account {args.account}`")
+        if args.stack_file and len(args.stacks) > 1:
+            raise UsageError("--stack-file reads one stack: give one stack with it")
+        document = {}
+        for stack in args.stacks:
+            plan = engine.run(stack, root=engine.PROJECT_ROOT, stack_file=args.stack_file)
+            try:
+                document.update(ci_policy.policies(plan, args.kind, args.account))
+            except ci_policy.UnknownType as error:
+                raise UsageError(f"{stack}: {error}") from None
+    elif args.stacks:
+        raise UsageError(f"ci-policy {args.kind} takes no stack (preview and deploy do)")
+    elif args.kind == "trust":
         if not (args.environment or args.branch or args.pull_requests):
             raise UsageError("trust needs --environment (deploy roles), --branch, or "
                              "--pull-requests (previews)")
@@ -202,10 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
     runners.set_defaults(run=_runners)
 
     ci_policy = commands.add_parser(
-        "ci-policy", help="IAM policy documents for the GitHub Actions roles (see README: CI)")
-    ci_policy.add_argument("kind", choices=["trust", "ecr-push"],
-                           help="trust: a role's trust policy for GitHub OIDC; ecr-push: what "
-                                "image builds need in ECR")
+        "ci-policy", parents=[stack_file],
+        help="IAM policy documents for the GitHub Actions roles (see README: CI)")
+    ci_policy.add_argument("kind", choices=["preview", "deploy", "trust", "ecr-push"],
+                           help="preview / deploy: what `pulumi preview` / `pulumi up` of the "
+                                "stacks need beyond ReadOnlyAccess, by policy name; trust: a "
+                                "role's trust policy for GitHub OIDC; ecr-push: what image "
+                                "builds need in ECR")
+    ci_policy.add_argument("stacks", nargs="*", metavar="STACK",
+                           help="preview, deploy: the stacks whose offline plans the policies cover")
     ci_policy.add_argument("--account", required=True, help="AWS account id of the role")
     ci_policy.add_argument("--repository", default="", help="GitHub repository, owner/name (trust)")
     ci_policy.add_argument("--environment", action="append", default=[],

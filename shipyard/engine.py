@@ -72,12 +72,20 @@ class Resource:
     input_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+class Invoke(NamedTuple):
+    """A data-source read the program makes at preview and at up (e.g. a secret's value)."""
+
+    token: str
+    args: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Plan:
     stack: str
     resources: tuple[Resource, ...]
     outputs: dict[str, Any] = field(default_factory=dict)
     region: str = DEFAULT_REGION
+    invokes: tuple[Invoke, ...] = ()
 
     def of_type(self, type_: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_]
@@ -128,6 +136,7 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks):
         super().__init__(mocks)
         self.recorded: list[Resource] = []
+        self.invokes: list[Invoke] = []
         self._lock = threading.Lock()
 
     def SupportsFeature(self, request):
@@ -142,6 +151,9 @@ class RecordingMonitor(MockMonitor):
 
     def Invoke(self, request):
         with _thread_event_loop():
+            invoke = Invoke(request.tok, _unwrap_secrets(rpc.deserialize_properties(request.args)))
+            with self._lock:
+                self.invokes.append(invoke)
             return super().Invoke(request)
 
     def ReadResource(self, request):
@@ -278,7 +290,9 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path)
         loop.close()
         asyncio.set_event_loop(None)
     resources = tuple(sorted(monitor.recorded, key=lambda r: r.urn))
-    return Plan(stack=stack, resources=resources, outputs=outputs, region=region)
+    invokes = tuple(sorted(monitor.invokes, key=lambda i: (i.token, json.dumps(i.args, sort_keys=True,
+                                                                                default=repr))))
+    return Plan(stack=stack, resources=resources, outputs=outputs, region=region, invokes=invokes)
 
 
 def _discard_unfinished_work(loop: asyncio.AbstractEventLoop) -> None:
