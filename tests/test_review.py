@@ -170,7 +170,7 @@ def test_price_table_has_a_source_region_and_date():
 
 def test_graph_dot_parses_and_names_every_component(stack_plan):
     plan = stack_plan("prod")
-    [parsed] = pydot.graph_from_dot_data(graph.to_dot(plan))
+    [parsed] = pydot.graph_from_dot_data(graph.dependencies_dot(plan))
     clusters = {json.loads(s.get_name()) for s in _subgraphs(parsed)}
     components = [r for r in plan.resources if not r.custom]
     for component in components:
