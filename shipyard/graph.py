@@ -72,10 +72,11 @@ def dependencies_dot(plan: Plan) -> str:
 
 
 # The traffic view's palette: node fill by kind, box colours by group, edge style by flow.
+LOAD_BALANCER_FILL = "#fbd9a6"
 NODE_STYLE = {
     "internet": 'shape=ellipse, style=filled, fillcolor="#dde3ea", fontsize=12',
-    "alb": 'shape=box, style="rounded,filled", fillcolor="#fbd9a6"',
-    "nlb": 'shape=box, style="rounded,filled", fillcolor="#fbd9a6"',
+    "alb": f'shape=box, style="rounded,filled", fillcolor="{LOAD_BALANCER_FILL}"',
+    "nlb": f'shape=box, style="rounded,filled", fillcolor="{LOAD_BALANCER_FILL}"',
     "service": 'shape=box, style="rounded,filled,bold", fillcolor="#ffffff"',
 }
 GROUP_COLOURS = {  # kind: (fill, border, legend text)
@@ -84,12 +85,10 @@ GROUP_COLOURS = {  # kind: (fill, border, legend text)
     "eks": ("#e9f6ec", "#3f8f55", "Kubernetes cluster"),
     "kubernetes": ("#e9f6ec", "#3f8f55", "Kubernetes cluster"),
 }
-FLOW_STYLE = {  # kind: (DOT edge attributes, legend sample, legend text)
-    "ingress": ('color="#2b2b2b", penwidth=1.8', "━━━━▶",
-                "request from the internet: listener"),
-    "route": ('color="#2f6db5", penwidth=1.4', "━━━━▶",
-              "load balancer forwards: rule → port"),
-    "call": ('color="#b8461b", style=dashed, penwidth=1.4', "╍╍╍╍▶",
+FLOW_STYLE = {  # kind: (colour, more DOT edge attributes, legend sample, legend text)
+    "ingress": ("#2b2b2b", "penwidth=1.8", "━━━━▶", "request from the internet: listener"),
+    "route": ("#2f6db5", "penwidth=1.4", "━━━━▶", "load balancer forwards: rule → port"),
+    "call": ("#b8461b", "style=dashed, penwidth=1.4", "╍╍╍╍▶",
              "service calls service: address"),
 }
 
@@ -124,8 +123,9 @@ def traffic_dot(plan: Plan) -> str:
 
     emit(None, "  ")
     for flow in architecture.flows:
+        colour, attributes, _, _ = FLOW_STYLE[flow.kind]
         lines.append(f"  {_id(flow.source)} -> {_id(flow.target)} "
-                     f"[label={_quote(flow.label)}, {FLOW_STYLE[flow.kind][0]}];")
+                     f'[label={_quote(flow.label)}, color="{colour}", {attributes}];')
     lines += _legend(architecture)
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -134,16 +134,15 @@ def traffic_dot(plan: Plan) -> str:
 def _legend(architecture: traffic.Architecture) -> list[str]:
     """A legend: a sample of each kind of arrow and box the picture draws, and what it means."""
     rows = []
-    for kind, (edge, sample, meaning) in FLOW_STYLE.items():
+    for kind, (colour, _, sample, meaning) in FLOW_STYLE.items():
         if any(f.kind == kind for f in architecture.flows):
-            colour = edge.split('"')[1]
             rows.append(f'<TR><TD><FONT COLOR="{colour}">{sample}</FONT></TD>'
                         f'<TD ALIGN="LEFT">{meaning}</TD></TR>')
     shown = {g.kind for g in architecture.groups}
     boxes = {text: (fill, border) for kind, (fill, border, text) in GROUP_COLOURS.items()
              if kind in shown}
     if any(n.kind in ("alb", "nlb") for n in architecture.nodes):
-        boxes["load balancer: an entry point"] = ("#fbd9a6", "#000000")
+        boxes["load balancer: an entry point"] = (LOAD_BALANCER_FILL, "#000000")
     boxes["service: name, port, replicas"] = ("#ffffff", "#000000")
     for text, (fill, border) in boxes.items():
         rows.append(f'<TR><TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1"> </TD>'

@@ -29,6 +29,7 @@ K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 K8S_SERVICE = "kubernetes:core/v1:Service"
 K8S_NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 K8S_TARGET = "shipyard:kubernetes:KubernetesTarget"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
 APP_LABEL = "app.kubernetes.io/name"
 NLB_SSL_CERT = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
 
@@ -97,6 +98,11 @@ class _Reader:
             if resource.type == type_:
                 return resource
         return None
+
+    def under(self, type_: str, ancestor: Resource) -> list[Resource]:
+        """Resources of `type_` anywhere below the component `ancestor`."""
+        return [r for r in self.of_type(type_)
+                if getattr(self.ancestor(r, ancestor.type), "urn", None) == ancestor.urn]
 
     def hostnames(self, target: Resource) -> list[str]:
         """Names of the DNS alias records that point at `target` (a load balancer)."""
@@ -207,63 +213,61 @@ def _service_label(name: str, ports: list[int], replicas: Optional[int], unit: s
 def _kubernetes(read: _Reader, network: Optional[str]
                 ) -> tuple[list[Group], list[Node], list[Flow]]:
     groups, nodes, flows = [], [], []
-    eks = read.of_type(EKS_CLUSTER)
     for target in read.of_type(K8S_TARGET):
-        on_eks = target.name == "eks" and eks
-        if on_eks:
-            cluster = eks[0].inputs
-            groups.append(Group(target.urn, f"EKS cluster {cluster.get('name', eks[0].name)}"
-                                f"  (Kubernetes {cluster.get('version', '')})".replace(" )", ")"),
-                                "eks", network))
+        # The target's provider waits for the EKS cluster it deploys to; an existing one, none.
+        eks = [c for p in read.under(K8S_PROVIDER, target)
+               for c in read.dependencies(p, EKS_CLUSTER)]
+        if eks:
+            groups.append(Group(target.urn, f"EKS cluster {eks[0].inputs.get('name', eks[0].name)}"
+                                f"  (Kubernetes {eks[0].inputs.get('version')})", "eks", network))
         else:
             groups.append(Group(target.urn, "existing Kubernetes cluster (kubeconfig)",
                                 "kubernetes"))
-        # An EKS cluster's load balancers live in the VPC; an existing cluster's in its network.
-        lb_group = network if on_eks else target.urn
-        workloads = [r for r in read.of_type(K8S_DEPLOYMENT)
-                     if read.ancestor(r, K8S_TARGET) == target]
-        node_of: dict[str, str] = {}  # app label -> node key
-        pod_ports: dict[str, list[int]] = {}
-        for deployment in workloads:
-            app = _get(deployment.inputs, "metadata", "name")
-            ports = [p["containerPort"] for c in _get(deployment.inputs, "spec", "template", "spec",
-                                                      "containers", default=[])
-                     for p in c.get("ports", [])]
-            key = deployment.urn
-            node_of[app] = key
-            pod_ports[app] = ports
-            nodes.append(Node(key, _service_label(app, ports, _get(deployment.inputs, "spec",
-                                                                   "replicas"), "pods"),
-                              "service", target.urn))
-        services = [r for r in read.of_type(K8S_SERVICE) if read.ancestor(r, K8S_TARGET) == target]
+        pods: dict[str, tuple[str, list[int]]] = {}  # app label -> (node key, container ports)
+        for deployment in read.under(K8S_DEPLOYMENT, target):
+            spec = deployment.inputs["spec"]
+            ports = [p["containerPort"] for c in _get(spec, "template", "spec", "containers",
+                                                      default=[]) for p in c.get("ports", [])]
+            pods[_get(spec, "selector", "matchLabels", APP_LABEL)] = (deployment.urn, ports)
+            nodes.append(Node(deployment.urn, _service_label(
+                deployment.inputs["metadata"]["name"], ports, spec.get("replicas"), "pods"),
+                "service", target.urn))
+        services = read.under(K8S_SERVICE, target)
         for service in services:
             app = _get(service.inputs, "spec", "selector", APP_LABEL)
-            if app not in node_of or _get(service.inputs, "spec", "type") != "LoadBalancer":
-                continue
-            annotations = _get(service.inputs, "metadata", "annotations", default={}) or {}
-            tls = NLB_SSL_CERT in annotations
-            kind = "Network Load Balancer" if on_eks else "cloud load balancer"
-            label = "\n".join([kind, f"Service {app}", *read.hostnames(service)])
-            nodes.append(Node(service.urn, label, "nlb", lb_group))
-            ports = [f"{'TLS' if tls else 'TCP'} :{p['port']}"
-                     for p in _get(service.inputs, "spec", "ports", default=[])]
-            flows.append(Flow(INTERNET, service.urn, "ingress", "\n".join(ports)))
-            flows.append(Flow(service.urn, node_of[app], "route",
-                              " ".join(f":{p}" for p in pod_ports[app])))
-        cluster_port = {_get(s.inputs, "spec", "selector", APP_LABEL):
+            if app in pods and _get(service.inputs, "spec", "type") == "LoadBalancer":
+                # An EKS cluster's load balancers live in the VPC; an existing cluster's in its
+                # own network.
+                node, *routes = _load_balancer_service(read, service, pods[app],
+                                                       network if eks else target.urn, bool(eks))
+                nodes.append(node)
+                flows += routes
+        service_port = {_get(s.inputs, "spec", "selector", APP_LABEL):
                         _get(s.inputs, "spec", "ports", default=[{}])[0].get("port")
                         for s in services}
-        for policy in read.of_type(K8S_NETWORK_POLICY):
-            if read.ancestor(policy, K8S_TARGET) != target:
-                continue
+        for policy in read.under(K8S_NETWORK_POLICY, target):  # a callee admitting its callers
             callee = _get(policy.inputs, "spec", "podSelector", "matchLabels", APP_LABEL)
             for rule in _get(policy.inputs, "spec", "ingress", default=[]):
                 for peer in rule.get("from", []):
                     caller = _get(peer, "podSelector", "matchLabels", APP_LABEL)
-                    if caller in node_of and callee in node_of:
-                        flows.append(Flow(node_of[caller], node_of[callee], "call",
-                                          f"http://{callee}:{cluster_port.get(callee)}"))
+                    if caller in pods and callee in pods:
+                        flows.append(Flow(pods[caller][0], pods[callee][0], "call",
+                                          f"http://{callee}:{service_port.get(callee)}"))
     return groups, nodes, flows
+
+
+def _load_balancer_service(read: _Reader, service: Resource, pods: tuple[str, list[int]],
+                           group: Optional[str], on_eks: bool) -> tuple[Node, Flow, Flow]:
+    """A Kubernetes Service of type LoadBalancer: the load balancer its cloud creates for it."""
+    annotations = _get(service.inputs, "metadata", "annotations", default={}) or {}
+    kind = "Network Load Balancer" if on_eks else "cloud load balancer"
+    app = _get(service.inputs, "spec", "selector", APP_LABEL)
+    node = Node(service.urn, "\n".join([kind, f"Service {app}", *read.hostnames(service)]), "nlb",
+                group)
+    listeners = [f"{'TLS' if NLB_SSL_CERT in annotations else 'TCP'} :{p['port']}"
+                 for p in _get(service.inputs, "spec", "ports", default=[])]
+    return (node, Flow(INTERNET, service.urn, "ingress", "\n".join(listeners)),
+            Flow(service.urn, pods[0], "route", " ".join(f":{p}" for p in pods[1])))
 
 
 def of_plan(plan: Plan) -> Architecture:
