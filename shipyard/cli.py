@@ -80,7 +80,7 @@ def _cost(args: argparse.Namespace) -> int:
 
 def _graph(args: argparse.Namespace) -> int:
     from shipyard import graph
-    source = graph.to_dot(_run(args))
+    source = graph.to_dot(_run(args), args.view)
     if args.format == "dot":
         output = source.encode()
     else:
@@ -205,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="the architecture as a Graphviz picture")
     graph.add_argument("stack")
     graph.add_argument("--format", choices=["dot", "svg", "png"], default="dot")
+    graph.add_argument("--view", choices=["traffic", "dependencies"], default="traffic",
+                       help="traffic: entry points, routing and calls (default); "
+                            "dependencies: every resource and Pulumi's dependencies")
     graph.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
     graph.set_defaults(run=_graph)
 

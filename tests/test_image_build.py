@@ -356,7 +356,7 @@ def test_graph_draws_the_build_feeding_the_task(stack_plan):
     plan = stack_plan("dev")
     [image] = plan.of_type(IMAGE)
     [task] = plan.of_type("aws:ecs/taskDefinition:TaskDefinition")
-    dot = graph.to_dot(plan)
+    dot = graph.dependencies_dot(plan)
     assert f"{json.dumps(image.urn)} -> {json.dumps(task.urn)};" in dot
     assert graph.FILL["docker-build"] in dot
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 import subprocess
 from decimal import Decimal
 
 import pydot
 import pytest
 
-from shipyard import cost, diff, graph
+from shipyard import cost, diff, engine, graph
 from shipyard.cli import main
 from tests.conftest import PROJECT, run_shipyard
+from tests.test_kubernetes import KUBECONFIG
 
 BASE = {"ecr": {"repositories": [{"name": "api"}, {"name": "web"}]},
         "eks": {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
@@ -170,7 +172,7 @@ def test_price_table_has_a_source_region_and_date():
 
 def test_graph_dot_parses_and_names_every_component(stack_plan):
     plan = stack_plan("prod")
-    [parsed] = pydot.graph_from_dot_data(graph.to_dot(plan))
+    [parsed] = pydot.graph_from_dot_data(graph.dependencies_dot(plan))
     clusters = {json.loads(s.get_name()) for s in _subgraphs(parsed)}
     components = [r for r in plan.resources if not r.custom]
     for component in components:
@@ -189,6 +191,128 @@ def _subgraphs(parent):
 def test_graph_renders_with_graphviz(stack_plan, tmp_path):
     svg = graph.render(graph.to_dot(stack_plan("prod")), "svg")
     assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+
+
+class Picture:
+    """The traffic view as parsed DOT: edges by (source, target), and each node's boxes."""
+
+    def __init__(self, dot: str):
+        [parsed] = pydot.graph_from_dot_data(dot)
+        self.edges = {(json.loads(e.get_source()), json.loads(e.get_destination())):
+                      json.loads(e.get("label")) for e in parsed.get_edges()}
+        self.boxes: dict[str, list[str]] = {}  # node -> the boxes around it, outermost first
+        self.labels: dict[str, str] = {}
+        self.legend = ""
+
+        def walk(graph_, outer: list[str]) -> None:
+            for sub in graph_.get_subgraphs():
+                label = sub.get("label") or ""
+                if json.loads(sub.get_name()) == "cluster:legend":
+                    self.legend = sub.get_nodes()[0].get("label")
+                    continue
+                walk(sub, outer + [json.loads(label)])
+            for node in graph_.get_nodes():
+                if node.get_name() not in ("node", "edge", "graph"):
+                    self.boxes[json.loads(node.get_name())] = outer
+                    self.labels[json.loads(node.get_name())] = json.loads(node.get("label"))
+
+        walk(parsed, [])
+
+
+def _urn(plan, type_, name):
+    return plan.one(type_, name).urn
+
+
+def test_prod_picture_shows_traffic_from_the_internet_through_load_balancers(stack_plan):
+    plan = stack_plan("prod")
+    picture = Picture(graph.to_dot(plan))
+    alb = _urn(plan, "aws:lb/loadBalancer:LoadBalancer", "shipyard-prod")
+    web_ecs = _urn(plan, "aws:ecs/service:Service", "web")
+    api_ecs = _urn(plan, "aws:ecs/service:Service", "api")
+    assert picture.edges[("internet", alb)] == "HTTPS :443\nHTTP :80 → HTTPS :443"
+    assert picture.edges[(alb, web_ecs)] == "shop.example.com /*\n→ :3000"
+    assert picture.edges[(alb, api_ecs)] == "api.shop.example.com /*\n→ :8080"
+    for app, port in (("web", 3000), ("api", 8080)):  # each EKS Service of type LoadBalancer
+        nlb = _urn(plan, "kubernetes:core/v1:Service", f"eks-{app}")
+        pods = _urn(plan, "kubernetes:apps/v1:Deployment", f"eks-{app}")
+        assert picture.edges[("internet", nlb)] == "TCP :80"
+        assert picture.edges[(nlb, pods)] == f":{port}"
+    # Only traffic: no Pulumi dependency (a listener rule, a role) is drawn.
+    assert len(picture.edges) == 7
+
+
+def test_prod_picture_groups_services_by_network_and_platform(stack_plan):
+    plan = stack_plan("prod")
+    picture = Picture(graph.to_dot(plan))
+    vpc = "VPC shipyard-prod  10.20.0.0/16"
+    assert picture.boxes["internet"] == []
+    assert picture.boxes[_urn(plan, "aws:lb/loadBalancer:LoadBalancer", "shipyard-prod")] == [vpc]
+    assert picture.boxes[_urn(plan, "aws:ecs/service:Service", "web")] == [
+        vpc, "ECS cluster shipyard-prod  (Fargate)"]
+    assert picture.boxes[_urn(plan, "kubernetes:apps/v1:Deployment", "eks-web")] == [
+        vpc, "EKS cluster shipyard-prod  (Kubernetes 1.35)"]
+    assert picture.boxes[_urn(plan, "kubernetes:core/v1:Service", "eks-web")] == [vpc]
+
+
+def test_pictures_draw_who_calls_whom(stack_plan):
+    staging = stack_plan("staging")  # web calls api on EKS: api's NetworkPolicy admits web
+    web, api = (_urn(staging, "kubernetes:apps/v1:Deployment", f"eks-{n}") for n in ("web", "api"))
+    assert Picture(graph.to_dot(staging)).edges[(web, api)] == "http://api:8080"
+    ecs = engine.run("ecs", stack_file=PROJECT / "examples/two-service-app/Pulumi.ecs.yaml")
+    web, api = (_urn(ecs, "aws:ecs/service:Service", n) for n in ("web", "api"))
+    picture = Picture(graph.to_dot(ecs))  # on ECS: api's security group admits web's
+    assert picture.edges[(web, api)] == "http://api:8080"
+    alb = _urn(ecs, "aws:lb/loadBalancer:LoadBalancer", "shipyard-ecs")
+    assert picture.edges[(alb, web)] == "www.example.com /*\n→ :3000"
+
+
+def test_custom_domains_name_their_load_balancer():
+    eks = engine.run("eks", stack_file=PROJECT / "examples/two-service-app/Pulumi.eks.yaml")
+    nlb = _urn(eks, "kubernetes:core/v1:Service", "eks-web")
+    picture = Picture(graph.to_dot(eks))
+    assert picture.edges[("internet", nlb)] == "TLS :443"
+    assert picture.labels[nlb] == "Network Load Balancer\nService web\nwww.example.com"
+
+
+def test_an_existing_cluster_and_vpc_are_boxes_of_their_own():
+    network = {"vpcId": "vpc-0123456789abcdef0",
+               "publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+               "privateSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]}
+    web = {"name": "web", "image": "ghcr.io/acme/web:1.0.0", "port": 3000, "public": True}
+    plan = run_shipyard({"ecs": {"enabled": True}, "network": network, "services": [web],
+                         "kubernetes": {"kubeconfig": KUBECONFIG}})
+    picture = Picture(graph.to_dot(plan))
+    assert picture.boxes[_urn(plan, "aws:ecs/service:Service", "web")] == [
+        "existing VPC vpc-0123456789abcdef0", "ECS cluster shipyard-test  (Fargate)"]
+    load_balancer = _urn(plan, "kubernetes:core/v1:Service", "kubernetes-web")
+    assert picture.boxes[load_balancer] == ["existing Kubernetes cluster (kubeconfig)"]
+    assert picture.edges[(load_balancer,
+                          _urn(plan, "kubernetes:apps/v1:Deployment", "kubernetes-web"))] == ":3000"
+
+
+def test_the_legend_explains_what_the_picture_draws(stack_plan):
+    legend = Picture(graph.to_dot(stack_plan("staging"))).legend
+    for meaning in ("request from the internet", "load balancer forwards", "service calls service",
+                    "VPC", "Kubernetes cluster", "load balancer: an entry point"):
+        assert meaning in legend
+    assert "ECS cluster" not in legend  # staging runs no ECS
+    assert "service calls service" not in Picture(graph.to_dot(stack_plan("dev"))).legend
+
+
+def test_the_dependency_view_stays_available(capsys):
+    assert main(["graph", "dev", "--view", "dependencies"]) == 0
+    dependencies = capsys.readouterr().out
+    assert main(["graph", "dev"]) == 0
+    traffic = capsys.readouterr().out
+    assert '"ListenerRule\\napi-route"' in dependencies
+    assert "Shipyard stack dev: traffic" in traffic and "ListenerRule" not in traffic
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_prod_picture_is_a_readable_size(stack_plan):
+    png = graph.render(graph.to_dot(stack_plan("prod")), "png")
+    width, height = struct.unpack(">II", png[16:24])  # the PNG IHDR chunk
+    assert width <= 1600 and height <= 1000, (width, height)
 
 
 def test_a_version_past_standard_support_is_priced_at_the_extended_rate():

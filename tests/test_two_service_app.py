@@ -119,7 +119,7 @@ def test_cost_counts_service_connect_and_nothing_for_certificates(ecs):
 
 
 def test_graph_and_plan_show_the_new_resources(ecs):
-    dot = graph.to_dot(ecs)
+    dot = graph.dependencies_dot(ecs)
     for kind in ("HttpNamespace", "Certificate", "CertificateValidation", "Record"):
         assert kind in dot
     text = plan_view.to_text(ecs)
@@ -145,7 +145,7 @@ def test_the_cli_plans_an_example_from_its_stack_file(capsys):
 
 
 def test_graph_colours_dns_certificates_and_service_discovery_by_family(ecs):
-    dot = graph.to_dot(ecs)
+    dot = graph.dependencies_dot(ecs)
     for kind, colour in (("Certificate", graph.FILL["acm"]), ("Record", graph.FILL["route53"]),
                          ("HttpNamespace", graph.FILL["servicediscovery"])):
         line = next(l for l in dot.splitlines() if f'"{kind}\\n' in l)
