@@ -74,7 +74,8 @@ if config.ecs.enabled:
         config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids, aws_context,
         access_logs=config.alb_access_logs, production=config.production,
         domain_certificates={s.name: domains[s.name].certificate_arn
-                             for s in public_on_ecs if s.name in domains})) if public_on_ecs else None
+                             for s in public_on_ecs if s.name in domains},
+        services=tuple(public_on_ecs))) if public_on_ecs else None
     priorities = rule_priorities(public_on_ecs)
     called_on_ecs = called(on_ecs)
     for s in callees_first(on_ecs):  # a caller starts after the services it calls

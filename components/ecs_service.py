@@ -123,8 +123,8 @@ class EcsService(pulumi.ComponentResource):
                 container_port=service.port)]
             depends_on.append(rule)
             balancer = args.load_balancer
-            self.url = balancer.dns_name.apply(
-                lambda dns: public_url(balancer.scheme, dns, service))
+            scheme = "https" if balancer.serves_https(service) else "http"
+            self.url = balancer.dns_name.apply(lambda dns: public_url(scheme, dns, service))
             if args.domain:
                 args.domain.point_at(balancer.dns_name, balancer.zone_id)
 
@@ -234,7 +234,7 @@ class EcsService(pulumi.ComponentResource):
             conditions.append(aws.lb.ListenerRuleConditionArgs(
                 host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[host])))
         rule = aws.lb.ListenerRule(
-            f"{name}-route", listener_arn=balancer.listener_arn, priority=args.rule_priority,
+            f"{name}-route", listener_arn=balancer.listener_arn_for(service), priority=args.rule_priority,
             actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
             conditions=conditions, opts=child)
         return target_group, rule

@@ -12,8 +12,9 @@ from components.access_log_bucket import AccessLogBucket, AccessLogBucketArgs
 from components.web_acl import ManagedWebAcl
 from shipyard.aws_context import AwsContext
 from shipyard.config.schema import LoadBalancer as LoadBalancerSettings
+from shipyard.config.schema import Service
 from shipyard.naming import ALB_NAME_MAX, logical
-from shipyard.routing import TLS_POLICY
+from shipyard.routing import TLS_POLICY, redirect_priorities, served_over_https
 
 
 @dataclass(frozen=True)
@@ -27,17 +28,21 @@ class PublicLoadBalancerArgs:
     production: bool = False
     # Service name -> validated ACM certificate of its custom domain (served by SNI).
     domain_certificates: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    # The public services it routes to: which of them HTTP still serves decides its redirects.
+    services: tuple[Service, ...] = ()
 
 
 class PublicLoadBalancer(pulumi.ComponentResource):
-    """HTTPS on 443 with HTTP redirected to it when a certificate is configured or a service has
-    a custom domain; plain HTTP on 80 otherwise. Requests that match no service get a 404.
-    Optionally behind AWS WAF, with access logs in S3."""
+    """Services with a custom domain, or all when a certificate is configured, are served on
+    HTTPS (443); the others on plain HTTP (80), on the ALB's own DNS name, which no domain
+    certificate covers. HTTP redirects every request to HTTPS when it serves no service, else
+    only the requests for a domain's host.
+    Requests that match no service get a 404. Optionally behind AWS WAF, with access logs in S3."""
 
     dns_name: pulumi.Output[str]
     zone_id: pulumi.Output[str]  # the ALB's canonical hosted zone, for alias records
-    scheme: str
-    listener_arn: pulumi.Output[str]
+    http_listener_arn: pulumi.Output[str]
+    https_listener_arn: Optional[pulumi.Output[str]]
     security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: PublicLoadBalancerArgs,
@@ -53,7 +58,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             args.domain_certificates[domains[0]] if domains else None)
         sni_only = domains if settings.certificate_arn else domains[1:]
         https = default_certificate is not None
-        self.scheme = "https" if https else "http"
+        self._certificate_configured = settings.certificate_arn is not None
 
         security_group = aws.ec2.SecurityGroup(
             f"{name}-alb", vpc_id=args.vpc_id,
@@ -103,28 +108,51 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         not_found = aws.lb.ListenerDefaultActionArgs(
             type="fixed-response", fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
                 content_type="text/plain", message_body="Not Found", status_code="404"))
+        https_listener = None
         if https:
-            listener = aws.lb.Listener(
+            https_listener = aws.lb.Listener(
                 f"{name}-https", load_balancer_arn=balancer.arn, port=443, protocol="HTTPS",
                 ssl_policy=TLS_POLICY, certificate_arn=default_certificate,
                 default_actions=[not_found], opts=child)
             for service in sni_only:
                 aws.lb.ListenerCertificate(
-                    f"{name}-{service}-certificate", listener_arn=listener.arn,
+                    f"{name}-{service}-certificate", listener_arn=https_listener.arn,
                     certificate_arn=args.domain_certificates[service], opts=child)
-            aws.lb.Listener(  # ELB.1: plain HTTP only redirects
+        to_https = dict(protocol="HTTPS", port="443", status_code="HTTP_301")
+        plain_http = [s for s in args.services if not self.serves_https(s)]
+        if https and not plain_http:
+            http_listener = aws.lb.Listener(  # ELB.1: plain HTTP only redirects
                 f"{name}-http", load_balancer_arn=balancer.arn, port=80, protocol="HTTP",
                 default_actions=[aws.lb.ListenerDefaultActionArgs(
-                    type="redirect", redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                        protocol="HTTPS", port="443", status_code="HTTP_301"))],
+                    type="redirect", redirect=aws.lb.ListenerDefaultActionRedirectArgs(**to_https))],
                 opts=child)
         else:
-            listener = aws.lb.Listener(
+            http_listener = aws.lb.Listener(
                 f"{name}-http", load_balancer_arn=balancer.arn, port=80, protocol="HTTP",
                 default_actions=[not_found], opts=child)
+            # Named by the domain, like its certificate and records: renaming its service or
+            # moving the domain to another one keeps the rule.
+            for domain, priority in sorted(redirect_priorities(list(args.services)).items()):
+                aws.lb.ListenerRule(
+                    f"{name}-{domain}-to-https", listener_arn=http_listener.arn,
+                    priority=priority,
+                    conditions=[aws.lb.ListenerRuleConditionArgs(
+                        host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[domain]))],
+                    actions=[aws.lb.ListenerRuleActionArgs(
+                        type="redirect", redirect=aws.lb.ListenerRuleActionRedirectArgs(**to_https))],
+                    opts=child)
 
         self.dns_name = balancer.dns_name
         self.zone_id = balancer.zone_id
-        self.listener_arn = listener.arn
+        self.http_listener_arn = http_listener.arn
+        self.https_listener_arn = https_listener.arn if https_listener else None
         self.security_group_id = security_group.id
-        self.register_outputs({"dnsName": self.dns_name, "listenerArn": self.listener_arn})
+        self.register_outputs({"dnsName": self.dns_name, "httpListenerArn": self.http_listener_arn,
+                               "httpsListenerArn": self.https_listener_arn})
+
+    def serves_https(self, service: Service) -> bool:
+        return served_over_https(service, self._certificate_configured)
+
+    def listener_arn_for(self, service: Service) -> pulumi.Output[str]:
+        """The listener a public service's rule goes on (see the class docstring)."""
+        return self.https_listener_arn if self.serves_https(service) else self.http_listener_arn

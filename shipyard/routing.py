@@ -19,6 +19,12 @@ earlier one goes — then ELB may refuse the move while the old rule still holds
 number another route derives is a config error naming the key. Two wildcard paths of one band
 with the same literal prefix (`/a*/b`, `/a*`) are ordered by hash: pin `priority` where that
 matters.
+
+Without a configured certificate, a custom domain puts its service on the HTTPS listener and
+leaves the other services on HTTP; the HTTP listener then redirects to HTTPS only the requests
+for a domain's host, by one rule per domain in the last exact-host band (host, any path), which
+no service route derives (every path starts with '/'), so it comes before every wildcard-host
+and any-host route and never takes a number a service route has.
 """
 
 from __future__ import annotations
@@ -71,6 +77,21 @@ def in_zone(domain: str, zone: str) -> bool:
     return domain == zone or domain.endswith(f".{zone}")
 
 
+def _free_slot(priority: int, taken: set[int]) -> int:
+    """`priority`, or the next number of its band that `taken` doesn't hold (wrapping round)."""
+    start = priority - (priority - MIN_PRIORITY) % BAND_WIDTH
+    while priority in taken:
+        priority = start + (priority - start + 1) % BAND_WIDTH
+    taken.add(priority)
+    return priority
+
+
+def served_over_https(service: Service, certificate_configured: bool) -> bool:
+    """A configured certificate serves every public service on HTTPS; without one, only the
+    services with a custom domain (whose certificate the listener holds) are."""
+    return certificate_configured or service.domain is not None
+
+
 def rule_priorities(services: list[Service]) -> dict[str, int]:
     """Each service's listener rule priority: its explicit `priority`, or the one derived from
     its route. Two derived numbers that meet (one chance in 260 for two routes of a band) are
@@ -84,16 +105,26 @@ def rule_priorities(services: list[Service]) -> dict[str, int]:
         if service.priority is not None:
             priorities[service.name] = service.priority
             continue
-        priority = derived_priority(route_host(service), service.path)
-        start = priority - (priority - MIN_PRIORITY) % BAND_WIDTH
-        while priority in taken:
-            priority = start + (priority - start + 1) % BAND_WIDTH
-        taken.add(priority)
-        priorities[service.name] = priority
+        priorities[service.name] = _free_slot(
+            derived_priority(route_host(service), service.path), taken)
     return priorities
 
 
+REDIRECT_PATH = "*"  # a domain's HTTP redirect matches its host and any path
+
+
+def redirect_priorities(services: list[Service]) -> dict[str, int]:
+    """Domain -> priority of the HTTP listener rule that redirects its requests to HTTPS: in
+    the last exact-host band, where no service route lands, and never a number a service rule
+    holds (on a domain being added, the service's old rule is still on the HTTP listener while
+    the redirect is created)."""
+    taken = set(rule_priorities(services).values())
+    return {s.domain: _free_slot(derived_priority(s.domain, REDIRECT_PATH), taken)
+            for s in services if s.domain is not None}
+
+
 def public_url(scheme: str, dns_name: str, service: Service) -> str:
+    """`scheme` is the one the service is served with (`served_over_https`)."""
     if service.domain:
         return f"https://{service.domain}"
     if service.host:

@@ -24,6 +24,9 @@ CERTIFICATE = "aws:acm/certificate:Certificate"
 RECORD = "aws:route53/record:Record"
 LISTENER = "aws:lb/listener:Listener"
 LISTENER_CERTIFICATE = "aws:lb/listenerCertificate:ListenerCertificate"
+RULE = "aws:lb/listenerRule:ListenerRule"
+# A public service without a domain, beside WEB on the same ALB.
+API = {"name": "api", "image": "ghcr.io/acme/api:1.0.0", "public": True, "path": "/api/*"}
 OWN_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/own"
 
 
@@ -124,14 +127,71 @@ def test_alias_record_points_the_domain_at_the_alb(ecs):
 
 
 def test_https_without_a_configured_certificate_and_http_redirected(ecs):
+    # Every public service has a domain: HTTP serves nothing, so it redirects every request.
     listeners = _listeners(ecs)
     assert listeners[443]["protocol"] == "HTTPS"
     assert listeners[443]["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
     assert listeners[80]["defaultActions"][0]["type"] == "redirect"
     assert listeners[80]["defaultActions"][0]["redirect"]["protocol"] == "HTTPS"
+    assert ecs.of_type(RULE) == [ecs.one(RULE, "web-route")]
     ports = {r.inputs["fromPort"] for r in ecs.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
              if r.inputs.get("cidrIpv4") == "0.0.0.0/0"}
     assert ports == {80, 443}
+
+
+def _listener_of(plan: Plan, rule: str) -> int:
+    arn = plan.one(RULE, rule).inputs["listenerArn"]
+    [port] = [l.inputs["port"] for l in plan.of_type(LISTENER)
+              if f"/{l.name}-" in arn]  # mock ARNs carry the listener's name
+    return port
+
+
+@pytest.fixture(scope="module")
+def mixed() -> Plan:
+    return on_ecs(WEB, API)
+
+
+def test_a_domain_leaves_the_other_services_on_http(mixed):
+    # The HTTPS listener's certificates cover only the domains, not the ALB's own DNS name:
+    # a service without a domain stays on HTTP, where it was before a domain existed.
+    assert _listener_of(mixed, "api-route") == 80
+    assert _listener_of(mixed, "web-route") == 443
+    assert mixed.outputs["ecsUrls"]["api"].startswith("http://shipyard-test-")
+    assert mixed.outputs["ecsUrls"]["web"] == "https://www.example.com"
+
+
+def test_http_redirects_only_the_domains_hosts(mixed):
+    http = _listeners(mixed)[80]
+    assert http["defaultActions"][0]["fixedResponse"]["statusCode"] == "404"
+    [redirect] = [r for r in mixed.of_type(RULE) if r.inputs["actions"][0]["type"] == "redirect"]
+    assert redirect.name == "shipyard-test-www.example.com-to-https"  # named by the domain
+    assert _listener_of(mixed, redirect.name) == 80
+    assert redirect.inputs["conditions"] == [{"hostHeader": {"values": ["www.example.com"]}}]
+    assert redirect.inputs["actions"][0]["redirect"] == {
+        "protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}
+    on_http = [r.inputs["priority"] for r in mixed.of_type(RULE)
+               if _listener_of(mixed, r.name) == 80]
+    assert len(set(on_http)) == len(on_http) == 2
+    # Before the services without a host, so http://www.example.com/api/ redirects too.
+    assert redirect.inputs["priority"] < mixed.one(RULE, "api-route").inputs["priority"]
+
+
+def test_adding_a_domain_moves_only_its_own_rule(mixed):
+    before = on_ecs({**WEB, "domain": None, "host": "www.example.com"}, API)
+    assert before.one(RULE, "api-route") == mixed.one(RULE, "api-route")  # same URN, same inputs
+    assert _listener_of(before, "web-route") == 80 and _listener_of(mixed, "web-route") == 443
+    # The redirect never takes the number the domain's service rule still holds on HTTP while
+    # its replacement is created on HTTPS.
+    assert mixed.one(RULE, "shipyard-test-www.example.com-to-https").inputs["priority"] not in {
+        r.inputs["priority"] for r in before.of_type(RULE)}
+
+
+def test_with_a_configured_certificate_every_service_is_on_https_and_http_redirects():
+    plan = on_ecs(WEB, API, certificateArn=OWN_CERTIFICATE)
+    assert _listener_of(plan, "api-route") == _listener_of(plan, "web-route") == 443
+    assert _listeners(plan)[80]["defaultActions"][0]["type"] == "redirect"
+    assert sorted(r.name for r in plan.of_type(RULE)) == ["api-route", "web-route"]
+    assert plan.outputs["ecsUrls"]["api"].startswith("https://")
 
 
 def test_the_listener_rule_matches_the_domain(ecs):

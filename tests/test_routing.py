@@ -8,8 +8,8 @@ import pytest
 from shipyard import engine
 from shipyard.config import ConfigError
 from shipyard.config.schema import Service
-from shipyard.routing import (BAND_WIDTH, MAX_PRIORITY, MIN_PRIORITY, derived_priority,
-                              rule_priorities)
+from shipyard.routing import (BAND_WIDTH, MAX_PRIORITY, MIN_PRIORITY, band, derived_priority,
+                              redirect_priorities, rule_priorities)
 from tests.conftest import run_shipyard
 
 RULE = "aws:lb/listenerRule:ListenerRule"
@@ -108,3 +108,20 @@ def test_priority_problems_are_config_errors(services, message):
         run_shipyard({"ecs": ECS, "services": services})
     assert error.value.problems == [message]
     assert error.value.registered == ()
+
+
+def test_a_domains_http_redirect_comes_after_its_hosts_routes_and_before_any_other_band():
+    # One rule per domain on the HTTP listener (host only, any path): after every exact-host
+    # route (paths start with '/'), before every wildcard-host or any-host one, and never a
+    # number a service rule holds.
+    services = [service("web", domain="www.example.com"), service("api", path="/api/*"),
+                service("shop", domain="shop.example.com", path="/"),
+                service("any", host="*.example.com")]
+    redirects = redirect_priorities(services)
+    assert set(redirects) == {"www.example.com", "shop.example.com"}
+    services_priorities = rule_priorities(services).values()
+    assert not set(redirects.values()) & set(services_priorities)
+    exact_host_last = max(band(s.domain, s.path) for s in services if s.domain)
+    for priority in redirects.values():
+        assert exact_host_last * BAND_WIDTH < priority <= band("*.example.com", "/") * BAND_WIDTH
+    assert redirect_priorities(list(reversed(services))) == redirects

@@ -381,7 +381,8 @@ class Ec2Capacity(Model):
 
 class LoadBalancer(Model):
     certificate_arn: Optional[AcmCertificateArn] = Field(None, description=(
-        "ACM certificate for HTTPS. Without it the ALB serves plain HTTP on port 80 only."))
+        "ACM certificate for HTTPS: every public service on 443, HTTP redirected. Without it the "
+        "ALB serves plain HTTP on port 80, except services with a `domain` (HTTPS)."))
     access_logs: Optional[bool] = Field(None, description=(
         "Write ALB access logs to S3 (Security Hub ELB.5). Default: on in production stacks (and "
         "whenever `accessLogsBucket` is set), off otherwise."))

@@ -33,7 +33,9 @@ def http_redirects(resources: Sequence[Resource]) -> Iterator[Finding]:
         redirects = bool(actions) and all(
             a.get("type") == "redirect" and get(a, "redirect.protocol") == "HTTPS" for a in actions)
         yield verdict(listener, redirects, "HTTP redirects to HTTPS",
-                      "an HTTP listener serves requests instead of redirecting to HTTPS")
+                      "an HTTP listener serves requests instead of redirecting them all to HTTPS "
+                      "(public services without a domain stay on HTTP unless "
+                      "shipyard:ecs.loadBalancer.certificateArn covers them)")
 
 
 def _access_logs(balancer: Resource) -> bool:
