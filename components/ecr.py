@@ -53,7 +53,11 @@ class EcrRepository(pulumi.ComponentResource):
         aws.ecr.LifecyclePolicy(
             f"{name}-lifecycle", repository=repository.name,
             policy=lifecycle_policy(settings.keep_last_images, settings.expire_untagged_after_days),
-            opts=child)
+            # A changed policy replaces it (no update in terraform-provider-aws
+            # internal/service/ecr/lifecycle_policy.go); the old one's delete clears the
+            # repository's policy, so it goes first.
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                delete_before_replace=True)))
         if settings.pull_account_ids:
             aws.ecr.RepositoryPolicy(
                 f"{name}-pull", repository=repository.name,

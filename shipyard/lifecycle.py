@@ -124,7 +124,10 @@ FACTS: dict[str, Facts] = {
     "aws:ecr/repository:Repository": Facts(
         ("name", "encryptionConfigurations"), unique_by=("name",),
         holds="every image in it, which other stacks pull", source=TF + "ecr/repository.go"),
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": Facts(("repository",), unique_by=("repository",),
+    # No Update: a new policy replaces it, and the old one's delete (DeleteLifecyclePolicy by
+    # repository) would remove the policy its replacement just put.
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": Facts(("repository", "policy"),
+                                                     unique_by=("repository",),
                                                      source=TF + "ecr/lifecycle_policy.go"),
     "aws:ecr/repositoryPolicy:RepositoryPolicy": Facts(("repository",), unique_by=("repository",),
                                                        source=TF + "ecr/repository_policy.go"),
@@ -154,6 +157,8 @@ FACTS: dict[str, Facts] = {
         update_requires=(("capacityProviderStrategies", "forceNewDeployment"),),
         source=TF + "ecs/service.go (capacityProviderStrategyCustomizeDiff; the pulumi_aws.ecs."
         "Service docstring: \"Updating this argument requires `force_new_deployment = true`\")"),
+    # description is ForceNew too, but components/ecs_cluster.py derives it from the name: it
+    # never changes alone, and a new name is a namespace that can exist beside the old one.
     "aws:servicediscovery/httpNamespace:HttpNamespace": Facts(
         ("name",), unique_by=("name",), source=TF + "servicediscovery/http_namespace.go"),
     "aws:appautoscaling/target:Target": Facts(

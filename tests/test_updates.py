@@ -194,6 +194,11 @@ MATRIX = [
                         for key in ("repository", "tag")]),
          replaced=frozenset({f"{TASK_DEF} api"}),
          touched=frozenset({"kubernetes:apps/v1:Deployment eks-api"})),
+    # registries: a new lifecycle policy replaces the old one, which is deleted first (its
+    # delete would clear the new one: shipyard/lifecycle.py)
+    Case("prod", "ECR keepLastImages 100 -> 50",
+         set_in("shipyard:ecr", "repositories", 0, "keepLastImages", value=50),
+         replaced=frozenset({"aws:ecr/lifecyclePolicy:LifecyclePolicy shop-api-lifecycle"})),
     # capacity
     Case("dev", "onDemandBase 0 -> 1", set_in("shipyard:ecs", "onDemandBase", value=1),
          touched=frozenset({f"{ECS_SERVICE} api"})),
