@@ -37,6 +37,16 @@ BUILT = [
      "error": "shipyard:services[100].public: 101 public ECS services, but one ALB takes at most "
               "100 listener rules and target groups (ELB quotas): make some services private or "
               "run them on EKS"},
+    {"name": "95 public services and 6 domain redirects on one ALB",
+     "config": {"shipyard:ecs": {"enabled": True}, "shipyard:dns": {"zone": "example.com"},
+                "shipyard:services": [
+         {"name": f"svc{i}", "image": "nginx:1.27", "public": True, "path": f"/svc{i}/*",
+          **({"domain": f"svc{i}.example.com"} if i < 6 else {})} for i in range(95)]},
+     "error": "shipyard:services[5].domain: 95 public ECS services and 6 HTTP-to-HTTPS "
+              "redirects for their domains make 101 listener rules, but one ALB takes at most "
+              "100 (ELB quotas): set shipyard:ecs.loadBalancer.certificateArn (then plain HTTP "
+              "redirects with no rule per domain), make some services private or run them on "
+              "EKS"},
     {"name": "an env map over the task definition's 64 KiB",
      "config": {"shipyard:ecs": {"enabled": True}, "shipyard:services": [
          {**SERVICE, "env": {f"VAR_{i}": "x" * 1000 for i in range(70)}}]},

@@ -12,6 +12,7 @@ ECS = {"enabled": True}
 EKS_OK = {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"],
           "nodeGroups": [{"name": "general"}]}
 SERVICE = {"name": "api", "image": "nginx:1.27"}
+LONG_REPOSITORY = "team/" + "c" * 215
 KUBECONFIG_OK = "apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: 'https://k8s.example'}\n"
 
 CASES = [
@@ -192,6 +193,13 @@ CASES = [
      "trailing dot, no wildcard)"),
     ("zone with a trailing dot", {"dns": {"zone": "example.com."}},
      "shipyard:dns.zone: must be a DNS name such as example.com (lowercase, no trailing dot)"),
+    ("ECS image built into a repository whose URL is over 255 characters",
+     {"ecs": ECS, "ecr": {"repositories": [{"name": LONG_REPOSITORY}]},
+      "services": [{"name": "api", "repository": LONG_REPOSITORY,
+                    "build": {"context": "examples/hello-api"}}]},
+     "shipyard:services[0].repository: the image reference the task definition names "
+     "(<account>.dkr.ecr.<region>.amazonaws.com/<repository>, before @<digest>) is 265 "
+     "characters, over the 255 ECS accepts: use a shorter ECR repository name"),
 ]
 
 
@@ -238,3 +246,19 @@ def test_a_call_problem_is_not_also_reported_as_a_cycle():
     with pytest.raises(ConfigError) as caught:
         run_shipyard({"ecs": ECS, "services": [{**SERVICE, "calls": ["api"]}]})
     assert len(caught.value.problems) == 1
+
+
+def test_the_ecr_url_ecs_receives_counts_the_regions_domain():
+    """In China regions ECR's domain ends in .amazonaws.com.cn: three characters more."""
+    from shipyard.config import rules
+    repository = "team/" + "d" * 200
+    config = {"ecs": ECS, "ecr": {"repositories": [{"name": repository}]},
+              "services": [{"name": "api", "repository": repository, "tag": "v1"}]}
+    assert len(rules.ecr_repository_url(repository, "us-east-1") + ":v1") == 253
+    assert len(rules.ecr_repository_url(repository, "cn-north-1") + ":v1") == 257
+    with pytest.raises(ConfigError) as caught:
+        run_shipyard(config, **{"aws:region": "cn-north-1"})
+    assert ("shipyard:services[0].tag: the image reference the task definition names "
+            "(<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>) is 257 characters, "
+            "over the 255 ECS accepts: use a shorter ECR repository name or tag"
+            in caught.value.problems), caught.value.problems

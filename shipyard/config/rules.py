@@ -22,7 +22,7 @@ from shipyard.fargate import NoFargateSize
 from shipyard.image_build import context_problems
 from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
 from shipyard.naming import repository_logical_name
-from shipyard.routing import derived_priority, in_zone, route_host
+from shipyard.routing import derived_priority, in_zone, route_host, served_over_https
 from shipyard.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
@@ -298,21 +298,38 @@ def _task_fits(at: tuple[Any, ...], service: Service, proxied: bool, instance_ty
             f"and the ECS agent's {ECS_RESERVED_MEMORY_MIB} MiB reservation): {advice}")
 
 
-# ELB quotas ("Quotas for your Application Load Balancers"): 100 rules per ALB, not counting
-# default rules (and 100 target groups per ALB, neither adjustable); 5 wildcards per rule.
+# ELB quotas ("Quotas for your Application Load Balancers",
+# docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html): rules
+# per ALB 100, not counting default rules; target groups per ALB 100 (not adjustable);
+# condition wildcards per rule 5.
 ALB_RULES_MAX = 100
+ALB_TARGET_GROUPS_MAX = 100
 ALB_RULE_WILDCARDS_MAX = 5
 
 
 def alb_rule_quota(config: StackConfig) -> Iterator[Problem]:
-    """Each public ECS service is one listener rule and one target group on the shared ALB."""
+    """What Shipyard creates on the shared ALB (components/load_balancer.py, ecs_service.py):
+    each public ECS service is one target group and one listener rule; when some service is
+    served on plain HTTP, each custom domain adds an HTTP-to-HTTPS redirect rule."""
     public = [index for index, service in enumerate(config.services)
               if service.public and service in config.services_on("ecs")]
-    if len(public) > ALB_RULES_MAX:
-        yield ("services", public[ALB_RULES_MAX], "public"), (
-            f"{len(public)} public ECS services, but one ALB takes at most {ALB_RULES_MAX} "
-            f"listener rules and target groups (ELB quotas): make some services private or run "
-            f"them on EKS")
+    certificate = config.ecs.load_balancer.certificate_arn is not None
+    served = [config.services[index] for index in public]
+    plain_http = any(not served_over_https(s, certificate) for s in served)
+    redirects = [index for index in public
+                 if plain_http and config.services[index].domain is not None]
+    if len(public) > ALB_TARGET_GROUPS_MAX:
+        yield ("services", public[ALB_TARGET_GROUPS_MAX], "public"), (
+            f"{len(public)} public ECS services, but one ALB takes at most "
+            f"{ALB_TARGET_GROUPS_MAX} listener rules and target groups (ELB quotas): make some "
+            f"services private or run them on EKS")
+    elif len(public) + len(redirects) > ALB_RULES_MAX:
+        yield ("services", redirects[-1], "domain"), (
+            f"{len(public)} public ECS services and {len(redirects)} HTTP-to-HTTPS redirects "
+            f"for their domains make {len(public) + len(redirects)} listener rules, but one ALB "
+            f"takes at most {ALB_RULES_MAX} (ELB quotas): set "
+            f"shipyard:ecs.loadBalancer.certificateArn (then plain HTTP redirects with no rule "
+            f"per domain), make some services private or run them on EKS")
     for index in public:
         service = config.services[index]
         wildcards = sum((service.host or "").count(c) + service.path.count(c) for c in "*?")
@@ -335,6 +352,46 @@ def ecs_environment_size(config: StackConfig) -> Iterator[Problem]:
                 yield ("services", index, "env"), (
                     f"takes {size} bytes in the task definition, over ECS's 64 KiB limit for a "
                     f"whole task definition: move large values into a secret or a file")
+
+
+# botocore's ECS model, ContainerDefinition `image`: "For images using tags
+# (repository-url/image:tag), up to 255 characters total are allowed ... For images using
+# digests (repository-url/image@digest), the 255 character limit applies only to the repository
+# URL and image name (everything before the @ sign)" (the shape itself is a plain String, no
+# `max`: RegisterTaskDefinition refuses the longer reference at deploy time).
+ECS_IMAGE_MAX = 255
+
+
+def ecr_repository_url(name: str, region: str) -> str:
+    """`<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>`, with a 12-digit account."""
+    suffix = ".cn" if region.startswith("cn-") else ""
+    return f"{'0' * 12}.dkr.ecr.{region}.amazonaws.com{suffix}/{name}"
+
+
+def ecs_image_length(config: StackConfig, region: str) -> Iterator[Problem]:
+    """The image reference each ECS task definition names, as Shipyard would send it."""
+    for index, service in enumerate(config.services):
+        if service not in config.services_on("ecs"):
+            continue
+        if service.image:
+            # by digest, only the name counts (and the reference grammar holds it to 255)
+            key, counted, form = "image", service.image.partition("@")[0], ""
+            fix = "use a shorter repository path or tag, or refer to the image by digest"
+        elif service.build and service.repository:
+            key, counted = "repository", ecr_repository_url(service.repository, region)
+            form = " (<account>.dkr.ecr.<region>.amazonaws.com/<repository>, before @<digest>)"
+            fix = "use a shorter ECR repository name"
+        elif service.repository and service.tag:
+            key = "tag"
+            counted = f"{ecr_repository_url(service.repository, region)}:{service.tag}"
+            form = " (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"
+            fix = "use a shorter ECR repository name or tag"
+        else:
+            continue
+        if len(counted) > ECS_IMAGE_MAX:
+            yield ("services", index, key), (
+                f"the image reference the task definition names{form} is {len(counted)} "
+                f"characters, over the {ECS_IMAGE_MAX} ECS accepts: {fix}")
 
 
 def unused_settings(config: StackConfig) -> Iterator[Problem]:
@@ -645,6 +702,24 @@ def kubernetes_target(config: StackConfig) -> Iterator[Problem]:
         document = None
     if not isinstance(document, dict) or not document.get("clusters"):
         yield ("kubernetes", "kubeconfig"), "must be a kubeconfig document (YAML or JSON with clusters)"
+        return
+    # The Kubernetes provider (client-go clientcmd) reads `clusters` as a list of named entries,
+    # each `{name: ..., cluster: {server: ...}}`; anything else fails only when `pulumi up`
+    # connects.
+    shape = "each entry of clusters must be {name: <name>, cluster: {server: https://...}}"
+    clusters = document["clusters"]
+    if not isinstance(clusters, list):
+        yield ("kubernetes", "kubeconfig"), (
+            f"clusters must be a list of named clusters, not a {type(clusters).__name__}: {shape}")
+        return
+    for index, entry in enumerate(clusters):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
+                or not entry["name"]:
+            yield ("kubernetes", "kubeconfig"), f"clusters[{index}] has no name: {shape}"
+        elif not isinstance(entry.get("cluster"), dict) \
+                or not isinstance(entry["cluster"].get("server"), str):
+            yield ("kubernetes", "kubeconfig"), (
+                f"clusters[{index}] ('{entry['name']}') has no cluster.server: {shape}")
 
 
 def _region_of(arn: str) -> str:
@@ -727,4 +802,4 @@ RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc,
          eks_reachable_on_first_up, deployer_addresses, deployer_reaches_cluster,
          node_group_labels_and_taints, node_group_architecture,
          kubernetes_target, waivers, security_settings)
-REGIONAL_RULES = (same_region, ecr_images_without_nat)
+REGIONAL_RULES = (same_region, ecr_images_without_nat, ecs_image_length)
