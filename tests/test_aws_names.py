@@ -18,12 +18,15 @@ LONG_STACK = "a" + "b" * (aws_names.STACK_NAME_MAX - 2) + "c"
 LONG_SERVICE = "s" + "x" * 61 + "z"
 LONG_GROUP = "n" + "g" * 38 + "p"
 LONG_REPOSITORY = "team/" + "r" * 250
+# The longest a service can run from: ECS takes image references of at most 255 characters
+# (<account>.dkr.ecr.us-east-1.amazonaws.com/ is 46 of them, ":1" two more).
+LONG_ECS_REPOSITORY = LONG_REPOSITORY[:255 - 46 - 2]
 SECRET = "arn:aws:ssm:us-east-1:123456789012:parameter/app/token"
 
 
 def long_names_config(capacity: str) -> dict:
     return {
-        "ecr": {"repositories": [{"name": LONG_REPOSITORY}]},
+        "ecr": {"repositories": [{"name": LONG_REPOSITORY}, {"name": LONG_ECS_REPOSITORY}]},
         "ecs": {"enabled": True, "capacity": capacity,
                 **({"ec2": {"instanceType": "m6i.xlarge"}} if capacity == "ec2" else {}),
                 "loadBalancer": {"accessLogs": True, "managedWebAcl": True}},
@@ -32,7 +35,7 @@ def long_names_config(capacity: str) -> dict:
                                {"name": LONG_GROUP[:-1] + "q", "type": "selfManaged"}],
                 "fargateProfiles": [{"name": "f" * 63, "namespaces": ["batch"]}]},
         "services": [
-            {"name": LONG_SERVICE, "repository": LONG_REPOSITORY, "tag": "1", "public": True,
+            {"name": LONG_SERVICE, "repository": LONG_ECS_REPOSITORY, "tag": "1", "public": True,
              "secrets": {"TOKEN": SECRET}},
             {"name": LONG_SERVICE[:-1] + "y", "image": "nginx:1.27", "public": True,
              "path": "/y/*"}],
