@@ -12,6 +12,7 @@ from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
 from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.log_encryption_key import LogEncryptionKey, LogEncryptionKeyArgs
 from components.network import Network, NetworkArgs
+from shipyard.architectures import ecs_cpu_architecture, pod_architectures
 from shipyard.aws_context import AwsContext
 from shipyard.calls import called, callees_first
 from shipyard.config import from_pulumi
@@ -80,7 +81,8 @@ if config.ecs.enabled:
     called_on_ecs = called(on_ecs)
     for s in callees_first(on_ecs):  # a caller starts after the services it calls
         ecs_services[s.name] = EcsService(s.name, EcsServiceArgs(
-            s, images[s.name], aws_context, cluster, config.ecs, network.vpc_id,
+            s, images[s.name], ecs_cpu_architecture(config, s), aws_context, cluster, config.ecs,
+            network.vpc_id,
             network.private_subnet_ids, alb, priorities.get(s.name),
             callees=tuple(ecs_services[c] for c in s.calls), endpoint=s.name in called_on_ecs,
             domain=domains.get(s.name), egress=network.egress, log_key_arn=log_key_arn,
@@ -98,14 +100,19 @@ if config.eks.enabled:
         config.services_on("eks"), images, config.eks.namespace, config.eks.autoscaling,
         kubeconfig=eks_cluster.kubeconfig,
         load_balancer_annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
-        domains=domains, cluster_ready=eks_cluster.ready))
+        domains=domains, cluster_ready=eks_cluster.ready,
+        # Pods stay on nodes their image runs on (kubernetes.io/arch), where the nodes differ.
+        architectures={s.name: pod_architectures(config, s, "eks")
+                       for s in config.services_on("eks")}))
 
 # Any existing Kubernetes cluster (another cloud, on-premises)
 if config.kubernetes.enabled:
     KubernetesTarget("kubernetes", KubernetesTargetArgs(
         config.services_on("kubernetes"), images, config.kubernetes.namespace,
         config.kubernetes.autoscaling, kubeconfig=config.kubernetes.kubeconfig,
-        context=config.kubernetes.context))
+        context=config.kubernetes.context,
+        architectures={s.name: pod_architectures(config, s, "kubernetes")
+                       for s in config.services_on("kubernetes")}))
 
 # Outputs
 pulumi.export("repositoryUrls", repository_urls)

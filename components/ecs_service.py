@@ -15,7 +15,6 @@ from components.ecs_cluster import EcsCluster
 from components.load_balancer import PublicLoadBalancer
 from components.network import Egress, allow_egress
 from shipyard import iam
-from shipyard.ami import ecs_task_architecture
 from shipyard.aws_context import AwsContext
 from shipyard.config.schema import Autoscaling, Ecs, Service
 from shipyard.ecs_task import (SCRATCH_VOLUME, container_definitions,
@@ -32,6 +31,9 @@ SCALE_OUT_COOLDOWN_SECONDS = 60
 class EcsServiceArgs:
     service: Service
     image: pulumi.Input[str]
+    # The task's runtimePlatform.cpuArchitecture (X86_64 or ARM64): one the image has and the
+    # capacity runs (shipyard.architectures.ecs_cpu_architecture).
+    cpu_architecture: str
     aws_context: AwsContext
     cluster: EcsCluster
     settings: Ecs
@@ -85,7 +87,7 @@ class EcsService(pulumi.ComponentResource):
             requires_compatibilities=["FARGATE" if fargate else "EC2"],
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX",
-                cpu_architecture=ecs_task_architecture(settings.capacity, settings.ec2.instance_type)),
+                cpu_architecture=args.cpu_architecture),
             execution_role_arn=execution_role.arn, task_role_arn=task_role.arn,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
             container_definitions=pulumi.Output.all(args.image, log_group.name).apply(

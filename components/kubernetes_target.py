@@ -30,6 +30,9 @@ class KubernetesTargetArgs:
     cluster_ready: list[pulumi.Resource] = field(default_factory=list)
     # Service name -> its custom domain (EKS: TLS on the service's NLB and an alias record).
     domains: dict[str, CustomDomain] = field(default_factory=dict)
+    # Service name -> the node architectures (kubernetes.io/arch) its pods are kept to; none
+    # when every node may run its image.
+    architectures: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class KubernetesTarget(pulumi.ComponentResource):
@@ -50,6 +53,7 @@ class KubernetesTarget(pulumi.ComponentResource):
                 KubernetesWorkloadArgs(service, args.images[service.name], args.namespace,
                                        args.autoscaling, args.load_balancer_annotations,
                                        callers=tuple(callers_of(args.services, service.name)),
-                                       domain=args.domains.get(service.name)),
+                                       domain=args.domains.get(service.name),
+                                       architectures=args.architectures.get(service.name, ())),
                 opts=pulumi.ResourceOptions(parent=self, providers=[provider], depends_on=[ns]))
         self.register_outputs({"namespace": args.namespace})

@@ -27,6 +27,8 @@ class KubernetesWorkloadArgs:
     load_balancer_annotations: Optional[dict[str, str]] = None
     callers: tuple[str, ...] = ()   # services allowed to call this one
     domain: Optional[CustomDomain] = None  # EKS only: TLS on its NLB and an alias record
+    # Node architectures (kubernetes.io/arch) the pods are kept to; () for any node.
+    architectures: tuple[str, ...] = ()
 
 
 class SecretRead(NamedTuple):
@@ -81,7 +83,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
         register(k8s.apps.v1.Deployment,
                  manifests.deployment(service, ns, args.image,
                                       bounds.min if scaling.enabled else service.replicas,
-                                      secret_versions),
+                                      secret_versions, args.architectures),
                  options=pulumi.ResourceOptions(
                      parent=self, depends_on=depends_on,
                      # The HorizontalPodAutoscaler owns the replica count.

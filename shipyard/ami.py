@@ -26,8 +26,3 @@ def cpu_architecture(instance_type: str) -> str:
     """The ECS task runtimePlatform cpuArchitecture for tasks placed on this instance type."""
     return "ARM64" if is_graviton(instance_type) else "X86_64"
 
-
-def ecs_task_architecture(capacity: str, instance_type: str) -> str:
-    """The cpuArchitecture of Shipyard's ECS tasks: Fargate tasks run on X86_64, EC2 tasks on
-    the architecture of the container instances."""
-    return cpu_architecture(instance_type) if capacity == "ec2" else "X86_64"

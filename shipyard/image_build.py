@@ -1,9 +1,10 @@
 """Building a service's image: which platforms to build for, and how it is named in ECR.
 
-Pure facts for :mod:`components.image_build`. The platform follows where the service runs, so
-an arm64-only image never lands on an x86 node (or the reverse): Graviton capacity needs
-linux/arm64, everything else linux/amd64, and a service on both gets a multi-platform image
-(one digest, an OCI index that ECS and Kubernetes resolve per node).
+Pure facts for :mod:`components.image_build`. The platform follows where the service runs
+(:func:`shipyard.architectures.built_architectures`), so an arm64-only image never lands on an x86
+node (or the reverse): Graviton capacity needs linux/arm64, everything else linux/amd64, and a
+service on both gets a multi-platform image (one digest, an OCI index that ECS and Kubernetes
+resolve per node).
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shipyard.ami import ecs_task_architecture, is_graviton
+from shipyard.architectures import built_architectures, of_instance_type
 from shipyard.config.schema import StackConfig, Service
 
 AMD64, ARM64 = "linux/amd64", "linux/arm64"
-_ECS_ARCHITECTURES = {"X86_64": AMD64, "ARM64": ARM64}
 # Tags Shipyard moves on every build. Everything else in a repository stays immutable:
 # the repository excludes exactly these from tag immutability (IMMUTABLE_WITH_EXCLUSION).
 BUILD_TAG_PREFIX = "shipyard-"
@@ -23,36 +23,15 @@ MUTABLE_TAG_FILTER = f"{BUILD_TAG_PREFIX}*"
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 # `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>`
 _ECR_URL = re.compile(r"(?P<registry>(?P<account>\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?)/.+")
-# Taints that keep Shipyard's pods (which tolerate nothing) off a node group.
-_REPELLING_TAINTS = ("NoSchedule", "NoExecute")
 
 
 def platform_of(instance_type: str) -> str:
-    return ARM64 if is_graviton(instance_type) else AMD64
-
-
-def _platforms_on(config: StackConfig, target: str) -> set[str]:
-    if target == "ecs":
-        return {_ECS_ARCHITECTURES[ecs_task_architecture(config.ecs.capacity,
-                                                         config.ecs.ec2.instance_type)]}
-    if target == "eks":
-        eks = config.eks
-        # A Fargate profile selecting the namespace takes every pod in it, and EKS Fargate runs
-        # x86 only (aws/containers-roadmap#1629: no Graviton for EKS Fargate).
-        if any(eks.namespace in profile.namespaces for profile in eks.fargate_profiles):
-            return {AMD64}
-        found = {platform_of(instance_type) for group in eks.node_groups
-                 if not any(t.effect in _REPELLING_TAINTS for t in group.taints)
-                 for instance_type in group.instance_types}
-        return found or {AMD64}
-    # An existing cluster's nodes are unknown to Shipyard: build for the common case.
-    return {AMD64}
+    return f"linux/{of_instance_type(instance_type)}"
 
 
 def build_platforms(config: StackConfig, service: Service) -> list[str]:
     """The platforms to build `service` for: every architecture it may be scheduled on."""
-    return sorted(set().union(*(_platforms_on(config, target)
-                                for target in config.platforms_of(service))) or {AMD64})
+    return sorted(f"linux/{a}" for a in built_architectures(config, service))
 
 
 def architecture(platform: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from shipyard.config.schema import Autoscaling, Service
 from shipyard.routing import TLS_POLICY
@@ -22,6 +22,7 @@ PROBE_PORT = "http"
 TLS_PORT = "https"
 RESTRICTED = "restricted"
 SECRET_VERSIONS_ANNOTATION = "shipyard/secret-versions"
+ARCH_LABEL = "kubernetes.io/arch"
 # The AWS cloud provider's Service annotations for a TLS listener on the NLB it creates: the
 # ports named in `-ssl-ports` get TLS with the certificate and policy; traffic to the pods stays
 # TCP (kubernetes/cloud-provider-aws, pkg/providers/v1/aws.go, EnsureLoadBalancer's NLB port
@@ -85,9 +86,25 @@ def secret_versions_digest(versions: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def node_placement(architectures: Sequence[str]) -> dict[str, Any]:
+    """Pod spec fields that keep pods on nodes of these architectures, by the label the kubelet
+    puts on every node (kubernetes.io/arch, from Go's runtime.GOARCH: Kubernetes docs,
+    "Well-Known Labels, Annotations and Taints"): a nodeSelector for one, a required node
+    affinity `In` for several, nothing for none (any node)."""
+    if not architectures:
+        return {}
+    if len(architectures) == 1:
+        return {"nodeSelector": {ARCH_LABEL: architectures[0]}}
+    term = {"matchExpressions": [{"key": ARCH_LABEL, "operator": "In",
+                                  "values": list(architectures)}]}
+    return {"affinity": {"nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}}
+
+
 def deployment(service: Service, ns: str, image: Any, replicas: int,
-               secret_versions: Any = None) -> dict[str, Any]:
-    """`secret_versions`: :func:`secret_versions_digest` of the service's secrets."""
+               secret_versions: Any = None, architectures: Sequence[str] = ()) -> dict[str, Any]:
+    """`secret_versions`: :func:`secret_versions_digest` of the service's secrets;
+    `architectures`: the node architectures the pods are kept to (:func:`node_placement`)."""
     resources = {"cpu": cpu_quantity(service.cpu), "memory": memory_quantity(service.memory)}
     env = [{"name": k, "value": v} for k, v in sorted(service.env.items())]
     env += [{"name": k, "valueFrom": {"secretKeyRef": {"name": secret_name(service), "key": k}}}
@@ -121,6 +138,7 @@ def deployment(service: Service, ns: str, image: Any, replicas: int,
              "labelSelector": {"matchLabels": _selector(service)}}
             for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")],
         "terminationGracePeriodSeconds": 30,
+        **node_placement(architectures),
     }
     template_metadata: dict[str, Any] = {"labels": labels(service)}
     if secret_versions is not None:

@@ -42,7 +42,9 @@ def spot() -> Plan:
 
 @pytest.fixture(scope="module")
 def ec2() -> Plan:
-    return ecs("ec2", ec2={"instanceType": "m7g.large", "minSize": 1, "maxSize": 5})
+    # Graviton instances: the images say they have arm64 (the default is amd64 only).
+    return ecs("ec2", services=[{**s, "architectures": ["amd64", "arm64"]} for s in (API, WORKER)],
+               ec2={"instanceType": "m7g.large", "minSize": 1, "maxSize": 5})
 
 
 # --- cluster and capacity -------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_graviton_instances_take_arm64_images(instance_type, platform):
 
 
 def platforms(**config) -> list[str]:
-    parsed = parse({"services": [{"name": "api", "image": "nginx:1.27"}], **config})
+    parsed = parse({"ecr": {"repositories": [{"name": REPO}]}, "services": [built()], **config})
     return build_platforms(parsed, parsed.services[0])
 
 

@@ -37,7 +37,9 @@ def test_tasks_get_the_registered_memory_less_the_agents_reservation():
 
 def ec2_stack(instance_type: str, **service) -> dict:
     return {"ecs": {"enabled": True, "capacity": "ec2", "ec2": {"instanceType": instance_type}},
-            "services": [{"name": "api", "image": "nginx:1.27", **service}]}
+            # nginx images are multi-architecture (amd64 and arm64)
+            "services": [{"name": "api", "image": "nginx:1.27",
+                          "architectures": ["amd64", "arm64"], **service}]}
 
 
 def test_a_task_bigger_than_the_instance_is_a_config_error():

@@ -86,6 +86,11 @@ def valid_configs(draw) -> dict[str, Any]:
     if "kubernetes" in platforms:
         config["kubernetes"] = {"kubeconfig": KUBECONFIG,
                                 "namespace": draw(st.sampled_from(["apps", "web"]))}
+    # Prebuilt images count as amd64 only unless they list more: on Graviton capacity they
+    # must say they have arm64 (an image no capacity of its platforms runs is a config error).
+    graviton = (config.get("ecs", {}).get("ec2", {}).get("instanceType") in ARM_TYPES
+                or any(t in ARM_TYPES for group in config.get("eks", {}).get("nodeGroups", [])
+                       for t in group["instanceTypes"]))
     services = []
     for name in draw(st.lists(st.sampled_from(["api", "web", "worker"]), max_size=3, unique=True)):
         # On EC2 capacity a task must fit one instance (4 GiB ones offer tasks 3717 MiB).
@@ -103,6 +108,10 @@ def valid_configs(draw) -> dict[str, Any]:
         else:
             # without NAT only ECR is reachable (a public registry is a config error)
             service["image"] = draw(st.sampled_from(ECR_IMAGES if nat == "none" else IMAGES))
+        architectures = draw(st.sampled_from(
+            [["amd64", "arm64"], ["arm64", "amd64"]] + ([] if graviton else [None, ["amd64"]])))
+        if architectures:
+            service["architectures"] = architectures
         if draw(st.booleans()):
             service["secrets"] = {"DB_PASSWORD": "arn:aws:secretsmanager:us-east-1:123456789012:"
                                                  "secret:dev/db-AbCdEf:password::"}
@@ -150,6 +159,7 @@ INVALID: dict[str, list[Any]] = {
     "public": ["sometimes"],
     "env": [{"1BAD": "x"}],
     "secrets": [{"DB": "hunter2"}],
+    "architectures": [["x86_64"], ["sparc"], [], ["amd64", "amd64"], "amd64"],
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any, Iterator, Optional
 import yaml
 
 from shipyard import PROJECT_ROOT, aws_models, reachability
+from shipyard import architectures as arch
 from shipyard.ami import is_graviton
 from shipyard.calls import find_cycle
 from shipyard.config.schema import Autoscaling, NodeGroup, Repository, Service, StackConfig
@@ -218,6 +219,69 @@ def service_platforms(config: StackConfig) -> Iterator[Problem]:
                 yield ("services", index, "runOn", position), (
                     f"'{platform}' is not enabled in this stack (enabled: "
                     f"{', '.join(enabled) or 'none'})")
+
+
+def _image_claim(service: Service, image: tuple[str, ...]) -> str:
+    if service.architectures is None:
+        return (f"the image counts as {' and '.join(image)} only (the default for an image "
+                "Shipyard does not build)")
+    return f"the image is listed as {' and '.join(image)} only"
+
+
+def _list_them(image: tuple[str, ...], missing: tuple[str, ...]) -> str:
+    every = [a for a in arch.ARCHITECTURES if a in image or a in missing]
+    return f"if it has {' and '.join(missing)} too, list it in architectures ([{', '.join(every)}])"
+
+
+_ECS_ADVICE = {arch.AMD64: "choose an x86 instance type (e.g. t3.medium)",
+               arch.ARM64: "choose a Graviton instance type (e.g. t4g.medium)"}
+_NODE_ADVICE = {arch.AMD64: "add a node group of x86 instance types (e.g. m6i.large)",
+                arch.ARM64: "add a node group of Graviton instance types (e.g. m7g.large)"}
+
+
+def service_architectures(config: StackConfig) -> Iterator[Problem]:
+    """The image must have an architecture that each of the service's platforms runs: ECS on
+    Fargate runs both, on EC2 its instances' one; EKS Fargate amd64 only, EKS node groups their
+    instances' (shipyard/architectures.py). Where some match, pods are kept to matching nodes
+    and ECS tasks run a matching architecture."""
+    enabled = config.enabled_platforms()
+    eks = config.eks
+    for index, service in enumerate(config.services):
+        at = ("services", index, "architectures")
+        if service.build is not None:
+            if service.architectures is not None:
+                yield at, ("not used with build: the image is built for every architecture the "
+                           "service's capacity runs")
+            continue
+        if not (service.image or service.repository):
+            continue  # no image at all: service_images says so
+        image = arch.image_architectures(config, service)
+        claim = _image_claim(service, image)
+        platforms = [p for p in config.platforms_of(service) if p in enabled]
+        ecs_runs = arch.ecs_capacity(config)
+        if "ecs" in platforms and not set(image) & set(ecs_runs):
+            yield at, (f"{claim}, but ECS runs its tasks on {config.ecs.ec2.instance_type} "
+                       f"instances (shipyard:ecs.ec2.instanceType), which are "
+                       f"{' and '.join(ecs_runs)}: {_list_them(image, ecs_runs)}, or "
+                       f"{_ECS_ADVICE[image[0]]}")
+        profile = arch.eks_fargate_profile(config)
+        groups = arch.schedulable_node_groups(config)
+        if "eks" not in platforms or not (profile or groups):
+            continue  # the pods have no capacity at all: eks_cluster / eks_fargate_pods say so
+        eks_runs = arch.eks_capacity(config)
+        if set(image) & set(eks_runs):
+            continue
+        if profile:
+            yield at, (f"{claim}, but EKS runs the namespace '{eks.namespace}' on Fargate "
+                       f"(fargateProfiles '{profile.name}') and EKS Fargate runs amd64 only: "
+                       f"{_list_them(image, eks_runs)}, or take the namespace out of the profile "
+                       f"to run the pods on {' and '.join(image)} node groups")
+        else:
+            listed = ", ".join(f"{g.name}: {' and '.join(arch.node_group_architectures(g))}"
+                               for g in groups)
+            yield at, (f"{claim}, but the EKS node groups its pods may be scheduled on are "
+                       f"{' and '.join(eks_runs)} only ({listed}): {_list_them(image, eks_runs)}, "
+                       f"or {_NODE_ADVICE[image[0]]}")
 
 
 def ecs_task_sizes(config: StackConfig) -> Iterator[Problem]:
@@ -796,6 +860,7 @@ def security_settings(config: StackConfig) -> Iterator[Problem]:
 
 RULES = (unique_names, repository_logical_names, admin_principals, existing_vpc, explicit_zones,
          private_egress, images_without_nat, used_repositories, service_images, service_platforms,
+         service_architectures,
          ecs_task_sizes, ecs_tasks_fit_instances, ecs_routes, alb_rule_quota,
          ecs_environment_size, unused_settings, service_calls, custom_domains, capacity_bounds,
          replicas_within_autoscaling, eks_cluster, eks_system_capacity, eks_fargate_pods,

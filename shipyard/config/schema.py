@@ -13,7 +13,7 @@ import ipaddress
 import re
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from shipyard import aws_models
@@ -36,6 +36,14 @@ DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
 DEFAULT_WORKLOAD_NAMESPACE = "apps"
 DEFAULT_DOCKERFILE = "Dockerfile"
 DEFAULT_ACCESS_LOG_EXPIRY_DAYS = 90
+# CPU architectures, by their OCI / Kubernetes names (shipyard/architectures.py). An image
+# Shipyard does not build is taken to have amd64 only unless `architectures` says more.
+ARCHITECTURES = ("amd64", "arm64")
+DEFAULT_ARCHITECTURES = ("amd64",)
+# Other spellings of the same architectures (uname, ECS, Docker platforms).
+_ARCHITECTURE_SPELLINGS = {
+    "x86_64": "amd64", "x86-64": "amd64", "x64": "amd64", "linux/amd64": "amd64",
+    "aarch64": "arm64", "arm64v8": "arm64", "linux/arm64": "arm64", "linux/arm64/v8": "arm64"}
 # Namespaces every Kubernetes cluster already has: Shipyard would create a second Namespace object
 # of the same name, which the API server refuses (and deleting it would break the cluster).
 BUILT_IN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -148,6 +156,22 @@ ALB_HOST = _check(r"[A-Za-z0-9_\-.*?]*\.[A-Za-z0-9*?]+", (
     "and only letters or digits after the last one, as ALB host conditions require"))
 
 
+def _architecture_spelling(value: object) -> object:
+    """Name the architecture Shipyard means when it is spelled another way (x86_64, ARM64)."""
+    if isinstance(value, str) and value not in ARCHITECTURES:
+        meant = _ARCHITECTURE_SPELLINGS.get(value.lower(), value.lower())
+        if meant in ARCHITECTURES:
+            raise ValueError(f"'{value}' is spelled '{meant}' here (the OCI and Kubernetes name)")
+    return value
+
+
+def _distinct_architectures(values: list[str]) -> list[str]:
+    for value in values:
+        if values.count(value) > 1:
+            raise ValueError(f"lists '{value}' twice")
+    return values
+
+
 def _control_id(value: str) -> str:
     if value not in CONTROL_IDS:
         close = difflib.get_close_matches(value, CONTROL_IDS, n=1)
@@ -216,6 +240,7 @@ LabelValue = Annotated[str, _check(
 AvailabilityZoneName = Annotated[str, _check(r"[a-z]{2}(-[a-z]+)+-\d+[a-z]",
                                              "must be an availability zone name such as us-east-1a")]
 Platform = Literal["ecs", "eks", "kubernetes"]
+Architecture = Annotated[Literal["amd64", "arm64"], BeforeValidator(_architecture_spelling)]
 
 
 class Model(BaseModel):
@@ -325,6 +350,15 @@ class Service(Model):
     build: Optional[Build] = Field(None, description=(
         "Build the image from a Dockerfile during `pulumi up`, push it to `repository` and run it "
         "by digest."))
+    architectures: Optional[Annotated[list[Architecture], Field(min_length=1),
+                                      AfterValidator(_distinct_architectures)]] = (
+        Field(None, description=(
+            "CPU architectures the image has (`amd64`, `arm64`), for an `image` or `repository` + "
+            "`tag` that Shipyard does not build. Default: `[amd64]`. Kubernetes pods are kept to "
+            "nodes of these architectures (`kubernetes.io/arch`) when the cluster has others; an "
+            "ECS task runs the first one listed that its capacity runs. A platform whose capacity "
+            "runs none of them is a config error. Not used with `build`: a build "
+            "covers every architecture the service's capacity runs.")))
     port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
     cpu: float = Field(0.25, gt=0, le=192, description=(
         "vCPUs per replica, e.g. 0.25. ECS rounds up to the smallest valid Fargate size."))
