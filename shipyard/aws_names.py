@@ -139,7 +139,7 @@ _PREFIXES = {"aws:kms/alias:Alias": (("alias/aws/",), "alias/")}
 
 
 # Resource types that have no physical name of their own (ids, ARNs and Name tags only), and
-# pulumi-eks's NodeGroupV2, whose children tools/pulumi-eks-check shows. Every other type a plan
+# pulumi-eks's NodeGroupV2, whose children are pulumi-eks's own (nodejs/eks/nodes/nodegroup.ts). Every other type a plan
 # holds must have a row above: tests fail on a type in neither.
 NAMELESS_TYPES = frozenset({
     "aws:appautoscaling/target:Target", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
