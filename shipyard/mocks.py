@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Optional
 import pulumi
 
 from shipyard import PROJECT_ROOT
-from shipyard.naming import stack_neutral
+from shipyard.naming import ecr_repository_url, stack_neutral
 from shipyard.zones import zone_id_prefix
 
 ACCOUNT_ID = "123456789012"
@@ -193,7 +193,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
     def _computed(self, typ: str, name: str, resource_id: str, digest: str,
                   inputs: dict) -> dict[str, Any]:
         if typ == "aws:ecr/repository:Repository":
-            return {"repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{name}",
+            return {"repositoryUrl": ecr_repository_url(ACCOUNT_ID, self.region, name),
                     "registryId": ACCOUNT_ID}
         if typ == "aws:lb/loadBalancer:LoadBalancer":
             return {"dnsName": f"{name}-{int(digest[:9], 16)}.{self.region}.elb.amazonaws.com",
@@ -254,7 +254,7 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             name = inputs["name"]
             return {"name": name, "id": name, "registryId": ACCOUNT_ID,
                     "arn": self._arn("ecr", f"repository/{name}"),
-                    "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{name}",
+                    "repositoryUrl": ecr_repository_url(ACCOUNT_ID, self.region, name),
                     "imageTagMutability": "IMMUTABLE",
                     "imageScanningConfigurations": [{"scanOnPush": True}],
                     "encryptionConfigurations": [{"encryptionType": "AES256", "kmsKey": ""}],

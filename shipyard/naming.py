@@ -17,6 +17,13 @@ S3_BUCKET_NAME_MAX = 63
 EKS_NODE_GROUP_NAME_MAX = 63  # CreateNodegroup: nodegroupName, 1-63 characters
 
 
+def ecr_repository_url(account: str, region: str, name: str) -> str:
+    """`<account>.dkr.ecr.<region>.amazonaws.com/<name>` (`.amazonaws.com.cn` in the China
+    regions): the repository URL ECR returns and image references start with."""
+    suffix = ".cn" if region.startswith("cn-") else ""
+    return f"{account}.dkr.ecr.{region}.amazonaws.com{suffix}/{name}"
+
+
 def fit(name: str, limit: int) -> str:
     """`name` if it has at most `limit` characters, else a prefix of it plus a 6-hex hash."""
     if len(name) <= limit:

@@ -250,12 +250,12 @@ def test_a_call_problem_is_not_also_reported_as_a_cycle():
 
 def test_the_ecr_url_ecs_receives_counts_the_regions_domain():
     """In China regions ECR's domain ends in .amazonaws.com.cn: three characters more."""
-    from shipyard.config import rules
+    from shipyard.naming import ecr_repository_url
     repository = "team/" + "d" * 200
     config = {"ecs": ECS, "ecr": {"repositories": [{"name": repository}]},
               "services": [{"name": "api", "repository": repository, "tag": "v1"}]}
-    assert len(rules.ecr_repository_url(repository, "us-east-1") + ":v1") == 253
-    assert len(rules.ecr_repository_url(repository, "cn-north-1") + ":v1") == 257
+    assert len(ecr_repository_url("0" * 12, "us-east-1", repository) + ":v1") == 253
+    assert len(ecr_repository_url("0" * 12, "cn-north-1", repository) + ":v1") == 257
     with pytest.raises(ConfigError) as caught:
         run_shipyard(config, **{"aws:region": "cn-north-1"})
     assert ("shipyard:services[0].tag: the image reference the task definition names "

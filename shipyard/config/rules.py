@@ -22,7 +22,7 @@ from shipyard.endpoints import ecr_region
 from shipyard.fargate import NoFargateSize
 from shipyard.image_build import context_problems
 from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
-from shipyard.naming import repository_logical_name
+from shipyard.naming import ecr_repository_url, repository_logical_name
 from shipyard.routing import derived_priority, in_zone, route_host, served_over_https
 from shipyard.scaling import replica_bounds
 
@@ -426,10 +426,8 @@ def ecs_environment_size(config: StackConfig) -> Iterator[Problem]:
 ECS_IMAGE_MAX = 255
 
 
-def ecr_repository_url(name: str, region: str) -> str:
-    """`<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>`, with a 12-digit account."""
-    suffix = ".cn" if region.startswith("cn-") else ""
-    return f"{'0' * 12}.dkr.ecr.{region}.amazonaws.com{suffix}/{name}"
+# Any 12-digit account: only the reference's length matters here.
+_ANY_ACCOUNT = "0" * 12
 
 
 def ecs_image_length(config: StackConfig, region: str) -> Iterator[Problem]:
@@ -442,12 +440,12 @@ def ecs_image_length(config: StackConfig, region: str) -> Iterator[Problem]:
             key, counted, form = "image", service.image.partition("@")[0], ""
             fix = "use a shorter repository path or tag, or refer to the image by digest"
         elif service.build and service.repository:
-            key, counted = "repository", ecr_repository_url(service.repository, region)
+            key, counted = "repository", ecr_repository_url(_ANY_ACCOUNT, region, service.repository)
             form = " (<account>.dkr.ecr.<region>.amazonaws.com/<repository>, before @<digest>)"
             fix = "use a shorter ECR repository name"
         elif service.repository and service.tag:
             key = "tag"
-            counted = f"{ecr_repository_url(service.repository, region)}:{service.tag}"
+            counted = f"{ecr_repository_url(_ANY_ACCOUNT, region, service.repository)}:{service.tag}"
             form = " (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"
             fix = "use a shorter ECR repository name or tag"
         else:
