@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shipyard.architectures import built_architectures, of_instance_type
+from shipyard.architectures import built_architectures
 from shipyard.config.schema import StackConfig, Service
 
 AMD64, ARM64 = "linux/amd64", "linux/arm64"
@@ -23,10 +23,6 @@ MUTABLE_TAG_FILTER = f"{BUILD_TAG_PREFIX}*"
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 # `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>`
 _ECR_URL = re.compile(r"(?P<registry>(?P<account>\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?)/.+")
-
-
-def platform_of(instance_type: str) -> str:
-    return f"linux/{of_instance_type(instance_type)}"
 
 
 def build_platforms(config: StackConfig, service: Service) -> list[str]:

@@ -16,11 +16,12 @@ import pulumi_docker_build as docker_build
 import pytest
 
 from shipyard import PROJECT_ROOT, diff, plan as plan_view
+from shipyard.architectures import of_instance_type
 from shipyard.config import ConfigError, parse
 from shipyard.engine import Secret
 from shipyard.image_build import (AMD64, ARM64, MUTABLE_TAG_FILTER, build_platforms, build_tag,
                                   cache_reference, context_problems, digest_of, digest_reference,
-                                  platform_of, registry_of)
+                                  registry_of)
 from shipyard.mocks import ACCOUNT_ID
 from tests.conftest import run_shipyard
 from tests.test_kubernetes import KUBECONFIG, KUBERNETES_VERSION, manifests
@@ -55,7 +56,7 @@ def container_image(plan) -> str:
     ("t4g.medium", ARM64), ("m7g.large", ARM64), ("c7gn.xlarge", ARM64),
     ("t3.medium", AMD64), ("m6i.large", AMD64), ("g5.xlarge", AMD64)])
 def test_graviton_instances_take_arm64_images(instance_type, platform):
-    assert platform_of(instance_type) == platform
+    assert f"linux/{of_instance_type(instance_type)}" == platform
 
 
 def platforms(**config) -> list[str]:
