@@ -136,6 +136,11 @@ def refusal(way: Way, who: Deployer) -> str | None:
     return None
 
 
+def refusals(api: Api, who: Deployer) -> str:
+    """Why none of the ways into `api` lets `who` in, one reason per way."""
+    return "; ".join(r for r in (refusal(way, who) for way in api.ways) if r)
+
+
 def reaches(api: Api, who: Deployer) -> bool | None:
     """Whether `who` reaches `api` (None: cannot be told offline)."""
     if not api.ways:
@@ -185,6 +190,5 @@ def describe(config: StackConfig) -> list[str]:
             way = next(w for w in api.ways if refusal(w, who) is None)
             lines.append(f"  runner {_runner(who)}: reaches it through the {way.name}")
         else:
-            reasons = "; ".join(r for r in (refusal(w, who) for w in api.ways) if r)
-            lines.append(f"  runner {_runner(who)}: CANNOT reach it: {reasons}")
+            lines.append(f"  runner {_runner(who)}: CANNOT reach it: {refusals(api, who)}")
     return lines

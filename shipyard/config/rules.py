@@ -746,10 +746,9 @@ def deployer_reaches_cluster(config: StackConfig) -> Iterator[Problem]:
         if not any(reachability.usable(way, who) for way in api.ways):
             continue  # nothing reaches it on the first up: eks_reachable_on_first_up says so
         if reachability.reaches(api, who) is False:
-            reasons = "; ".join(r for r in (reachability.refusal(w, who) for w in api.ways) if r)
             yield ("deploy", "runsOn"), (
                 f"the runner ({who.label}) cannot reach {api.name}, which `pulumi up` deploys "
-                f"the services through: {reasons}. Admit its egress in "
+                f"the services through: {reachability.refusals(api, who)}. Admit its egress in "
                 "shipyard:eks.publicAccessCidrs or its network in shipyard:eks.privateAccessCidrs, "
                 "or run on a runner that is (README: where `pulumi up` runs)")
 
