@@ -145,6 +145,9 @@ def _ci_policy(args: argparse.Namespace) -> int:
     elif args.stacks:
         raise UsageError(f"ci-policy {args.kind} takes no stack (preview and deploy do)")
     elif args.kind == "trust":
+        if not args.repository:
+            raise UsageError("trust needs --repository owner/name: the GitHub repository whose "
+                             "workflows assume the role, e.g. --repository acme/shop")
         if not (args.environment or args.branch or args.pull_requests):
             raise UsageError("trust needs --environment (deploy roles), --branch, or "
                              "--pull-requests (previews)")
