@@ -4,12 +4,17 @@ names the fix, exit code 2, and no traceback."""
 
 from __future__ import annotations
 
+import argparse
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from shipyard.cli import main
+from shipyard import check
+from shipyard.cli import build_parser, main
 from tests.conftest import PROJECT
 
 
@@ -95,3 +100,95 @@ def test_numbers_yaml_reads_where_a_string_is_expected_say_to_quote_them(capsys,
         '  shipyard:eks.version: YAML reads 1.30 as the number 1.3, not a string: quote it: '
         'version: "1.30"']
     assert captured.out == ""
+
+
+# --- --stack-file on check and diff, -C on every command -----------------------------------------
+
+EXAMPLE = PROJECT / "examples" / "two-service-app"
+
+
+def test_every_command_takes_dash_c_and_every_one_stack_command_takes_stack_file():
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    options = {name: {o for action in sub._actions for o in action.option_strings}
+               for name, sub in commands.choices.items()}
+    assert [name for name, found in options.items() if "-C" not in found] == []
+    assert sorted(name for name, found in options.items() if "--stack-file" in found) == [
+        "check", "ci-policy", "cost", "diff", "graph", "plan"]
+
+
+def test_check_reads_an_example_with_stack_file(capsys):
+    assert main(["check", "eks"]) == 2  # no Pulumi.eks.yaml in the project: only the example
+    capsys.readouterr()
+    example = EXAMPLE / "Pulumi.eks.yaml"
+    code = main(["check", "eks", "--stack-file", str(example), "--json"])
+    review = check.run("eks", stack_file=example)
+    assert code == (1 if check.failed(review) else 0)
+    assert capsys.readouterr().out == check.to_json("eks", review) + "\n"
+    assert any(r.status == "pass" and r.control.id.startswith("PSS") for r in review.results)
+
+
+def test_diff_compares_two_stack_files(capsys):
+    assert main(["diff", "ecs", "eks", "--stack-file", str(EXAMPLE / "Pulumi.ecs.yaml"),
+                 "--other-stack-file", str(EXAMPLE / "Pulumi.eks.yaml")]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("Changes from ecs to eks:\n")
+    assert "  - aws:ecs/cluster:Cluster shipyard-<stack>  (only in ecs)" in out.splitlines()
+
+
+def test_diff_of_an_example_against_a_git_ref_in_another_project(tmp_path, capsys):
+    """-C names the repository, --stack-file the example, read as it is at --base and now."""
+    repo = tmp_path / "repo"
+    shutil.copytree(PROJECT, repo, ignore=shutil.ignore_patterns(
+        "venv", "venv-checkov", ".git", "__pycache__", "tests", "bench"))
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    example = repo / "examples" / "two-service-app" / "Pulumi.ecs.yaml"
+    assert main(["diff", "ecs", "--stack-file", str(example), "--base", "HEAD",
+                 "-C", str(repo)]) == 0
+    assert capsys.readouterr().out == "No differences between ecs@HEAD and ecs (working tree).\n"
+    text = example.read_text()
+    example.write_text(text.replace("replicas: 2", "replicas: 3", 1))  # web
+    assert main(["diff", "ecs", "--stack-file", str(example), "--base", "HEAD",
+                 "-C", str(repo)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Changes from ecs@HEAD to ecs (working tree):"
+    assert out[-3:] == ["  ~ aws:ecs/service:Service web", "      desiredCount: 2 → 3",
+                        "0 only in ecs (working tree), 0 only in ecs@HEAD, 2 changed"]
+    assert main(["diff", "ecs", "--stack-file", str(EXAMPLE / "Pulumi.ecs.yaml"), "--base", "HEAD",
+                 "-C", str(repo)]) == 2
+    assert capsys.readouterr().err == (
+        f"--stack-file {EXAMPLE / 'Pulumi.ecs.yaml'}: not inside {repo}, so it has no version at "
+        f"HEAD: give a file in the repository\n")
+
+
+@pytest.fixture(scope="module")
+def other_project(tmp_path_factory) -> Path:
+    """A second Pulumi project: this checkout's program, one stack `copy` (dev's config)."""
+    root = tmp_path_factory.mktemp("other")
+    for item in ("__main__.py", "Pulumi.yaml", "components", "shipyard"):
+        os.symlink(PROJECT / item, root / item)
+    shutil.copy(PROJECT / "Pulumi.dev.yaml", root / "Pulumi.copy.yaml")
+    shutil.copy(PROJECT / "README.md", root / "README.md")
+    return root
+
+
+@pytest.mark.parametrize("argv, code, expected", [
+    (["plan", "copy"], 0, "shipyard-copy"),
+    (["plan", "copy", "--json"], 0, '"stack": "copy"'),
+    (["cost", "copy"], 0, "copy"),
+    (["graph", "copy"], 0, "digraph"),
+    (["check", "copy"], 0, "controls:"),
+    (["diff", "copy", "copy"], 0, "No differences between copy and copy."),
+    (["stacks"], 0, '["copy"]'),
+    (["runners"], 0, '{"copy": ["ubuntu-24.04"]}'),
+    (["ci-policy", "preview", "copy", "--account", ACCOUNT], 0, "shipyard-copy-ci-preview"),
+    (["docs", "--check"], 1, "README tables are stale"),  # its cost table lists dev, prod, ...
+])
+def test_dash_c_points_every_command_at_another_project(other_project, capsys, argv, code,
+                                                        expected):
+    assert main([*argv, "-C", str(other_project)]) == code
+    captured = capsys.readouterr()
+    assert expected in captured.out and captured.err == ""
