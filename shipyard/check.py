@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple, Optional
 
 from shipyard import controls, engine, lifecycle
 from shipyard.controls import Result
@@ -34,8 +34,9 @@ def waivers_in(config: Mapping[str, Any]) -> dict[str, str]:
     return {w["control"]: w["reason"] for w in config.get("shipyard:waivers") or []}
 
 
-def stack_waivers(stack: str, root: Path = engine.PROJECT_ROOT) -> dict[str, str]:
-    return waivers_in(engine.stack_config(stack, root))
+def stack_waivers(stack: str, root: Path = engine.PROJECT_ROOT,
+                  stack_file: Optional[Path] = None) -> dict[str, str]:
+    return waivers_in(engine.stack_config(stack, root, stack_file))
 
 
 class Review(NamedTuple):
@@ -43,10 +44,13 @@ class Review(NamedTuple):
     lifecycle: list[str]   # how resources break their type's lifecycle rules (none, normally)
 
 
-def run(stack: str, root: Path = engine.PROJECT_ROOT) -> Review:
-    plan = engine.run(stack, root=root)   # validates the config first (ConfigError: exit 2)
-    production = bool(engine.stack_config(stack, root).get("shipyard:production"))
-    return Review(controls.evaluate(resources_of(plan), stack_waivers(stack, root)),
+def run(stack: str, root: Path = engine.PROJECT_ROOT, stack_file: Optional[Path] = None) -> Review:
+    """`stack_file`: read the stack's config (and waivers) from it instead of Pulumi.<stack>.yaml."""
+    # engine.run validates the config first (ConfigError: exit 2)
+    plan = engine.run(stack, root=root, stack_file=stack_file)
+    production = bool(engine.stack_config(stack, root, stack_file).get("shipyard:production"))
+    return Review(controls.evaluate(resources_of(plan),
+                                    stack_waivers(stack, root, stack_file=stack_file)),
                   lifecycle.plan_violations(plan, production))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -24,14 +25,12 @@ class UsageError(Exception):
 
 
 def _run(args: argparse.Namespace) -> engine.Plan:
-    return engine.run(args.stack, root=getattr(args, "project", engine.PROJECT_ROOT),
-                      stack_file=args.stack_file)
+    return engine.run(args.stack, root=args.project, stack_file=args.stack_file)
 
 
 def _where_to_run(args: argparse.Namespace) -> str:
     from shipyard import reachability
-    config = engine.stack_settings(args.stack, getattr(args, "project", engine.PROJECT_ROOT),
-                                   getattr(args, "stack_file", None))
+    config = engine.stack_settings(args.stack, args.project, args.stack_file)
     return "\n".join(reachability.describe(config))
 
 
@@ -45,18 +44,20 @@ def _plan(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     from shipyard import diff
     if args.base:
-        if args.other:
+        if args.other or args.other_stack_file:
             raise UsageError("give either a second stack or --base, not both")
+        engine.stack_file_path(args.stack, args.project, args.stack_file)  # exists now, at least
         try:
-            first = diff.plan_document_at(args.base, args.stack)
+            first = diff.plan_document_at(args.base, args.stack, args.project, args.stack_file)
         except ValueError as error:
             raise UsageError(str(error)) from None
-        second = diff.plan_document(args.stack)
+        second = diff.plan_document(args.stack, args.project, args.stack_file)
         labels = (f"{args.stack}@{args.base}", f"{args.stack} (working tree)")
     else:
         if not args.other:
             raise UsageError("diff needs a second stack, or --base <git-ref>")
-        first, second = diff.plan_document(args.stack), diff.plan_document(args.other)
+        first = diff.plan_document(args.stack, args.project, args.stack_file)
+        second = diff.plan_document(args.other, args.project, args.other_stack_file)
         labels = (args.stack, args.other)
     changes = diff.compare(first, second)
     print(diff.render(changes, *labels))
@@ -65,7 +66,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from shipyard import check
-    review = check.run(args.stack, root=args.project)
+    review = check.run(args.stack, root=args.project, stack_file=args.stack_file)
     print(check.to_json(args.stack, review) if args.json
           else _where_to_run(args) + "\n" + check.render(args.stack, review))
     return 1 if check.failed(review) else 0
@@ -96,12 +97,12 @@ def _graph(args: argparse.Namespace) -> int:
 def _docs(args: argparse.Namespace) -> int:
     from shipyard import docs
     if args.check:
-        stale = docs.readme_is_stale()
+        stale = docs.readme_is_stale(args.project)
         print("README tables are stale: run `python -m shipyard docs --write`"
               if stale else "README tables are current")
         return 1 if stale else 0
     if args.write:
-        docs.write_readme()
+        docs.write_readme(args.project)
     else:
         print(docs.config_table())
     return 0
@@ -109,9 +110,9 @@ def _docs(args: argparse.Namespace) -> int:
 
 def _stacks(args: argparse.Namespace) -> int:
     from shipyard import ci
-    stacks = ci.shipped_stacks(engine.PROJECT_ROOT)
+    stacks = ci.shipped_stacks(args.project)
     if args.changed_since:
-        changed = ci.changed_since(args.changed_since, engine.PROJECT_ROOT)
+        changed = ci.changed_since(args.changed_since, args.project)
         stacks = stacks if changed is None else ci.touched_stacks(changed, stacks)
     print(json.dumps(stacks))
     return 0
@@ -119,8 +120,8 @@ def _stacks(args: argparse.Namespace) -> int:
 
 def _runners(args: argparse.Namespace) -> int:
     from shipyard import ci
-    print(json.dumps({stack: engine.stack_settings(stack).deploy.runs_on
-                      for stack in ci.shipped_stacks(engine.PROJECT_ROOT)}, sort_keys=True))
+    print(json.dumps({stack: engine.stack_settings(stack, args.project).deploy.runs_on
+                      for stack in ci.shipped_stacks(args.project)}, sort_keys=True))
     return 0
 
 
@@ -136,7 +137,7 @@ def _ci_policy(args: argparse.Namespace) -> int:
             raise UsageError("--stack-file reads one stack: give one stack with it")
         document = {}
         for stack in args.stacks:
-            plan = engine.run(stack, root=engine.PROJECT_ROOT, stack_file=args.stack_file)
+            plan = engine.run(stack, root=args.project, stack_file=args.stack_file)
             try:
                 document.update(ci_policy.policies(plan, args.kind, args.account))
             except ci_policy.UnknownType as error:
@@ -144,6 +145,9 @@ def _ci_policy(args: argparse.Namespace) -> int:
     elif args.stacks:
         raise UsageError(f"ci-policy {args.kind} takes no stack (preview and deploy do)")
     elif args.kind == "trust":
+        if not args.repository:
+            raise UsageError("trust needs --repository owner/name: the GitHub repository whose "
+                             "workflows assume the role, e.g. --repository acme/shop")
         if not (args.environment or args.branch or args.pull_requests):
             raise UsageError("trust needs --environment (deploy roles), --branch, or "
                              "--pull-requests (previews)")
@@ -166,7 +170,12 @@ def _ci_policy(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m shipyard", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    stack_file = argparse.ArgumentParser(add_help=False)
+    # Every command takes -C; those that read one stack's config take --stack-file.
+    project = argparse.ArgumentParser(add_help=False)
+    project.add_argument("-C", "--project", type=Path, default=engine.PROJECT_ROOT, metavar="DIR",
+                         help="Pulumi project directory: its Pulumi.yaml and Pulumi.<stack>.yaml "
+                              "(default: this checkout)")
+    stack_file = argparse.ArgumentParser(add_help=False, parents=[project])
     stack_file.add_argument("--stack-file", type=Path, metavar="FILE",
                             help="read the stack's config from FILE instead of Pulumi.<stack>.yaml "
                                  "(e.g. an example under examples/)")
@@ -175,24 +184,25 @@ def build_parser() -> argparse.ArgumentParser:
                                help="show what `pulumi up` would create for a stack")
     plan.add_argument("stack", help="stack name (reads Pulumi.<stack>.yaml)")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
-    plan.add_argument("-C", "--project", type=Path, default=engine.PROJECT_ROOT,
-                      help="Pulumi project directory (default: this checkout)")
     plan.set_defaults(run=_plan)
 
     diff = commands.add_parser(
-        "diff", help="desired-state differences between two stacks, or a stack and a git ref")
+        "diff", parents=[stack_file],
+        help="desired-state differences between two stacks, or a stack and a git ref")
     diff.add_argument("stack")
     diff.add_argument("other", nargs="?", help="the stack to compare with")
     diff.add_argument("--base", metavar="GIT_REF",
-                      help="compare the working tree's plan of STACK with its plan at GIT_REF")
+                      help="compare the working tree's plan of STACK with its plan at GIT_REF "
+                           "(with --stack-file: that file as it is at GIT_REF)")
+    diff.add_argument("--other-stack-file", type=Path, metavar="FILE",
+                      help="read OTHER's config from FILE instead of Pulumi.<other>.yaml")
     diff.set_defaults(run=_diff)
 
     check = commands.add_parser(
-        "check", help="security controls (AWS FSBP, Pod Security Standards) over a stack's plan")
+        "check", parents=[stack_file],
+        help="security controls (AWS FSBP, Pod Security Standards) over a stack's plan")
     check.add_argument("stack")
     check.add_argument("--json", action="store_true", help="print the results as JSON")
-    check.add_argument("-C", "--project", type=Path, default=engine.PROJECT_ROOT,
-                       help="Pulumi project directory (default: this checkout)")
     check.set_defaults(run=_check)
 
     cost = commands.add_parser("cost", parents=[stack_file],
@@ -212,13 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
     graph.set_defaults(run=_graph)
 
     stacks = commands.add_parser(
-        "stacks", help="the shipped stacks as a JSON list (for a CI matrix), or those a change touches")
+        "stacks", parents=[project], help="the shipped stacks as a JSON list (for a CI matrix), or those a change touches")
     stacks.add_argument("--changed-since", metavar="GIT_REF",
                         help="only stacks the changes since GIT_REF touch (code changes touch all)")
     stacks.set_defaults(run=_stacks)
 
     runners = commands.add_parser(
-        "runners", help="each shipped stack's runner labels (shipyard:deploy.runsOn) as JSON, "
+        "runners", parents=[project], help="each shipped stack's runner labels (shipyard:deploy.runsOn) as JSON, "
                         "for the workflows' runs-on")
     runners.set_defaults(run=_runners)
 
@@ -245,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     ci_policy.add_argument("--region", default=engine.DEFAULT_REGION, help="region of the repositories")
     ci_policy.set_defaults(run=_ci_policy)
 
-    docs = commands.add_parser("docs", help="print the config reference table from the schema")
+    docs = commands.add_parser("docs", parents=[project],
+                               help="print the config reference table from the schema")
     mode = docs.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="update the table in README.md")
     mode.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
@@ -254,6 +265,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a reader that went away (`| head`) fails here, inside the try
+        return code
+    except BrokenPipeError:
+        # The reader closed the pipe: stop quietly. Point stdout at devnull so the interpreter's
+        # own flush at exit does not fail again (Python docs, signal: "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from shipyard import engine, lifecycle, plan as plan_view
 from shipyard.naming import stack_neutral
@@ -191,16 +191,27 @@ def render(changes: list[Change], first: str, second: str) -> str:
     return "\n".join(lines)
 
 
-def plan_document(stack: str, root: Path = engine.PROJECT_ROOT) -> dict[str, Any]:
-    return json.loads(plan_view.to_json(engine.run(stack, root=root)))
+def plan_document(stack: str, root: Path = engine.PROJECT_ROOT,
+                  stack_file: Optional[Path] = None) -> dict[str, Any]:
+    return json.loads(plan_view.to_json(engine.run(stack, root=root, stack_file=stack_file)))
 
 
-def plan_document_at(ref: str, stack: str, repo: Path = engine.PROJECT_ROOT) -> dict[str, Any]:
-    """The plan of `stack` as the code and config at git `ref` define it.
+def plan_document_at(ref: str, stack: str, repo: Path = engine.PROJECT_ROOT,
+                     stack_file: Optional[Path] = None) -> dict[str, Any]:
+    """The plan of `stack` as the code and config at git `ref` define it (`stack_file`: the
+    config in that file, as it is at `ref`; it must lie inside `repo`).
 
     The ref's tree is exported to a temporary directory and planned in a subprocess, so its
     modules never mix with the working tree's already imported here.
     """
+    options = []
+    if stack_file is not None:
+        try:
+            inside = Path(stack_file).resolve().relative_to(Path(repo).resolve())
+        except ValueError:
+            raise ValueError(f"--stack-file {stack_file}: not inside {repo}, so it has no "
+                             f"version at {ref}: give a file in the repository") from None
+        options = ["--stack-file", inside.as_posix()]
     archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", ref],
                              capture_output=True, check=False)
     if archive.returncode != 0:
@@ -208,7 +219,8 @@ def plan_document_at(ref: str, stack: str, repo: Path = engine.PROJECT_ROOT) -> 
     with tempfile.TemporaryDirectory(prefix="shipyard-base-") as directory:
         with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
             tar.extractall(directory, filter="data")
-        result = subprocess.run([sys.executable, "-m", "shipyard", "plan", stack, "--json"],
+        result = subprocess.run([sys.executable, "-m", "shipyard", "plan", stack, "--json",
+                                 *options],
                                 cwd=directory, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise ValueError(f"planning {stack} at {ref} failed:\n{result.stderr.strip()}")

@@ -78,13 +78,13 @@ def config_table() -> str:
     return "\n".join(lines)
 
 
-def cost_table() -> str:
+def cost_table(root: Path = README.parent) -> str:
     """Each shipped stack's estimated monthly total (see `python -m shipyard cost <stack>`)."""
     from shipyard import cost, engine
-    stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in engine.PROJECT_ROOT.glob("Pulumi.*.yaml"))
+    stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
     lines = ["| stack | estimated monthly total | priced on |", "|---|---:|---|"]
     for stack in stacks:
-        estimate = cost.estimate(engine.run(stack))
+        estimate = cost.estimate(engine.run(stack, root=root))
         total = f"${estimate.total:,.2f}" + ("" if estimate.complete else " + unpriced items")
         lines.append(f"| `{stack}` | {total} | {estimate.region}, {estimate.priced_on} |")
     return "\n".join(lines)
@@ -96,15 +96,16 @@ def _replace_block(text: str, block: tuple[str, str], content: str) -> str:
     return f"{text[:start]}\n{content}\n{text[stop:]}"
 
 
-def render_readme(text: str) -> str:
+def render_readme(text: str, root: Path = README.parent) -> str:
     text = _replace_block(text, CONFIG_BLOCK, config_table())
-    return _replace_block(text, COST_BLOCK, cost_table())
+    return _replace_block(text, COST_BLOCK, cost_table(root))
 
 
-def readme_is_stale() -> bool:
-    text = README.read_text()
-    return render_readme(text) != text
+def readme_is_stale(root: Path = README.parent) -> bool:
+    text = (root / README.name).read_text()
+    return render_readme(text, root) != text
 
 
-def write_readme() -> None:
-    README.write_text(render_readme(README.read_text()))
+def write_readme(root: Path = README.parent) -> None:
+    readme = root / README.name
+    readme.write_text(render_readme(readme.read_text(), root))

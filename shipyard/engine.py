@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import difflib
 import json
 import runpy
 import sys
@@ -34,7 +35,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from shipyard import PROJECT_ROOT
 from shipyard.config import ConfigError, StackConfig, parse
-from shipyard.config.stack_file import load_config
+from shipyard.config.load import YAML_SCALARS
+from shipyard.config.stack_file import load_config, scalars_as_written
 from shipyard.iam import secret_reference
 from shipyard.mocks import ShipyardMocks, kubeconfig
 
@@ -218,15 +220,38 @@ def stack_config(stack: str, root: Path = PROJECT_ROOT,
     """The stack's config as `pulumi up` sees it: Pulumi.<stack>.yaml (or `stack_file`, e.g. an
     example under examples/) over the project's defaults."""
     merged: dict[str, Any] = {}
+    if not (root / "Pulumi.yaml").is_file():
+        raise FileNotFoundError(f"no Pulumi.yaml in {root}: give the Pulumi project directory "
+                                f"(-C DIR)")
     for key, spec in load_config(root / "Pulumi.yaml", namespaced=False).items():
         value = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
         if value is not None:
             merged[key if ":" in key else f"{PROJECT_NAME}:{key}"] = value
-    stack_file = stack_file or root / f"Pulumi.{stack}.yaml"
-    if not stack_file.exists():
-        raise FileNotFoundError(f"no stack file {stack_file.name} in {root}")
-    merged.update(load_config(stack_file))
+    merged.update(load_config(stack_file_path(stack, root, stack_file)))
     return merged
+
+
+def stack_file_path(stack: str, root: Path = PROJECT_ROOT,
+                    stack_file: Optional[Path] = None) -> Path:
+    """The file holding the stack's config: `stack_file`, else Pulumi.<stack>.yaml in `root`.
+    A missing one is a FileNotFoundError that names it and, for a stack name, the stacks that
+    exist (the closest first)."""
+    if stack_file is not None:
+        if not stack_file.is_file():
+            raise FileNotFoundError(f"--stack-file {stack_file}: no such file")
+        return stack_file
+    path = root / f"Pulumi.{stack}.yaml"
+    if path.is_file():
+        return path
+    stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+    close = difflib.get_close_matches(stack, stacks, n=1)
+    if not stacks:
+        hint = "there are no Pulumi.<stack>.yaml files there (is it the project directory?)"
+    elif close:
+        hint = f"did you mean '{close[0]}'? (stacks: {', '.join(stacks)})"
+    else:
+        hint = f"the stacks are: {', '.join(stacks)}"
+    raise FileNotFoundError(f"no stack file {path.name} in {root}; {hint}")
 
 
 def stack_settings(stack: str, root: Path = PROJECT_ROOT,
@@ -235,9 +260,13 @@ def stack_settings(stack: str, root: Path = PROJECT_ROOT,
     (raises :class:`shipyard.config.ConfigError`)."""
     raw = stack_config(stack, root, stack_file)
     prefix = f"{PROJECT_NAME}:"
-    return parse({key[len(prefix):]: _replace_secure(key.split(":")[-1], value, set(), key)
-                  for key, value in raw.items() if key.startswith(prefix)},
-                 raw.get("aws:region", DEFAULT_REGION))
+    token = YAML_SCALARS.set(scalars_as_written(stack_file_path(stack, root, stack_file)))
+    try:
+        return parse({key[len(prefix):]: _replace_secure(key.split(":")[-1], value, set(), key)
+                      for key, value in raw.items() if key.startswith(prefix)},
+                     raw.get("aws:region", DEFAULT_REGION))
+    finally:
+        YAML_SCALARS.reset(token)
 
 
 def run(stack: str, config: Optional[Mapping[str, Any]] = None,
@@ -247,16 +276,21 @@ def run(stack: str, config: Optional[Mapping[str, Any]] = None,
     Raises :class:`shipyard.config.ConfigError` for invalid config (nothing is registered).
     """
     raw = dict(stack_config(stack, root, stack_file) if config is None else config)
+    # How the file wrote its numbers, for messages (`version: 1.30` is read as 1.3).
+    written = {} if config is not None else scalars_as_written(
+        stack_file_path(stack, root, stack_file))
     secret_keys: set[str] = set()
     values = {key: _as_cli_value(_replace_secure(key.split(":")[-1], value, secret_keys, key))
               for key, value in raw.items()}
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     # A fresh context per run: the SDK keeps its settings, config and root stack in ContextVars.
-    return contextvars.Context().run(_run, stack, values, sorted(secret_keys), root)
+    return contextvars.Context().run(_run, stack, values, sorted(secret_keys), root, written)
 
 
-def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path) -> Plan:
+def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path,
+         written: Mapping[str, str]) -> Plan:
+    YAML_SCALARS.set(written)  # this run's own context: gone when it ends
     # The program checks ARNs against the region it deploys to: make it the mocks' region, not
     # whatever AWS_REGION the machine running the plan happens to have.
     region = values.setdefault("aws:region", DEFAULT_REGION)

@@ -222,3 +222,24 @@ def test_offline_plans_check_arns_against_the_plans_region_not_the_machines(monk
     assert plan.region == "us-east-1"
     assert plan.one("aws:lb/listener:Listener", "shipyard-regional-https").inputs[
         "certificateArn"] == certificate
+
+
+def test_under_pulumi_up_an_unquoted_number_is_shown_as_the_stack_file_writes_it(
+        monkeypatch, tmp_path):
+    """YAML (and so Pulumi) reads `version: 1.30` as 1.3: the message quotes what was written,
+    read from the stack file beside the program, or the number itself where there is none."""
+    import pulumi
+    eks = {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"], "version": 1.3,
+           "nodeGroups": [{"name": "a"}]}
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        _from_pulumi_up(monkeypatch, {"shipyard:eks": eks})
+    assert caught.value.problems == [
+        'shipyard:eks.version: YAML reads 1.3 as a number, not a string: quote it: version: "1.3"']
+    (tmp_path / f"Pulumi.{pulumi.get_stack()}.yaml").write_text(
+        "config:\n  shipyard:eks:\n    version: 1.30\n")
+    with pytest.raises(ConfigError) as caught:
+        _from_pulumi_up(monkeypatch, {"shipyard:eks": eks})
+    assert caught.value.problems == [
+        'shipyard:eks.version: YAML reads 1.30 as the number 1.3, not a string: quote it: '
+        'version: "1.30"']

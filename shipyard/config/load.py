@@ -8,10 +8,12 @@ prints without a Python traceback.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import json
 import os
 import typing
+from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import pulumi
@@ -23,6 +25,13 @@ from shipyard.config.rules import cross_field_problems
 from shipyard.config.schema import StackConfig
 
 NAMESPACE = "shipyard"
+
+# How each unquoted number or boolean was written in the stack file, by full key
+# (`shipyard:eks.version` -> `1.30`), so a message can show the value as the user typed it:
+# YAML reads `1.30` as the number 1.3. Set by whoever read the file (the offline engine, or
+# :func:`from_pulumi` from the stack file beside the program); None: not known.
+YAML_SCALARS: contextvars.ContextVar[Optional[Mapping[str, str]]] = contextvars.ContextVar(
+    "YAML_SCALARS", default=None)
 
 
 class ConfigError(pulumi.RunError):
@@ -80,7 +89,26 @@ def _unknown_key_message(loc: tuple[Any, ...]) -> str:
     return f"unknown key{hint}"
 
 
+def _not_a_string(loc: tuple[Any, ...], value: Any) -> str:
+    """`tag: 1.4`: YAML read a number (or a boolean) where a string is expected; say to quote it."""
+    written = (YAML_SCALARS.get() or {}).get(key_path(loc))
+    if written is None:
+        written = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if isinstance(value, bool):
+        reads = f"YAML reads {written} as a boolean"
+    elif written != str(value):
+        reads = f"YAML reads {written} as the number {value}"
+    else:
+        reads = f"YAML reads {written} as a number"
+    key = next((str(part) for part in reversed(loc) if not isinstance(part, int)
+                and part != "[key]"), None) if not isinstance(loc[-1], int) else None
+    quoted = f'{key}: "{written}"' if key else f'"{written}"'
+    return f"{reads}, not a string: quote it: {quoted}"
+
+
 def _message(error: dict[str, Any]) -> str:
+    if error["type"] == "string_type" and isinstance(error["input"], (int, float)):
+        return _not_a_string(error["loc"], error["input"])
     if error["type"] == "extra_forbidden":
         return _unknown_key_message(error["loc"])
     if error["type"] == "value_error":
@@ -143,11 +171,18 @@ def from_pulumi() -> StackConfig:
     region = (everything.get("aws:region") or os.environ.get("AWS_REGION")
               or os.environ.get("AWS_DEFAULT_REGION"))
     problems = stack_name_problems(pulumi.get_stack()) + namespace_problems(list(everything))
+    token = None
+    if YAML_SCALARS.get() is None:  # under `pulumi up`: the stack file beside the program
+        from shipyard.config.stack_file import scalars_as_written
+        token = YAML_SCALARS.set(scalars_as_written(Path(f"Pulumi.{pulumi.get_stack()}.yaml")))
     try:
         config = parse({key[len(prefix):]: value for key, value in everything.items()
                         if key.startswith(prefix)}, region)
     except ConfigError as error:
         raise ConfigError(problems + error.problems) from None
+    finally:
+        if token is not None:
+            YAML_SCALARS.reset(token)
     if problems:
         raise ConfigError(problems)
     return config

@@ -108,3 +108,37 @@ def load_config(path: Path, *, namespaced: bool = True) -> dict[str, Any]:
                 f"`<namespace>:<name>`" + (f", e.g. '{NAMESPACE}:{key}'" if ":" not in key else "")
                 for key in unparsable])
     return config
+
+
+_AS_WRITTEN = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
+
+
+def _scalars(node: yaml.Node, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _scalars(item, f"{path}[{index}]")
+    elif isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STRING:
+                yield from _scalars(value_node, _join(path, key_node.value))
+    elif isinstance(node, yaml.ScalarNode) and node.tag in _AS_WRITTEN and node.style is None:
+        yield path, node.value
+
+
+def scalars_as_written(path: Path) -> dict[str, str]:
+    """Each unquoted number or boolean under `config:` as the file writes it, by full key:
+    `{'shipyard:eks.version': '1.30'}` where YAML reads the number 1.3 (for messages only:
+    {} for a file that cannot be read)."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    config = next((value for key, value in node.value if isinstance(key, yaml.ScalarNode)
+                   and key.value == "config"), None) if isinstance(node, yaml.MappingNode) else None
+    if not isinstance(config, yaml.MappingNode):
+        return {}
+    found: dict[str, str] = {}
+    for key_node, value_node in config.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STRING:
+            found.update(_scalars(value_node, key_node.value))
+    return found
