@@ -12,7 +12,7 @@ import pulumi_aws as aws
 from components.network import Egress, allow_egress
 from shipyard import iam
 from shipyard.ami import ecs_ami_parameter
-from shipyard.config.schema import Ecs
+from shipyard.platforms.ecs.spec import Ecs
 from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB
 from shipyard.launch_template import (INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
                                       INSTANCE_WARMUP_SECONDS, InstanceSpec,

@@ -16,7 +16,9 @@ from components.load_balancer import PublicLoadBalancer
 from components.network import Egress, allow_egress
 from shipyard import iam
 from shipyard.aws_context import AwsContext
-from shipyard.config.schema import Autoscaling, Ecs, Service
+from shipyard.config.schema import Service
+from shipyard.config.types import Autoscaling
+from shipyard.platforms.ecs.spec import Ecs
 from shipyard.ecs_task import (SCRATCH_VOLUME, container_definitions,
                                service_connect_configuration, task_size)
 from shipyard.naming import ALB_NAME_MAX, IAM_ROLE_NAME_MAX, logical

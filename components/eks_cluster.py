@@ -21,7 +21,7 @@ import pulumi_eks as eks
 from components.eks_node_group import EksNodeGroup, EksNodeGroupArgs, NodeBootstrap
 from shipyard import iam
 from shipyard.aws_context import AwsContext
-from shipyard.config.schema import Eks
+from shipyard.platforms.eks.spec import Eks
 from shipyard.eks_nodes import FARGATE_SYSTEM_PROFILES, service_cidr
 from shipyard.naming import IAM_ROLE_NAME_MAX, logical, principal_name
 

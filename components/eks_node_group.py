@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from shipyard import iam
-from shipyard.config.schema import NodeGroup
+from shipyard.platforms.eks.spec import NodeGroup
 from shipyard.eks_nodes import managed_ami_type, nodeadm_user_data, self_managed_ami_parameter
 from shipyard.launch_template import (INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
                                       INSTANCE_WARMUP_SECONDS, InstanceSpec,

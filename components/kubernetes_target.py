@@ -13,7 +13,8 @@ from components.custom_domain import CustomDomain
 from components.kubernetes_workload import KubernetesWorkload, KubernetesWorkloadArgs
 from shipyard import k8s_manifests as manifests
 from shipyard.calls import callers_of
-from shipyard.config.schema import Autoscaling, Service
+from shipyard.config.schema import Service
+from shipyard.config.types import Autoscaling
 
 
 @dataclass(frozen=True)

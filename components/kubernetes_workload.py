@@ -14,7 +14,8 @@ from components.custom_domain import CustomDomain
 from shipyard import k8s_manifests as manifests
 from shipyard.iam import secret_reference
 from shipyard.secret_values import json_field
-from shipyard.config.schema import Autoscaling, Service
+from shipyard.config.schema import Service
+from shipyard.config.types import Autoscaling
 from shipyard.scaling import replica_bounds
 
 

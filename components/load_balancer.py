@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from components.access_log_bucket import AccessLogBucket, AccessLogBucketArgs
 from components.web_acl import ManagedWebAcl
 from shipyard.aws_context import AwsContext
-from shipyard.config.schema import LoadBalancer as LoadBalancerSettings
+from shipyard.platforms.ecs.spec import LoadBalancer as LoadBalancerSettings
 from shipyard.config.schema import Service
 from shipyard.naming import ALB_NAME_MAX, logical
 from shipyard.routing import TLS_POLICY, redirect_priorities, served_over_https

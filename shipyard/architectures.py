@@ -29,9 +29,11 @@ from __future__ import annotations
 from typing import Optional
 
 from shipyard.ami import is_graviton
-from shipyard.config.schema import (ARCHITECTURES, DEFAULT_ARCHITECTURES, FargateProfile,
-                                    NodeGroup, Service, StackConfig)
+from shipyard.config.schema import Service, StackConfig
+from shipyard.config.types import ARCHITECTURES, DEFAULT_ARCHITECTURES
+from shipyard.platforms.eks.spec import FargateProfile, NodeGroup
 from shipyard.eks_nodes import BLOCKING_TAINT_EFFECTS
+from shipyard.platforms import PLATFORMS
 
 AMD64, ARM64 = ARCHITECTURES
 ECS_NAMES = {AMD64: "X86_64", ARM64: "ARM64"}
@@ -84,31 +86,14 @@ def eks_capacity(config: StackConfig) -> tuple[str, ...]:
 
 
 def capacity(config: StackConfig, platform: str) -> tuple[str, ...]:
-    """The architectures `platform` may run a container on. An existing cluster's nodes are
-    unknown to Shipyard: they may be of any architecture."""
-    if platform == "ecs":
-        return ecs_capacity(config)
-    if platform == "eks":
-        return eks_capacity(config)
-    return ARCHITECTURES
-
-
-# --- what the image has -------------------------------------------------------------------------
-
-def _build_needs(config: StackConfig, platform: str) -> tuple[str, ...]:
-    """What a build must cover for `platform`: ECS tasks run one architecture (amd64 on Fargate,
-    the instances' on EC2), EKS pods any of their nodes', an existing cluster's pods amd64 (the
-    common case; they are kept to amd64 nodes)."""
-    if platform == "ecs":
-        return ecs_capacity(config)[:1]
-    if platform == "eks":
-        return eks_capacity(config)
-    return (AMD64,)
+    """The architectures `platform` may run a container on (its `capacity` hook)."""
+    return PLATFORMS[platform].hook("capacity").capacity(config)
 
 
 def built_architectures(config: StackConfig, service: Service) -> tuple[str, ...]:
     """The architectures Shipyard builds `service` for: every one its platforms run it on."""
-    needed = {a for platform in config.platforms_of(service) for a in _build_needs(config, platform)}
+    needed = {a for platform in config.platforms_of(service)
+              for a in PLATFORMS[platform].hook("capacity").build_architectures(config)}
     return _ordered(needed) or (AMD64,)
 
 

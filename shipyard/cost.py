@@ -19,6 +19,7 @@ import yaml
 from shipyard.eks_versions import EKS_SUPPORT_WINDOWS
 from shipyard.engine import Plan, Resource
 from shipyard.fargate import right_size
+from shipyard.platforms import PLATFORMS
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
 CENT = Decimal("0.01")
@@ -148,7 +149,8 @@ def _lines(pricer: _Pricer) -> Iterator[Line]:
         if service.inputs["spec"]["type"] != "LoadBalancer":
             continue
         item = f"Load balancer for Kubernetes service {service.name}"
-        if _kubernetes_target(plan, service) != "eks":
+        target = _kubernetes_target(plan, service)  # named after its platform
+        if target not in PLATFORMS or not PLATFORMS[target].in_vpc:
             yield Line(item, "1", None, "on a cluster outside this stack's AWS account: not priced")
             continue
         yield pricer.hourly(item, 1, "load_balancer_hour", note="created by Kubernetes, not Pulumi")

@@ -14,6 +14,7 @@ import subprocess
 
 from shipyard import traffic
 from shipyard.engine import Plan, Resource
+from shipyard.platforms import PLATFORMS
 
 # Colours by service family, so a prod graph reads at a glance.
 FILL = {"ec2": "#e8f1fb", "vpc": "#e8f1fb", "ecs": "#fdf0e0", "lb": "#fdf0e0", "eks": "#e9f6ec",
@@ -79,11 +80,9 @@ NODE_STYLE = {
     "nlb": f'shape=box, style="rounded,filled", fillcolor="{LOAD_BALANCER_FILL}"',
     "service": 'shape=box, style="rounded,filled,bold", fillcolor="#ffffff"',
 }
-GROUP_COLOURS = {  # kind: (fill, border, legend text)
+GROUP_COLOURS = {  # kind: (fill, border, legend text); a platform's box as its registry entry says
     "network": ("#f1f6fb", "#5b7fa6", "VPC (network)"),
-    "ecs": ("#fdf0e0", "#d08a2e", "ECS cluster"),
-    "eks": ("#e9f6ec", "#3f8f55", "Kubernetes cluster"),
-    "kubernetes": ("#e9f6ec", "#3f8f55", "Kubernetes cluster"),
+    **{name: (p.picture.fill, p.picture.border, p.picture.legend) for name, p in PLATFORMS.items()},
 }
 FLOW_STYLE = {  # kind: (colour, more DOT edge attributes, legend sample, legend text)
     "ingress": ("#2b2b2b", "penwidth=1.8", "━━━━▶", "request from the internet: listener"),

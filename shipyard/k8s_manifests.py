@@ -11,7 +11,8 @@ import hashlib
 import json
 from typing import Any, Optional, Sequence
 
-from shipyard.config.schema import Autoscaling, Service
+from shipyard.config.schema import Service
+from shipyard.config.types import Autoscaling
 from shipyard.routing import TLS_POLICY
 from shipyard.scaling import ReplicaBounds
 

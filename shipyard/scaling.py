@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from shipyard.config.schema import Autoscaling, Service
+from shipyard.config.schema import Service
+from shipyard.config.types import Autoscaling
 
 DEFAULT_MAX_FACTOR = 3
 

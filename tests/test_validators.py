@@ -11,8 +11,9 @@ import pytest
 from shipyard import aws_models
 from shipyard.ami import cpu_architecture, ecs_ami_parameter, is_graviton
 from shipyard.config import ConfigError, parse
-from shipyard.config.schema import (Eks, NodeGroup, Repository, Taint, iam_principal_problem,
-                                    s3_bucket_name_problem)
+from shipyard.config.schema import Repository
+from shipyard.config.types import iam_principal_problem, s3_bucket_name_problem
+from shipyard.platforms.eks.spec import Eks, NodeGroup, Taint
 from shipyard.image_reference import image_problem, tag_problem
 from shipyard.naming import repository_logical_name
 

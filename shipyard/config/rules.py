@@ -15,7 +15,9 @@ from shipyard import PROJECT_ROOT, aws_models, reachability
 from shipyard import architectures as arch
 from shipyard.ami import is_graviton
 from shipyard.calls import find_cycle
-from shipyard.config.schema import Autoscaling, NodeGroup, Repository, Service, StackConfig
+from shipyard.config.schema import Repository, Service, StackConfig
+from shipyard.config.types import Autoscaling
+from shipyard.platforms.eks.spec import NodeGroup
 from shipyard.ecs_task import task_size, uses_service_connect
 from shipyard.eks_nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
 from shipyard.endpoints import ecr_region
@@ -23,6 +25,7 @@ from shipyard.fargate import NoFargateSize
 from shipyard.image_build import context_problems
 from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
 from shipyard.naming import ecr_repository_url, repository_logical_name
+from shipyard.platforms import PLATFORMS, with_capability
 from shipyard.routing import derived_priority, in_zone, route_host, served_over_https
 from shipyard.scaling import replica_bounds
 
@@ -132,8 +135,7 @@ def images_without_nat(config: StackConfig) -> Iterator[Problem]:
     if config.network.existing or config.network.nat_gateways != "none":
         return
     for index, service in enumerate(config.services):
-        in_vpc = {"ecs", "eks"} & set(config.platforms_of(service))
-        if in_vpc and service.image and ecr_region(service.image) is None:
+        if _in_vpc(config, service) and service.image and ecr_region(service.image) is None:
             yield ("services", index, "image"), (
                 f"{service.image.split('/')[0] if '/' in service.image else 'Docker Hub'} is not "
                 f"reachable from private subnets without NAT (shipyard:network.natGateways is "
@@ -150,6 +152,10 @@ def used_repositories(config: StackConfig) -> Iterator[Problem]:
             yield ("ecr", "repositories", index, alias), (
                 "set by the stack that creates the repository (this stack's shipyard:ecr.mode "
                 "is 'use')")
+
+
+def _in_vpc(config: StackConfig, service: Service) -> bool:
+    return any(PLATFORMS[p].in_vpc for p in config.platforms_of(service))
 
 
 def _image_tag_problem(image: str) -> str | None:
@@ -300,12 +306,12 @@ def ecs_routes(config: StackConfig) -> Iterator[Problem]:
     pinned: dict[int, int] = {}   # explicit listener rule priority -> service index
     derived: dict[int, int] = {}  # derived priority -> service index
     public = [(index, s) for index, s in enumerate(config.services)
-              if s.public and s in config.services_on("ecs")]
+              if s.public and config.runs_on(s, "ecs")]
     for index, service in public:
         if service.priority is None:
             derived.setdefault(derived_priority(route_host(service), service.path), index)
     for index, service in enumerate(config.services):
-        if service.public and service in config.services_on("ecs"):
+        if service.public and config.runs_on(service, "ecs"):
             route = (route_host(service), service.path)
             if route in seen:
                 # Two services on one domain are reported once, by custom_domains.
@@ -376,7 +382,7 @@ def alb_rule_quota(config: StackConfig) -> Iterator[Problem]:
     each public ECS service is one target group and one listener rule; when some service is
     served on plain HTTP, each custom domain adds an HTTP-to-HTTPS redirect rule."""
     public = [index for index, service in enumerate(config.services)
-              if service.public and service in config.services_on("ecs")]
+              if service.public and config.runs_on(service, "ecs")]
     certificate = config.ecs.load_balancer.certificate_arn is not None
     served = [config.services[index] for index in public]
     plain_http = any(not served_over_https(s, certificate) for s in served)
@@ -409,7 +415,7 @@ TASK_DEFINITION_MAX_BYTES = 64 * 1024
 
 def ecs_environment_size(config: StackConfig) -> Iterator[Problem]:
     for index, service in enumerate(config.services):
-        if service in config.services_on("ecs"):
+        if config.runs_on(service, "ecs"):
             entries = [{"name": key, "value": value} for key, value in service.env.items()]
             size = len(json.dumps(entries).encode())
             if size > TASK_DEFINITION_MAX_BYTES:
@@ -433,7 +439,7 @@ _ANY_ACCOUNT = "0" * 12
 def ecs_image_length(config: StackConfig, region: str) -> Iterator[Problem]:
     """The image reference each ECS task definition names, as Shipyard would send it."""
     for index, service in enumerate(config.services):
-        if service not in config.services_on("ecs"):
+        if not config.runs_on(service, "ecs"):
             continue
         if service.image:
             # by digest, only the name counts (and the reference grammar holds it to 255)
@@ -465,7 +471,7 @@ def unused_settings(config: StackConfig) -> Iterator[Problem]:
         yield ("ecs", "onDemandBase"), (
             f"only used with capacity 'fargateSpot' (capacity is '{ecs.capacity}')")
     for index, service in enumerate(config.services):
-        routed = service.public and "ecs" in config.platforms_of(service)
+        routed = service.public and config.runs_on(service, "ecs")
         for key in ("host", "path"):
             if key in service.model_fields_set and not routed:
                 yield ("services", index, key), (
@@ -523,9 +529,10 @@ def custom_domains(config: StackConfig) -> Iterator[Problem]:
         if not service.public:
             yield at, "only public services get a domain: set public: true"
         platforms = config.platforms_of(service)
-        if platforms and platforms not in (["ecs"], ["eks"]):
-            yield at, ("a domain points at one AWS load balancer: run the service only on ecs or "
-                       f"only on eks (it runs on: {', '.join(platforms)})")
+        if platforms and (len(platforms) != 1 or platforms[0] not in with_capability("domains")):
+            only_on = " or ".join(f"only on {name}" for name in with_capability("domains"))
+            yield at, ("a domain points at one AWS load balancer: run the service "
+                       f"{only_on} (it runs on: {', '.join(platforms)})")
         if service.host:
             yield ("services", index, "host"), (
                 "give either host or domain: the domain is the host the load balancer routes")
@@ -551,19 +558,19 @@ def capacity_bounds(config: StackConfig) -> Iterator[Problem]:
     for index, group in enumerate(config.eks.node_groups):
         yield from _size_bounds(("eks", "nodeGroups", index), group.min_size, group.max_size,
                                 group.desired_size)
-    for section in ("ecs", "eks", "kubernetes"):
+    for section in with_capability("autoscaling"):
         yield from _autoscaling_bounds((section, "autoscaling"),
                                        getattr(config, section).autoscaling)
 
 
 def replicas_within_autoscaling(config: StackConfig) -> Iterator[Problem]:
     enabled = config.enabled_platforms()
-    for platform in ("ecs", "eks", "kubernetes"):
+    for platform in with_capability("autoscaling"):
         scaling = getattr(config, platform).autoscaling
         if platform not in enabled or not scaling.enabled or scaling.min_replicas is not None:
             continue
         for index, service in enumerate(config.services):
-            if service in config.services_on(platform):
+            if config.runs_on(service, platform):
                 bounds = replica_bounds(service, scaling)
                 if bounds.min > bounds.max:
                     yield ("services", index, "replicas"), (
@@ -805,15 +812,18 @@ def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
     for at, arn, why in keys:
         if arn and _region_of(arn) != region:
             yield at, f"is in {_region_of(arn)}, but the stack deploys to {region} (aws:region): {why}"
-    # ECS reads secrets from any region by full ARN; for Kubernetes targets Shipyard reads them at
+    # ECS reads secrets from any region by full ARN; for other targets Shipyard reads them at
     # `pulumi up` through the stack's AWS provider, whose Secrets Manager and SSM calls are regional.
     for index, service in enumerate(config.services):
-        if {"eks", "kubernetes"} & set(config.platforms_of(service)):
+        read_at_deploy = [PLATFORMS[p].title for p in config.platforms_of(service)
+                          if PLATFORMS[p].secrets_at_deploy]
+        if read_at_deploy:
             for name, arn in service.secrets.items():
                 if _region_of(arn) != region:
                     yield ("services", index, "secrets", name), (
-                        f"is in {_region_of(arn)}, but Kubernetes secrets are read in {region} "
-                        f"(aws:region) at `pulumi up`: use a secret (or a replica) in {region}")
+                        f"is in {_region_of(arn)}, but Shipyard reads the secrets of "
+                        f"{' and '.join(read_at_deploy)} services in {region} (aws:region) at "
+                        f"`pulumi up`: use a secret (or a replica) in {region}")
 
 
 def ecr_images_without_nat(config: StackConfig, region: str) -> Iterator[Problem]:
@@ -822,7 +832,7 @@ def ecr_images_without_nat(config: StackConfig, region: str) -> Iterator[Problem
         return
     for index, service in enumerate(config.services):
         image_region = ecr_region(service.image) if service.image else None
-        if ({"ecs", "eks"} & set(config.platforms_of(service)) and image_region
+        if (_in_vpc(config, service) and image_region
                 and image_region != region):
             yield ("services", index, "image"), (
                 f"is in ECR in {image_region}, but without NAT (shipyard:network.natGateways is "

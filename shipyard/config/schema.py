@@ -2,252 +2,53 @@
 
 Keys are camelCase as Pulumi users write them (`pulumi config set --path shipyard:ecs.enabled true`).
 The README's configuration table is generated from these models (`python -m shipyard docs`), so a
-default or a description is written once, here. Checks that span several keys live in
-:mod:`shipyard.config.rules`.
+default or a description is written once, here, or for a platform's own section in its
+``shipyard/platforms/<name>/spec.py``; the value types they share are in :mod:`shipyard.config.types`.
+Checks that span several keys live in :mod:`shipyard.config.rules`.
 """
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
-import re
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, Field
 
-from shipyard import aws_models
-from shipyard.controls import CONTROL_IDS
-from shipyard.eks_versions import DEFAULT_EKS_VERSION, SUPPORTED_EKS_VERSIONS
+from shipyard.config.types import (
+    ALB_HOST,
+    ALB_PATH,
+    DEFAULT_AZ_COUNT,
+    DEFAULT_DOCKERFILE,
+    DEFAULT_EXPIRE_UNTAGGED_DAYS,
+    DEFAULT_FLOW_LOG_RETENTION_DAYS,
+    DEFAULT_KEEP_LAST_IMAGES,
+    DEFAULT_VPC_CIDR,
+    AccountId,
+    Architecture,
+    AvailabilityZoneName,
+    Cidr,
+    ControlId,
+    DnsLabel,
+    DomainName,
+    EnvName,
+    KmsKeyArn,
+    LogRetentionDays,
+    Model,
+    NonBlank,
+    Platform,
+    RepositoryName,
+    SecretArn,
+    VpcCidr,
+    ZoneName,
+    distinct_architectures,
+    pattern_check,
+    problem_check,
+)
 from shipyard.image_reference import image_problem, tag_problem
-
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                      2192, 2557, 2922, 3288, 3653)
-
-DEFAULT_VPC_CIDR = "10.0.0.0/16"
-DEFAULT_AZ_COUNT = 2
-DEFAULT_FLOW_LOG_RETENTION_DAYS = 90
-DEFAULT_SERVICE_LOG_RETENTION_DAYS = 30
-DEFAULT_KEEP_LAST_IMAGES = 30
-DEFAULT_EXPIRE_UNTAGGED_DAYS = 7
-DEFAULT_NODE_INSTANCE_TYPE = "t3.medium"
-DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
-DEFAULT_WORKLOAD_NAMESPACE = "apps"
-DEFAULT_DOCKERFILE = "Dockerfile"
-DEFAULT_ACCESS_LOG_EXPIRY_DAYS = 90
-# CPU architectures, by their OCI / Kubernetes names (shipyard/architectures.py). An image
-# Shipyard does not build is taken to have amd64 only unless `architectures` says more.
-ARCHITECTURES = ("amd64", "arm64")
-DEFAULT_ARCHITECTURES = ("amd64",)
-# Other spellings of the same architectures (uname, ECS, Docker platforms).
-_ARCHITECTURE_SPELLINGS = {
-    "x86_64": "amd64", "x86-64": "amd64", "x64": "amd64", "linux/amd64": "amd64",
-    "aarch64": "arm64", "arm64v8": "arm64", "linux/arm64": "arm64", "linux/arm64/v8": "arm64"}
-# Namespaces every Kubernetes cluster already has: Shipyard would create a second Namespace object
-# of the same name, which the API server refuses (and deleting it would break the cluster).
-BUILT_IN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
-# Address space a VPC can't use (AWS VPC User Guide, "VPC CIDR blocks"; RFC 6890's special-purpose
-# registry): "this network", loopback, link-local, multicast and the reserved class E space.
-_RESERVED_VPC_SPACE = {
-    "0.0.0.0/8": "'this network' space", "127.0.0.0/8": "loopback space",
-    "169.254.0.0/16": "link-local space", "224.0.0.0/4": "multicast space",
-    "240.0.0.0/4": "reserved space"}
-
-
-def _valid(check):
-    """A validator from a function that returns why a value is invalid (or None)."""
-
-    def validate(value: str) -> str:
-        message = check(value)
-        if message:
-            raise ValueError(message)
-        return value
-
-    return AfterValidator(validate)
-
-
-def _check(pattern: str, message: str):
-    compiled = re.compile(pattern)
-    return _valid(lambda value: None if compiled.fullmatch(value) else message)
-
-
-def _ipv4_cidr(value: str) -> str:
-    try:
-        network = ipaddress.IPv4Network(value, strict=True)
-    except ValueError as error:
-        raise ValueError(f"must be an IPv4 CIDR block such as 10.0.0.0/16 ({error})") from None
-    return str(network)
-
-
-def _vpc_cidr(value: str) -> str:
-    network = ipaddress.IPv4Network(_ipv4_cidr(value))
-    for block, space in _RESERVED_VPC_SPACE.items():
-        if network.overlaps(ipaddress.IPv4Network(block)):
-            raise ValueError(f"lies in {space} ({block}), which a VPC can't use: use a private "
-                             f"range such as 10.0.0.0/16")
-    # /16 is the largest VPC AWS allows; /22 is the smallest from which Shipyard can carve
-    # 6 private and 6 public subnets of at least /28 (see shipyard.cidr).
-    if not 16 <= network.prefixlen <= 22:
-        raise ValueError("must have a prefix length between /16 and /22")
-    return value
-
-
-def _log_retention(value: int) -> int:
-    if value not in LOG_RETENTION_DAYS:
-        raise ValueError(f"must be one of CloudWatch's retention periods: "
-                         f"{', '.join(map(str, LOG_RETENTION_DAYS))}")
-    return value
-
-
-def _not_built_in_namespace(value: str) -> str:
-    if value in BUILT_IN_NAMESPACES:
-        raise ValueError(f"'{value}' already exists on every cluster: choose a namespace of your "
-                         f"own (Shipyard creates it, e.g. '{DEFAULT_WORKLOAD_NAMESPACE}')")
-    return value
-
-
-def s3_bucket_name_problem(name: str) -> str | None:
-    """Amazon S3 general purpose bucket naming rules (S3 User Guide, "Bucket naming rules")."""
-    if not 3 <= len(name) <= 63:
-        return "must have 3 to 63 characters (S3 bucket naming rules)"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", name):
-        return ("must be lowercase letters, digits, '.' and '-', starting and ending with a letter "
-                "or digit (S3 bucket naming rules)")
-    if ".." in name:
-        return "must not contain two adjacent periods (S3 bucket naming rules)"
-    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
-        return "must not be formatted as an IP address (S3 bucket naming rules)"
-    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
-        if name.startswith(prefix):
-            return f"must not start with the reserved prefix '{prefix}' (S3 bucket naming rules)"
-    for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
-        if name.endswith(suffix):
-            return f"must not end with the reserved suffix '{suffix}' (S3 bucket naming rules)"
-    return None
-
-
-def iam_principal_problem(arn: str) -> str | None:
-    """EKS access entries take IAM roles and users only; STS sessions are refused (botocore's
-    eks model, CreateAccessEntryRequest.principalArn)."""
-    session = re.fullmatch(r"arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/.+", arn)
-    if session:
-        partition, account, role = session.groups()
-        return (f"is an STS session, which EKS access entries refuse: use the role's ARN "
-                f"arn:{partition}:iam::{account}:role/{role}")
-    kind = re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:([a-z-]+)/.+", arn)
-    if kind and kind.group(1) in ("group", "policy"):
-        return (f"is an IAM {kind.group(1)}, not a principal EKS access entries accept: use an "
-                f"IAM role or user ARN")
-    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+", arn):
-        return "must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)"
-    return None
-
-
-# ELB listener rule conditions (ELB User Guide for ALBs, "Listener rules": condition types):
-# path patterns up to 128 case-sensitive characters from A-Z a-z 0-9 _ - . $ / ~ " ' @ : + &
-# and the wildcards * ?; host headers up to 128 characters from a-z A-Z 0-9 - _ . and * ?, with
-# at least one '.' and only alphanumerics after the last one.
-ALB_PATH = _check(r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]*", (
-    "must start with '/' and use only letters, digits, _ - . $ / ~ \" ' @ : + & and the "
-    "wildcards * ?, as ALB path conditions require"))
-ALB_HOST = _check(r"[A-Za-z0-9_\-.*?]*\.[A-Za-z0-9*?]+", (
-    "must be a host name of letters, digits, - _ . and the wildcards * ?, with at least one '.' "
-    "and only letters or digits after the last one, as ALB host conditions require"))
-
-
-def _architecture_spelling(value: object) -> object:
-    """Name the architecture Shipyard means when it is spelled another way (x86_64, ARM64)."""
-    if isinstance(value, str) and value not in ARCHITECTURES:
-        meant = _ARCHITECTURE_SPELLINGS.get(value.lower(), value.lower())
-        if meant in ARCHITECTURES:
-            raise ValueError(f"'{value}' is spelled '{meant}' here (the OCI and Kubernetes name)")
-    return value
-
-
-def _distinct_architectures(values: list[str]) -> list[str]:
-    for value in values:
-        if values.count(value) > 1:
-            raise ValueError(f"lists '{value}' twice")
-    return values
-
-
-def _control_id(value: str) -> str:
-    if value not in CONTROL_IDS:
-        close = difflib.get_close_matches(value, CONTROL_IDS, n=1)
-        raise ValueError(f"unknown control '{value}'" + (f"; did you mean '{close[0]}'?" if close
-                         else f"; known: {', '.join(CONTROL_IDS)}"))
-    return value
-
-
-def _eks_version(value: str) -> str:
-    if value not in SUPPORTED_EKS_VERSIONS:
-        raise ValueError(f"Kubernetes {value} is not supported by EKS; supported: "
-                         f"{', '.join(SUPPORTED_EKS_VERSIONS)}")
-    return value
-
-
-Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
-VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
-LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
-EksVersion = Annotated[str, AfterValidator(_eks_version)]
-AccountId = Annotated[str, _check(r"\d{12}", "must be a 12-digit AWS account id")]
-RepositoryName = Annotated[str, aws_models.constrained(
-    "ecr", "CreateRepositoryRequest", "repositoryName", "ECR",
-    pattern_message="must be lowercase letters, digits and . _ - / (each separator between "
-                    "alphanumerics), as ECR requires")]
-# A DNS-1035 label: usable as a Kubernetes Service name, an ECS service name and in AWS names.
-_DNS_LABEL = _check(
-    r"[a-z]([-a-z0-9]*[a-z0-9])?",
-    "must start with a lowercase letter and contain only lowercase letters, digits and '-' "
-    "(a DNS label)")
-DnsLabel = Annotated[str, Field(min_length=1, max_length=63), _DNS_LABEL]
-InstanceType = Annotated[str, aws_models.EC2_INSTANCE_TYPE]
-EnvName = Annotated[str, _check(r"[A-Za-z_][A-Za-z0-9_]*",
-                                "must be a valid environment variable name")]
-SecretArn = Annotated[str, _check(
-    r"arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)",
-    "must be a Secrets Manager secret ARN or an SSM parameter ARN")]
-IamPrincipalArn = Annotated[str, _valid(iam_principal_problem)]
-AcmCertificateArn = Annotated[str, _check(
-    r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+", "must be an ACM certificate ARN"),
-    aws_models.constrained("acm", "DescribeCertificateRequest", "CertificateArn", "ACM")]
-KmsKeyArn = Annotated[str, _check(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+",
-                                  "must be a KMS key ARN")]
-# A lowercase DNS name of two or more labels, no trailing dot (ACM RequestCertificate's DomainName
-# pattern without wildcards; Route 53 stores names in lowercase).
-_DNS_NAME = r"([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
-ZoneName = Annotated[str, Field(max_length=253), _check(
-    _DNS_NAME, "must be a DNS name such as example.com (lowercase, no trailing dot)")]
-# ACM: "The first domain name you enter cannot exceed 64 octets, including periods"
-# (RequestCertificate, DomainName); the certificate's common name is this domain.
-DomainName = Annotated[str, Field(max_length=64), _check(
-    _DNS_NAME, "must be a DNS name such as app.example.com (lowercase, no trailing dot, no "
-               "wildcard)")]
-WebAclArn = Annotated[str, _check(
-    r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]{1,128}/[0-9a-f-]{36}",
-    "must be a regional AWS WAF web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/...)")]
-ControlId = Annotated[str, AfterValidator(_control_id)]
-NonBlank = Annotated[str, _check(r"(?s).*\S.*", "must say why the stack may fail the control")]
-LabelKey = Annotated[str, Field(max_length=316), _check(
-    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?",
-    "must be a Kubernetes label key ([prefix/]name)")]
-LabelValue = Annotated[str, _check(
-    r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?",
-    "must be a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting "
-    "and ending with a letter or digit")]
-AvailabilityZoneName = Annotated[str, _check(r"[a-z]{2}(-[a-z]+)+-\d+[a-z]",
-                                             "must be an availability zone name such as us-east-1a")]
-Platform = Literal["ecs", "eks", "kubernetes"]
-Architecture = Annotated[Literal["amd64", "arm64"], BeforeValidator(_architecture_spelling)]
-
-
-class Model(BaseModel):
-    """Base of every config model: camelCase keys, unknown keys rejected, immutable."""
-
-    # Keys are accepted only as written in the docs (camelCase): `node_groups` is an unknown key.
-    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True)
+from shipyard.platforms import NAMES as PLATFORM_NAMES
+from shipyard.platforms import PLATFORMS
+from shipyard.platforms.ecs.spec import Ecs
+from shipyard.platforms.eks.spec import Eks
+from shipyard.platforms.kubernetes.spec import Kubernetes
 
 
 class Network(Model):
@@ -271,14 +72,14 @@ class Network(Model):
         "EKS; see shipyard/endpoints.py) so private subnets reach AWS without NAT."))
     flow_log_retention_days: LogRetentionDays = Field(DEFAULT_FLOW_LOG_RETENTION_DAYS, description=(
         "Retention of the VPC flow log group (a CloudWatch retention period)."))
-    vpc_id: Optional[Annotated[str, _check(r"vpc-[0-9a-f]{8,17}", "must be a VPC id (vpc-...)")]] = (
+    vpc_id: Optional[Annotated[str, pattern_check(r"vpc-[0-9a-f]{8,17}", "must be a VPC id (vpc-...)")]] = (
         Field(None, description=(
             "Use this existing VPC instead of creating one (with `publicSubnetIds` and "
             "`privateSubnetIds`). Shipyard then creates no network resources.")))
-    public_subnet_ids: Optional[list[Annotated[str, _check(
+    public_subnet_ids: Optional[list[Annotated[str, pattern_check(
         r"subnet-[0-9a-f]{8,17}", "must be a subnet id (subnet-...)")]]] = Field(None, description=(
             "Existing VPC only: its public subnets (for internet-facing load balancers)."))
-    private_subnet_ids: Optional[list[Annotated[str, _check(
+    private_subnet_ids: Optional[list[Annotated[str, pattern_check(
         r"subnet-[0-9a-f]{8,17}", "must be a subnet id (subnet-...)")]]] = Field(None, description=(
             "Existing VPC only: its private subnets, which must already have egress."))
 
@@ -331,7 +132,7 @@ class Build(Model):
         "Dockerfile path relative to `context` (and inside it)."))
     args: dict[EnvName, str] = Field({}, description=(
         "Build arguments (`ARG`); they stay in the image's history, so no secrets here."))
-    target: Optional[Annotated[str, _check(
+    target: Optional[Annotated[str, pattern_check(
         r"[A-Za-z0-9][A-Za-z0-9_.-]*", "must be a Dockerfile stage name")]] = Field(
             None, description="Stage of a multi-stage Dockerfile to build. Default: the last.")
 
@@ -339,19 +140,19 @@ class Build(Model):
 class Service(Model):
     name: DnsLabel = Field(description=(
         "Service name: a DNS label (lowercase, digits, '-'; at most 63 characters)."))
-    image: Optional[Annotated[str, _valid(image_problem)]] = Field(None, min_length=1, description=(
+    image: Optional[Annotated[str, problem_check(image_problem)]] = Field(None, min_length=1, description=(
         "Container image with a fixed tag or digest (not `latest`). Or use `repository` + `tag`, "
         "or `build`."))
     repository: Optional[str] = Field(None, description=(
         "Name of a repository declared in `shipyard:ecr`: the image is its URL plus `tag`, or "
         "where `build` pushes."))
-    tag: Optional[Annotated[str, _valid(tag_problem)]] = Field(None, description=(
+    tag: Optional[Annotated[str, problem_check(tag_problem)]] = Field(None, description=(
         "Image tag in `repository` (required with it unless `build` is set; not `latest`)."))
     build: Optional[Build] = Field(None, description=(
         "Build the image from a Dockerfile during `pulumi up`, push it to `repository` and run it "
         "by digest."))
     architectures: Optional[Annotated[list[Architecture], Field(min_length=1),
-                                      AfterValidator(_distinct_architectures)]] = (
+                                      AfterValidator(distinct_architectures)]] = (
         Field(None, description=(
             "CPU architectures the image has (`amd64`, `arm64`), for an `image` or `repository` + "
             "`tag` that Shipyard does not build. Default: `[amd64]`. Kubernetes pods are kept to "
@@ -368,7 +169,7 @@ class Service(Model):
     env: dict[EnvName, str] = Field({}, description="Plain environment variables (no secrets here).")
     secrets: dict[EnvName, SecretArn] = Field({}, description=(
         "Environment variables filled from Secrets Manager or SSM parameter ARNs."))
-    health_check_path: Annotated[str, _check(r"/\S*", "must start with '/' and contain no spaces")] = (
+    health_check_path: Annotated[str, pattern_check(r"/\S*", "must start with '/' and contain no spaces")] = (
         Field("/", max_length=1024, description=(
             "HTTP path that answers 200 when the service is healthy.")))
     public: bool = Field(False, description=(
@@ -383,8 +184,8 @@ class Service(Model):
         "Default: derived from `host` and `path` (shipyard/routing.py), so it never changes "
         "when other services come or go."))
     run_on: Optional[list[Platform]] = Field(None, min_length=1, description=(
-        "Where the service runs: any of `ecs`, `eks`, `kubernetes`. Default: every compute "
-        "platform the stack enables."))
+        f"Where the service runs: any of {', '.join(f'`{name}`' for name in PLATFORM_NAMES)}. "
+        "Default: every compute platform the stack enables."))
     calls: list[DnsLabel] = Field([], description=(
         "Services this one calls, by name, at `http://<name>:<port>`. Only these callers get "
         "through to a service (security group rules on ECS, NetworkPolicies on Kubernetes); a "
@@ -392,62 +193,6 @@ class Service(Model):
     domain: Optional[DomainName] = Field(None, description=(
         "Public services: serve HTTPS on this name, inside `shipyard:dns.zone`, with an ACM "
         "certificate validated in that zone and an alias record to the load balancer."))
-
-
-class Autoscaling(Model):
-    enabled: bool = Field(True, description="Scale replicas on CPU and memory utilisation.")
-    min_replicas: Optional[int] = Field(None, ge=1, le=1000, description=(
-        "Lower bound. Default: each service's `replicas`."))
-    max_replicas: Optional[int] = Field(None, ge=1, le=1000, description=(
-        "Upper bound. Default: 3 x the lower bound."))
-    target_cpu_percent: int = Field(70, ge=10, le=95, description="Target average CPU utilisation.")
-    target_memory_percent: Optional[int] = Field(80, ge=10, le=95, description=(
-        "Target average memory utilisation (null: scale on CPU only)."))
-
-
-class Ec2Capacity(Model):
-    instance_type: InstanceType = Field(DEFAULT_ECS_INSTANCE_TYPE, description=(
-        "Instance type of the ECS container instances (Graviton types get the arm64 AMI)."))
-    min_size: int = Field(1, ge=0, le=1000, description="Fewest instances.")
-    max_size: int = Field(4, ge=1, le=1000, description="Most instances (managed scaling stays within).")
-    disk_size: int = Field(30, ge=30, le=16384, description="Root volume size in GiB (encrypted gp3).")
-
-
-class LoadBalancer(Model):
-    certificate_arn: Optional[AcmCertificateArn] = Field(None, description=(
-        "ACM certificate for HTTPS: every public service on 443, HTTP redirected. Without it the "
-        "ALB serves plain HTTP on port 80, except services with a `domain` (HTTPS)."))
-    access_logs: Optional[bool] = Field(None, description=(
-        "Write ALB access logs to S3 (Security Hub ELB.5). Default: on in production stacks (and "
-        "whenever `accessLogsBucket` is set), off otherwise."))
-    access_logs_bucket: Optional[Annotated[str, _valid(s3_bucket_name_problem)]] = Field(None, description=(
-        "Existing S3 bucket for the access logs (it must grant ELB log delivery). Unset: "
-        "Shipyard creates a private, SSE-S3-encrypted bucket with a lifecycle rule."))
-    access_logs_expire_after_days: int = Field(DEFAULT_ACCESS_LOG_EXPIRY_DAYS, ge=1, le=3650,
-                                               description=(
-        "Shipyard's access log bucket: delete log files older than N days."))
-    managed_web_acl: bool = Field(False, description=(
-        "Protect the ALB with an AWS WAF web ACL Shipyard creates, with AWS managed rule groups "
-        "(IP reputation, anonymous IPs, known bad inputs, core rule set)."))
-    web_acl_arn: Optional[WebAclArn] = Field(None, description=(
-        "Protect the ALB with this existing regional AWS WAF web ACL instead."))
-    idle_timeout: int = Field(60, ge=1, le=4000, description="ALB idle timeout in seconds.")
-
-
-class Ecs(Model):
-    enabled: bool = Field(False, description="Create an ECS cluster and run services on it.")
-    capacity: Literal["fargate", "fargateSpot", "ec2"] = Field("fargate", description=(
-        "`fargate` (serverless), `fargateSpot` (serverless, up to 70% cheaper, tasks may be "
-        "interrupted) or `ec2` (instances Shipyard manages)."))
-    on_demand_base: int = Field(0, ge=0, le=100000, description=(
-        "fargateSpot: tasks per service always kept on regular Fargate before the rest go to Spot."))
-    ec2: Ec2Capacity = Field(Ec2Capacity(), description="EC2 capacity settings (capacity `ec2`).")
-    container_insights: bool = Field(True, description="CloudWatch Container Insights (ECS.12).")
-    autoscaling: Autoscaling = Field(Autoscaling(), description="Service autoscaling on ECS.")
-    log_retention_days: LogRetentionDays = Field(DEFAULT_SERVICE_LOG_RETENTION_DAYS, description=(
-        "Retention of each service's log group."))
-    enable_exec: bool = Field(False, description="Allow `aws ecs execute-command` into tasks.")
-    load_balancer: LoadBalancer = Field(LoadBalancer(), description="The shared public ALB.")
 
 
 class Logs(Model):
@@ -466,96 +211,14 @@ class Waiver(Model):
         "Why this stack may fail the control; shown in the `check` table."))
 
 
-class Taint(Model):
-    key: LabelKey = Field(description="Taint key.")
-    value: LabelValue = Field("", description="Taint value.")
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(description="Taint effect.")
-
-
-class NodeGroup(Model):
-    name: Annotated[str, Field(min_length=1, max_length=40), _DNS_LABEL] = Field(description=(
-        "Node group name (a DNS label of at most 40 characters)."))
-    type: Literal["managed", "selfManaged"] = Field("managed", description=(
-        "`managed` (EKS manages the instances) or `selfManaged` (an Auto Scaling group)."))
-    # EKS CreateNodegroup takes at most 20 instance types with a launch template (botocore's eks
-    # model, CreateNodegroupRequest.instanceTypes), as Shipyard's managed groups have.
-    instance_types: list[InstanceType] = Field([DEFAULT_NODE_INSTANCE_TYPE], min_length=1,
-                                               max_length=20, description=(
-        "Instance types (at most 20; selfManaged: exactly one)."))
-    capacity_type: Literal["ON_DEMAND", "SPOT"] = Field("ON_DEMAND", description="On-demand or Spot.")
-    spot_price: Optional[Annotated[str, _check(r"\d+(\.\d+)?", "must be a price such as 0.05")]] = (
-        Field(None, description="selfManaged SPOT: maximum hourly price in USD (required)."))
-    min_size: int = Field(1, ge=0, le=1000, description="Fewest nodes.")
-    max_size: int = Field(3, ge=1, le=1000, description="Most nodes.")
-    desired_size: Optional[int] = Field(None, ge=0, le=1000, description=(
-        "Nodes at creation. Default: `minSize`. Later `pulumi up`s keep the group's current "
-        "count (scale it with the AWS CLI or an autoscaler)."))
-    disk_size: int = Field(20, ge=20, le=16384, description="Root volume size in GiB.")
-    labels: dict[LabelKey, LabelValue] = Field({}, description="Kubernetes labels on the nodes.")
-    taints: list[Taint] = Field([], description="Kubernetes taints on the nodes.")
-
-
-class FargateProfile(Model):
-    name: DnsLabel = Field(description="Profile name.")
-    namespaces: list[DnsLabel] = Field(min_length=1, max_length=5, description=(
-        "Kubernetes namespaces whose pods run on Fargate (1 to 5)."))
-
-
-class Eks(Model):
-    enabled: bool = Field(False, description="Create an EKS cluster and run services on it.")
-    version: EksVersion = Field(DEFAULT_EKS_VERSION, description=(
-        "Kubernetes version; must be one EKS supports (see shipyard/eks_versions.py)."))
-    endpoint_public_access: Optional[bool] = Field(None, description=(
-        "Expose the API endpoint publicly (private access is always on). Default: false when "
-        "`shipyard:production` is true, otherwise true. Private-only in a VPC this stack creates "
-        "is unreachable on the first `pulumi up` (README: where `pulumi up` runs)."))
-    public_access_cidrs: list[Cidr] = Field([], description=(
-        "CIDRs allowed to reach a public endpoint; required when it is public (EKS.1)."))
-    private_access_cidrs: list[Cidr] = Field([], description=(
-        "CIDRs allowed to reach the private endpoint (HTTPS to the cluster security group): a "
-        "VPN range, or the subnet of a CI runner that runs `pulumi up`. Required while the public "
-        "endpoint is off."))
-    admin_principal_arns: list[IamPrincipalArn] = Field([], description=(
-        "IAM roles/users given cluster-admin through access entries."))
-    kms_key_arn: Optional[KmsKeyArn] = Field(None, description=(
-        "KMS key for secrets envelope encryption. Default: Shipyard creates one (rotation on)."))
-    log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = (
-        Field(["api", "audit", "authenticator"], description="Control plane logs to CloudWatch."))
-    node_groups: list[NodeGroup] = Field([], description="Worker node groups.")
-    fargate_profiles: list[FargateProfile] = Field([], description="Fargate profiles.")
-    namespace: Annotated[DnsLabel, AfterValidator(_not_built_in_namespace)] = Field(
-        DEFAULT_WORKLOAD_NAMESPACE, description=(
-            "Namespace the services are deployed to (Shipyard creates it; not one of the "
-            "namespaces every cluster already has)."))
-    autoscaling: Autoscaling = Field(Autoscaling(), description=(
-        "HorizontalPodAutoscaler settings for services on EKS."))
-
-
 class Dns(Model):
     zone: Optional[ZoneName] = Field(None, description=(
         "An existing public Route 53 hosted zone, e.g. `example.com`: where services' `domain` "
         "records and certificate validation records go."))
 
 
-class Kubernetes(Model):
-    kubeconfig: Optional[str] = Field(None, min_length=1, description=(
-        "Kubeconfig of an existing cluster (set it with `pulumi config set --secret`)."))
-    context: Optional[str] = Field(None, min_length=1, description=(
-        "Kubeconfig context to use (from `kubeconfig`, or the ambient ~/.kube/config)."))
-    namespace: Annotated[DnsLabel, AfterValidator(_not_built_in_namespace)] = Field(
-        DEFAULT_WORKLOAD_NAMESPACE, description=(
-            "Namespace the services are deployed to (Shipyard creates it; not one of the "
-            "namespaces every cluster already has)."))
-    autoscaling: Autoscaling = Field(Autoscaling(), description=(
-        "HorizontalPodAutoscaler settings for services on this cluster."))
-
-    @property
-    def enabled(self) -> bool:
-        return self.kubeconfig is not None or self.context is not None
-
-
 # A GitHub Actions `runs-on` label: what GitHub's workflow syntax allows in a label.
-RunnerLabel = Annotated[str, Field(min_length=1, max_length=100), _check(
+RunnerLabel = Annotated[str, Field(min_length=1, max_length=100), pattern_check(
     r"[A-Za-z0-9][A-Za-z0-9_.-]*", "must be a runner label (letters, digits, '.', '_', '-')")]
 
 
@@ -603,20 +266,22 @@ class StackConfig(Model):
         "stacks)."))
 
     def enabled_platforms(self) -> list[str]:
-        enabled = {"ecs": self.ecs.enabled, "eks": self.eks.enabled,
-                   "kubernetes": self.kubernetes.enabled}
-        return [platform for platform, on in enabled.items() if on]
+        return [name for name in PLATFORMS if getattr(self, name).enabled]
 
     def platforms_of(self, service: Service) -> list[str]:
         return list(service.run_on) if service.run_on is not None else self.enabled_platforms()
 
+    def runs_on(self, service: Service, platform: str) -> bool:
+        """Whether `service` runs on `platform`: the one way to ask."""
+        return platform in self.platforms_of(service)
+
     def services_on(self, platform: str) -> list[Service]:
-        return [s for s in self.services if platform in self.platforms_of(s)]
+        return [s for s in self.services if self.runs_on(s, platform)]
 
     @property
     def needs_network(self) -> bool:
-        """Only ECS and EKS run in the VPC; ECR and an existing cluster need none."""
-        return self.ecs.enabled or self.eks.enabled
+        """Only platforms that run in the VPC need one; ECR and an existing cluster need none."""
+        return any(PLATFORMS[name].in_vpc for name in self.enabled_platforms())
 
     @property
     def alb_access_logs(self) -> bool:

@@ -1,0 +1,17 @@
+"""The services as Kubernetes workloads on an existing cluster (`pulumi up`)."""
+
+from __future__ import annotations
+
+from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
+from shipyard.architectures import pod_architectures
+from shipyard.platforms.base import Outputs, Shared
+
+
+def deploy(shared: Shared) -> Outputs:
+    config = shared.config
+    on_cluster = config.services_on("kubernetes")
+    KubernetesTarget("kubernetes", KubernetesTargetArgs(
+        on_cluster, shared.images, config.kubernetes.namespace, config.kubernetes.autoscaling,
+        kubeconfig=config.kubernetes.kubeconfig, context=config.kubernetes.context,
+        architectures={s.name: pod_architectures(config, s, "kubernetes") for s in on_cluster}))
+    return {}
