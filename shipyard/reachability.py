@@ -82,9 +82,10 @@ def cluster_apis(config: StackConfig) -> list[Api]:
                         tuple(eks.private_access_cidrs), on_first_up=config.network.existing))
         apis.append(Api("the EKS cluster's API endpoint", tuple(ways)))
     if config.kubernetes.enabled:
+        context = (f"context '{config.kubernetes.context}'" if config.kubernetes.context
+                   else "the current context")
         where = ("the server in shipyard:kubernetes.kubeconfig" if config.kubernetes.kubeconfig
-                 else f"the server of context '{config.kubernetes.context}' in the deployer's "
-                      f"kubeconfig")
+                 else f"the server of {context} in the deployer's kubeconfig")
         apis.append(Api(f"the existing cluster's API server ({where})", ()))
     return apis
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from shipyard.config.types import (
     DEFAULT_WORKLOAD_NAMESPACE,
@@ -16,6 +16,9 @@ from shipyard.config.types import (
 
 
 class Kubernetes(Model):
+    enabled: bool = Field(False, description=(
+        "Deploy the services to this cluster. Default: on when `kubeconfig` or `context` is set; "
+        "`true` alone uses the current context of the deployer's ~/.kube/config."))
     kubeconfig: Optional[str] = Field(None, min_length=1, description=(
         "Kubeconfig of an existing cluster (set it with `pulumi config set --secret`)."))
     context: Optional[str] = Field(None, min_length=1, description=(
@@ -27,9 +30,14 @@ class Kubernetes(Model):
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "HorizontalPodAutoscaler settings for services on this cluster."))
 
-    @property
-    def enabled(self) -> bool:
-        return self.kubeconfig is not None or self.context is not None
+    @model_validator(mode="before")
+    @classmethod
+    def _enabled_by_a_cluster(cls, data: Any) -> Any:
+        """Naming a cluster (kubeconfig or context) turns the section on unless it says otherwise."""
+        if isinstance(data, dict) and "enabled" not in data:
+            return {**data, "enabled": data.get("kubeconfig") is not None
+                    or data.get("context") is not None}
+        return data
 
 
 Section = Kubernetes

@@ -1,0 +1,191 @@
+"""The config rules only ECS has: task sizes, instance fit, the shared ALB's routes and quotas, and
+what a task definition may hold."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+from shipyard.config.rules import Problem
+from shipyard.config.schema import Service, StackConfig
+from shipyard.ecs_task import task_size, uses_service_connect
+from shipyard.fargate import NoFargateSize
+from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
+from shipyard.naming import ecr_repository_url
+from shipyard.routing import derived_priority, route_host, served_over_https
+
+
+def ecs_task_sizes(config: StackConfig) -> Iterator[Problem]:
+    on_ecs = config.services_on("ecs")
+    for index, service in enumerate(config.services):
+        if config.runs_on(service, "ecs"):
+            try:
+                task_size(service, uses_service_connect(service, on_ecs))
+            except NoFargateSize as error:
+                key = "cpu" if service.cpu * 1024 > 16384 else "memory"
+                yield ("services", index, key), str(error)
+
+
+def ecs_routes(config: StackConfig) -> Iterator[Problem]:
+    seen: dict[tuple[str | None, str], int] = {}
+    pinned: dict[int, int] = {}   # explicit listener rule priority -> service index
+    derived: dict[int, int] = {}  # derived priority -> service index
+    public = [(index, s) for index, s in enumerate(config.services)
+              if s.public and config.runs_on(s, "ecs")]
+    for index, service in public:
+        if service.priority is None:
+            derived.setdefault(derived_priority(route_host(service), service.path), index)
+    for index, service in enumerate(config.services):
+        if service.public and config.runs_on(service, "ecs"):
+            route = (route_host(service), service.path)
+            if route in seen:
+                # Two services on one domain are reported once, by custom_domains.
+                if not service.domain:
+                    yield ("services", index, "path"), (
+                        f"same ALB route (host {route[0] or 'any'}, path {service.path}) as "
+                        f"services[{seen[route]}]; set host or path")
+                continue
+            seen[route] = index
+            if service.priority is None:
+                continue
+            holder = pinned.get(service.priority, derived.get(service.priority))
+            if holder is not None:
+                yield ("services", index, "priority"), (
+                    f"listener rule priority {service.priority} is also services[{holder}]'s: "
+                    "set priority (1-50000, lower numbers are evaluated first) to a free number")
+            else:
+                pinned[service.priority] = index
+        elif service.priority is not None:
+            yield ("services", index, "priority"), "only used by public services on ECS"
+
+
+def ecs_tasks_fit_instances(config: StackConfig) -> Iterator[Problem]:
+    """On EC2 capacity, no ECS task larger than what one instance offers tasks."""
+    ecs = config.ecs
+    if not (ecs.enabled and ecs.capacity == "ec2"):
+        return
+    instance_type = ecs.ec2.instance_type
+    size = size_of(instance_type)
+    if size is None:
+        return
+    on_ecs = config.services_on("ecs")
+    for index, service in enumerate(config.services):
+        if config.runs_on(service, "ecs"):
+            yield from _task_fits(("services", index), service,
+                                  uses_service_connect(service, on_ecs), instance_type, size)
+
+
+def _task_fits(at: tuple[Any, ...], service: Service, proxied: bool, instance_type: str,
+               size: InstanceSize) -> Iterator[Problem]:
+    try:
+        task = task_size(service, proxied)
+    except NoFargateSize:
+        return  # reported by ecs_task_sizes
+    advice = "lower it or choose a larger shipyard:ecs.ec2.instanceType"
+    if task.cpu > size.task_cpu_units:
+        yield (*at, "cpu"), (
+            f"a task of {task.cpu} CPU units does not fit on one {instance_type} "
+            f"({size.vcpus} vCPU = {size.task_cpu_units} units): {advice}")
+    if task.memory > size.task_memory_mib:
+        yield (*at, "memory"), (
+            f"a task of {task.memory} MiB does not fit on one {instance_type}, which offers tasks "
+            f"{size.task_memory_mib} MiB ({size.memory_mib} MiB installed, less the kernel's share "
+            f"and the ECS agent's {ECS_RESERVED_MEMORY_MIB} MiB reservation): {advice}")
+
+
+# ELB quotas ("Quotas for your Application Load Balancers",
+# docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html): rules
+# per ALB 100, not counting default rules; target groups per ALB 100 (not adjustable);
+# condition wildcards per rule 5.
+ALB_RULES_MAX = 100
+ALB_TARGET_GROUPS_MAX = 100
+ALB_RULE_WILDCARDS_MAX = 5
+
+
+def alb_rule_quota(config: StackConfig) -> Iterator[Problem]:
+    """What Shipyard creates on the shared ALB (components/load_balancer.py, ecs_service.py):
+    each public ECS service is one target group and one listener rule; when some service is
+    served on plain HTTP, each custom domain adds an HTTP-to-HTTPS redirect rule."""
+    public = [index for index, service in enumerate(config.services)
+              if service.public and config.runs_on(service, "ecs")]
+    certificate = config.ecs.load_balancer.certificate_arn is not None
+    served = [config.services[index] for index in public]
+    plain_http = any(not served_over_https(s, certificate) for s in served)
+    redirects = [index for index in public
+                 if plain_http and config.services[index].domain is not None]
+    if len(public) > ALB_TARGET_GROUPS_MAX:
+        yield ("services", public[ALB_TARGET_GROUPS_MAX], "public"), (
+            f"{len(public)} public ECS services, but one ALB takes at most "
+            f"{ALB_TARGET_GROUPS_MAX} listener rules and target groups (ELB quotas): make some "
+            f"services private or run them on EKS")
+    elif len(public) + len(redirects) > ALB_RULES_MAX:
+        yield ("services", redirects[-1], "domain"), (
+            f"{len(public)} public ECS services and {len(redirects)} HTTP-to-HTTPS redirects "
+            f"for their domains make {len(public) + len(redirects)} listener rules, but one ALB "
+            f"takes at most {ALB_RULES_MAX} (ELB quotas): set "
+            f"shipyard:ecs.loadBalancer.certificateArn (then plain HTTP redirects with no rule "
+            f"per domain), make some services private or run them on EKS")
+    for index in public:
+        service = config.services[index]
+        wildcards = sum((service.host or "").count(c) + service.path.count(c) for c in "*?")
+        if wildcards > ALB_RULE_WILDCARDS_MAX:
+            yield ("services", index, "path"), (
+                f"host and path use {wildcards} wildcards; an ALB rule allows at most "
+                f"{ALB_RULE_WILDCARDS_MAX} (ELB quotas)")
+
+
+# ECS service quotas: a task definition is at most 64 KiB (RegisterTaskDefinition fails above).
+TASK_DEFINITION_MAX_BYTES = 64 * 1024
+
+
+def ecs_environment_size(config: StackConfig) -> Iterator[Problem]:
+    for index, service in enumerate(config.services):
+        if config.runs_on(service, "ecs"):
+            entries = [{"name": key, "value": value} for key, value in service.env.items()]
+            size = len(json.dumps(entries).encode())
+            if size > TASK_DEFINITION_MAX_BYTES:
+                yield ("services", index, "env"), (
+                    f"takes {size} bytes in the task definition, over ECS's 64 KiB limit for a "
+                    f"whole task definition: move large values into a secret or a file")
+
+
+# botocore's ECS model, ContainerDefinition `image`: "For images using tags
+# (repository-url/image:tag), up to 255 characters total are allowed ... For images using
+# digests (repository-url/image@digest), the 255 character limit applies only to the repository
+# URL and image name (everything before the @ sign)" (the shape itself is a plain String, no
+# `max`: RegisterTaskDefinition refuses the longer reference at deploy time).
+ECS_IMAGE_MAX = 255
+
+
+# Any 12-digit account: only the reference's length matters here.
+_ANY_ACCOUNT = "0" * 12
+
+
+def ecs_image_length(config: StackConfig, region: str) -> Iterator[Problem]:
+    """The image reference each ECS task definition names, as Shipyard would send it."""
+    for index, service in enumerate(config.services):
+        if not config.runs_on(service, "ecs"):
+            continue
+        if service.image:
+            # by digest, only the name counts (and the reference grammar holds it to 255)
+            key, counted, form = "image", service.image.partition("@")[0], ""
+            fix = "use a shorter repository path or tag, or refer to the image by digest"
+        elif service.build and service.repository:
+            key, counted = "repository", ecr_repository_url(_ANY_ACCOUNT, region, service.repository)
+            form = " (<account>.dkr.ecr.<region>.amazonaws.com/<repository>, before @<digest>)"
+            fix = "use a shorter ECR repository name"
+        elif service.repository and service.tag:
+            key = "tag"
+            counted = f"{ecr_repository_url(_ANY_ACCOUNT, region, service.repository)}:{service.tag}"
+            form = " (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"
+            fix = "use a shorter ECR repository name or tag"
+        else:
+            continue
+        if len(counted) > ECS_IMAGE_MAX:
+            yield ("services", index, key), (
+                f"the image reference the task definition names{form} is {len(counted)} "
+                f"characters, over the {ECS_IMAGE_MAX} ECS accepts: {fix}")
+
+
+RULES = (ecs_task_sizes, ecs_tasks_fit_instances, ecs_routes, alb_rule_quota, ecs_environment_size)
+REGIONAL_RULES = (ecs_image_length,)
