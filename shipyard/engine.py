@@ -33,7 +33,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from shipyard import PROJECT_ROOT
+from shipyard import PROJECT_ROOT, shipped_stacks
 from shipyard.config import ConfigError, StackConfig, parse
 from shipyard.config.load import YAML_SCALARS
 from shipyard.config.stack_file import load_config, scalars_as_written
@@ -243,7 +243,7 @@ def stack_file_path(stack: str, root: Path = PROJECT_ROOT,
     path = root / f"Pulumi.{stack}.yaml"
     if path.is_file():
         return path
-    stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+    stacks = shipped_stacks(root)
     close = difflib.get_close_matches(stack, stacks, n=1)
     if not stacks:
         hint = "there are no Pulumi.<stack>.yaml files there (is it the project directory?)"
