@@ -23,6 +23,7 @@ from shipyard import iam
 from shipyard.aws_context import AwsContext
 from shipyard.config.schema import Eks
 from shipyard.eks_nodes import FARGATE_SYSTEM_PROFILES, service_cidr
+from shipyard.kms import encryption_key
 from shipyard.naming import IAM_ROLE_NAME_MAX, logical, principal_name
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -203,15 +204,10 @@ class EksCluster(pulumi.ComponentResource):
             for profile_name, selectors in profiles.items()]
 
     def _secrets_key(self, name: str, args: EksClusterArgs) -> aws.kms.Key:
-        key = aws.kms.Key(
+        return encryption_key(
             f"{name}-secrets", description=f"EKS secrets envelope encryption for {args.cluster_name}",
-            key_usage="ENCRYPT_DECRYPT", customer_master_key_spec="SYMMETRIC_DEFAULT",
-            enable_key_rotation=True, deletion_window_in_days=30,
             policy=iam.to_json(iam.eks_secrets_key_policy(self._account)),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.production))
-        aws.kms.Alias(f"{name}-secrets", name=f"alias/{args.cluster_name}-eks-secrets",
-                      target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=self))
-        return key
+            alias=f"{args.cluster_name}-eks-secrets", parent=self, protect=args.production)
 
     def _fargate_pod_role(self, name: str, cluster_name: str) -> aws.iam.Role:
         child = pulumi.ResourceOptions(parent=self)
