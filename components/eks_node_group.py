@@ -12,7 +12,8 @@ import pulumi_eks as eks
 
 from shipyard import iam
 from shipyard.config.schema import NodeGroup
-from shipyard.eks_nodes import managed_ami_type, nodeadm_user_data, self_managed_ami_parameter
+from shipyard.eks_nodes import (MANAGED_TAINT_EFFECTS, managed_ami_type, nodeadm_user_data,
+                                 self_managed_ami_parameter)
 from shipyard.launch_template import (INSTANCE_WARMUP_SECONDS, InstanceSpec,
                                       hardened_launch_template, instance_refresh)
 from shipyard.naming import EKS_NODE_GROUP_NAME_MAX, IAM_ROLE_NAME_MAX, logical
@@ -21,9 +22,6 @@ NODE_POLICIES = (("worker", aws.iam.ManagedPolicy.AMAZON_EKS_WORKER_NODE_POLICY)
                  # pulumi-aws's ManagedPolicy enum has no member for the CNI policy.
                  ("cni", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"),
                  ("ecr", aws.iam.ManagedPolicy.AMAZON_EC2_CONTAINER_REGISTRY_READ_ONLY))
-# Kubernetes taint effects as the EKS node group API spells them.
-MANAGED_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE",
-                         "NoExecute": "NO_EXECUTE"}
 # Self-managed nodes are replaced after a version upgrade too: new instances launch before old
 # ones go (up to this share of the group).
 INSTANCE_REFRESH_MAX_HEALTHY_PERCENT = 110

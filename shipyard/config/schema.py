@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from shipyard import aws_models
 from shipyard.controls import CONTROL_IDS
+from shipyard.eks_nodes import TaintEffect
 from shipyard.eks_versions import DEFAULT_EKS_VERSION, SUPPORTED_EKS_VERSIONS
 from shipyard.image_reference import image_problem, tag_problem
 
@@ -469,7 +470,7 @@ class Waiver(Model):
 class Taint(Model):
     key: LabelKey = Field(description="Taint key.")
     value: LabelValue = Field("", description="Taint value.")
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(description="Taint effect.")
+    effect: TaintEffect = Field(description="Taint effect.")
 
 
 class NodeGroup(Model):
