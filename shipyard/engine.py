@@ -38,6 +38,7 @@ from shipyard.config import ConfigError, StackConfig, parse
 from shipyard.config.load import YAML_SCALARS
 from shipyard.config.stack_file import load_config, scalars_as_written
 from shipyard.iam import secret_reference
+from shipyard.inputs import Secret
 from shipyard.mocks import ShipyardMocks, kubeconfig
 
 PROJECT_NAME = "shipyard"
@@ -45,15 +46,6 @@ DEFAULT_REGION = "us-east-1"
 # Stands in for `secure:` config values, which only the Pulumi CLI can decrypt.
 OFFLINE_SECRET = "offline-placeholder-secret"
 OFFLINE_KUBECONFIG = json.dumps(kubeconfig("offline", "https://kubernetes.example.invalid"))
-
-
-class Secret(NamedTuple):
-    """A value the program marked secret (shown as `[secret]` in plans)."""
-
-    value: Any
-
-    def __repr__(self) -> str:
-        return "[secret]"
 
 
 @dataclass(frozen=True)
