@@ -14,9 +14,8 @@ from shipyard import iam
 from shipyard.ami import ecs_ami_parameter
 from shipyard.platforms.ecs.spec import Ecs
 from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB
-from shipyard.launch_template import (INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
-                                      INSTANCE_WARMUP_SECONDS, InstanceSpec,
-                                      hardened_launch_template)
+from shipyard.launch_template import (INSTANCE_WARMUP_SECONDS, InstanceSpec,
+                                      hardened_launch_template, instance_refresh)
 from shipyard.naming import IAM_ROLE_NAME_MAX, logical
 
 
@@ -145,12 +144,7 @@ class EcsCluster(pulumi.ComponentResource):
             # although its instances are protected, instead of waiting forever.
             protect_from_scale_in=True,
             force_delete=True,
-            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
-                strategy="Rolling",
-                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
-                    min_healthy_percentage=INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
-                    instance_warmup=str(INSTANCE_WARMUP_SECONDS),
-                    scale_in_protected_instances="Refresh")),
+            instance_refresh=instance_refresh(scale_in_protected_instances="Refresh"),
             # ECS tags the group it manages; stating the tag keeps previews diff-free.
             tags=[aws.autoscaling.GroupTagArgs(key="AmazonECSManaged", value="",
                                                propagate_at_launch=True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -27,6 +27,23 @@ from shipyard.scaling import replica_bounds
 
 SCALE_IN_COOLDOWN_SECONDS = 300
 SCALE_OUT_COOLDOWN_SECONDS = 60
+
+
+def _deployment() -> dict[str, Any]:
+    """Rolling deployments that roll back on their own and rebalance across zones."""
+    return dict(
+        deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+            enable=True, rollback=True),
+        deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
+        deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
+        availability_zone_rebalancing="ENABLED")
+
+
+def _ec2_placement() -> list[aws.ecs.ServiceOrderedPlacementStrategyArgs]:
+    """EC2 tasks spread over zones, then pack instances by memory."""
+    return [aws.ecs.ServiceOrderedPlacementStrategyArgs(
+                type="spread", field="attribute:ecs.availability-zone"),
+            aws.ecs.ServiceOrderedPlacementStrategyArgs(type="binpack", field="memory")]
 
 
 @dataclass(frozen=True)
@@ -69,24 +86,44 @@ class EcsService(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("shipyard:ecs:EcsService", name, None, opts)
         service, settings, cluster = args.service, args.settings, args.cluster
-        child = pulumi.ResourceOptions(parent=self)
-        fargate = settings.capacity != "ec2"
-        public = service.public and args.load_balancer is not None
-
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/ecs/{cluster.physical_name}/{service.name}",
             retention_in_days=settings.log_retention_days, kms_key_id=args.log_key_arn,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect_logs))
         execution_role, task_role, role_policies = self._roles(
             name, service, settings.enable_exec, args.aws_context.account_id)
-
         service_connect = bool(args.callees) or args.endpoint
+        task = self._task_definition(name, args, log_group, execution_role, task_role,
+                                     service_connect)
+        security_group = self._security_group(name, args)
+        # Tasks start only once their execution role may pull, log and read their secrets (IAM
+        # attachments are separate resources the task definition does not reference).
+        depends_on = [cluster.capacity_ready, *role_policies,
+                      *(c.ecs_service for c in args.callees)]
+        load_balancers = self._expose(name, args, security_group, depends_on)
+        ecs_service = self._ecs_service(name, args, task, security_group, load_balancers,
+                                        service_connect, log_group, depends_on)
+        if settings.autoscaling.enabled:
+            self._autoscaling(name, service, settings.autoscaling, cluster.physical_name,
+                              ecs_service)
+        self.service_name = ecs_service.name
+        self.log_group_name = log_group.name
+        self.physical_name, self.port = service.name, service.port
+        self.security_group_id = security_group.id
+        self.ecs_service = ecs_service
+        self.register_outputs({"serviceName": self.service_name, "logGroup": self.log_group_name,
+                               "url": self.url})
+
+    def _task_definition(self, name: str, args: EcsServiceArgs, log_group: aws.cloudwatch.LogGroup,
+                         execution_role: aws.iam.Role, task_role: aws.iam.Role,
+                         service_connect: bool) -> aws.ecs.TaskDefinition:
+        service, settings, cluster = args.service, args.settings, args.cluster
         size = task_size(service, proxied=service_connect)
         region = args.aws_context.region
-        task = aws.ecs.TaskDefinition(
+        return aws.ecs.TaskDefinition(
             name, family=f"{cluster.physical_name}-{service.name}",
             cpu=str(size.cpu), memory=str(size.memory), network_mode="awsvpc",
-            requires_compatibilities=["FARGATE" if fargate else "EC2"],
+            requires_compatibilities=["FARGATE" if settings.capacity != "ec2" else "EC2"],
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX",
                 cpu_architecture=args.cpu_architecture),
@@ -96,15 +133,17 @@ class EcsService(pulumi.ComponentResource):
                 lambda values: json.dumps(container_definitions(
                     service, values[0], values[1], region, settings.enable_exec, args.endpoint),
                     sort_keys=True)),
-            opts=child)
+            opts=pulumi.ResourceOptions(parent=self))
 
+    def _security_group(self, name: str, args: EcsServiceArgs) -> aws.ec2.SecurityGroup:
+        """The tasks' group, with their egress, and their way into each service they call."""
+        service, child = args.service, pulumi.ResourceOptions(parent=self)
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=args.vpc_id,
             description=f"ECS service {service.name}: traffic from its load balancer only",
             opts=child)
         allow_egress(f"{name}-egress", security_group.id, args.egress,
                      "image pulls, AWS APIs and dependencies", child)
-
         for callee in args.callees:
             # The callee admits this service's tasks, on its port (where its Service Connect
             # proxy listens); nothing else inside the VPC gets in.
@@ -113,27 +152,35 @@ class EcsService(pulumi.ComponentResource):
                 ip_protocol="tcp", from_port=callee.port, to_port=callee.port,
                 referenced_security_group_id=security_group.id,
                 description=f"from service {service.name}, which calls it", opts=child)
+        return security_group
 
-        load_balancers = []
-        # Tasks start only once their execution role may pull, log and read their secrets (IAM
-        # attachments are separate resources the task definition does not reference).
-        depends_on = [cluster.capacity_ready, *role_policies,
-                      *(c.ecs_service for c in args.callees)]
+    def _expose(self, name: str, args: EcsServiceArgs, security_group: aws.ec2.SecurityGroup,
+                depends_on: list[pulumi.Resource]) -> list[aws.ecs.ServiceLoadBalancerArgs]:
+        """A public service's route through the load balancer (and its domain), which the ECS
+        service waits for; sets `self.url`."""
         self.url = None
-        if public:
-            target_group, rule = self._route(name, service, args, security_group)
-            load_balancers = [aws.ecs.ServiceLoadBalancerArgs(
-                target_group_arn=target_group.arn, container_name=service.name,
-                container_port=service.port)]
-            depends_on.append(rule)
-            balancer = args.load_balancer
-            scheme = "https" if balancer.serves_https(service) else "http"
-            self.url = balancer.dns_name.apply(lambda dns: public_url(scheme, dns, service))
-            if args.domain:
-                args.domain.point_at(balancer.dns_name, balancer.zone_id)
+        service = args.service
+        if not (service.public and args.load_balancer is not None):
+            return []
+        target_group, rule = self._route(name, service, args, security_group)
+        depends_on.append(rule)
+        balancer = args.load_balancer
+        scheme = "https" if balancer.serves_https(service) else "http"
+        self.url = balancer.dns_name.apply(lambda dns: public_url(scheme, dns, service))
+        if args.domain:
+            args.domain.point_at(balancer.dns_name, balancer.zone_id)
+        return [aws.ecs.ServiceLoadBalancerArgs(
+            target_group_arn=target_group.arn, container_name=service.name,
+            container_port=service.port)]
 
-        scaling = settings.autoscaling
-        ecs_service = aws.ecs.Service(
+    def _ecs_service(self, name: str, args: EcsServiceArgs, task: aws.ecs.TaskDefinition,
+                     security_group: aws.ec2.SecurityGroup,
+                     load_balancers: list[aws.ecs.ServiceLoadBalancerArgs], service_connect: bool,
+                     log_group: aws.cloudwatch.LogGroup,
+                     depends_on: list[pulumi.Resource]) -> aws.ecs.Service:
+        service, settings, cluster = args.service, args.settings, args.cluster
+        fargate = settings.capacity != "ec2"
+        return aws.ecs.Service(
             name, name=service.name, cluster=cluster.cluster_arn, task_definition=task.arn,
             desired_count=service.replicas,
             capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(
@@ -143,20 +190,14 @@ class EcsService(pulumi.ComponentResource):
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args.private_subnet_ids, security_groups=[security_group.id],
                 assign_public_ip=False),  # ECS.2
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
-                enable=True, rollback=True),
-            deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
-            deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
-            availability_zone_rebalancing="ENABLED",
-            ordered_placement_strategies=None if fargate else [
-                aws.ecs.ServiceOrderedPlacementStrategyArgs(
-                    type="spread", field="attribute:ecs.availability-zone"),
-                aws.ecs.ServiceOrderedPlacementStrategyArgs(type="binpack", field="memory")],
+            **_deployment(),
+            ordered_placement_strategies=None if fargate else _ec2_placement(),
             load_balancers=load_balancers,
             service_connect_configuration=_service_connect_args(service_connect_configuration(
-                service, cluster.namespace_arn, args.endpoint, log_group.name, region))
+                service, cluster.namespace_arn, args.endpoint, log_group.name,
+                args.aws_context.region))
             if service_connect else None,
-            health_check_grace_period_seconds=60 if public else None,
+            health_check_grace_period_seconds=60 if load_balancers else None,
             enable_execute_command=settings.enable_exec,
             enable_ecs_managed_tags=True, propagate_tags="SERVICE",
             wait_for_steady_state=True,
@@ -171,17 +212,7 @@ class EcsService(pulumi.ComponentResource):
                 # ECS names are unique per cluster: the old service must go before its
                 # replacement. Autoscaling owns the running count once the service exists.
                 delete_before_replace=True,
-                ignore_changes=["desiredCount"] if scaling.enabled else None))
-
-        if scaling.enabled:
-            self._autoscaling(name, service, scaling, cluster.physical_name, ecs_service)
-        self.service_name = ecs_service.name
-        self.log_group_name = log_group.name
-        self.physical_name, self.port = service.name, service.port
-        self.security_group_id = security_group.id
-        self.ecs_service = ecs_service
-        self.register_outputs({"serviceName": self.service_name, "logGroup": self.log_group_name,
-                               "url": self.url})
+                ignore_changes=["desiredCount"] if settings.autoscaling.enabled else None))
 
     def _roles(self, name: str, service: Service, exec_enabled: bool,
                account_id: str) -> tuple[aws.iam.Role, aws.iam.Role, list[pulumi.Resource]]:

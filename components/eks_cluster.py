@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -23,6 +23,7 @@ from shipyard import iam
 from shipyard.aws_context import AwsContext
 from shipyard.platforms.eks.spec import Eks
 from shipyard.eks_nodes import FARGATE_SYSTEM_PROFILES, service_cidr
+from shipyard.kms import encryption_key
 from shipyard.naming import IAM_ROLE_NAME_MAX, logical, principal_name
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -59,13 +60,32 @@ class EksCluster(pulumi.ComponentResource):
         fargate_only = not settings.node_groups
         cidr = pulumi.Output.from_input(args.vpc_cidr).apply(service_cidr)
 
-        key_arn = settings.kms_key_arn or self._secrets_key(name, args).arn
+        cluster = self._cluster(name, args, cidr)
         # EKS makes the identity that creates the cluster an admin itself
         # (bootstrapClusterCreatorAdminPermissions, always on in pulumi-eks): a second access entry
         # for it would fail with 409 ResourceInUseException.
         admins = [arn for arn in settings.admin_principal_arns
                   if not iam.same_principal(arn, args.aws_context.caller_arn)]
-        cluster = eks.Cluster(
+        for index, arn in enumerate(admins):
+            self._admin(name, arn, index, cluster)
+        security_group_id = cluster.cluster_security_group_id
+        self._private_api_access(name, settings.private_access_cidrs, security_group_id)
+        capacity = self._capacity(name, args, cluster, cidr, security_group_id, fargate_only)
+        self.ready = [*capacity, *self._system_addons(name, cluster, settings.version, capacity,
+                                                      fargate_only)]
+
+        self.cluster_name = pulumi.Output.from_input(args.cluster_name)
+        self.endpoint = cluster.kubeconfig_json.apply(lambda text: _cluster_entry(text)["server"])
+        self.oidc_provider_arn = cluster.oidc_provider_arn
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        self.register_outputs({"clusterName": self.cluster_name, "endpoint": self.endpoint,
+                               "oidcProviderArn": self.oidc_provider_arn,
+                               "kubeconfig": self.kubeconfig})
+
+    def _cluster(self, name: str, args: EksClusterArgs, cidr: pulumi.Output[str]) -> eks.Cluster:
+        settings = args.settings
+        key_arn = settings.kms_key_arn or self._secrets_key(name, args).arn
+        return eks.Cluster(
             name, name=args.cluster_name, version=settings.version,
             vpc_id=args.vpc_id, private_subnet_ids=args.private_subnet_ids,
             node_associate_public_ip_address=False,
@@ -93,10 +113,10 @@ class EksCluster(pulumi.ComponentResource):
             # The vpc-cni network policy agent enforces the workloads' NetworkPolicies on nodes.
             vpc_cni_options=eks.VpcCniOptionsArgs(enable_network_policy=True),
             opts=pulumi.ResourceOptions(parent=self))
-        for index, arn in enumerate(admins):
-            self._admin(name, arn, index, cluster)
-        security_group_id = cluster.cluster_security_group_id
-        for block in settings.private_access_cidrs:
+
+    def _private_api_access(self, name: str, cidrs: Sequence[str],
+                            security_group_id: pulumi.Output[str]) -> None:
+        for block in cidrs:
             # Who may reach the private endpoint (a VPN, a CI runner's subnet). Named by the CIDR,
             # so removing one never renumbers (and re-creates) the others.
             aws.vpc.SecurityGroupIngressRule(
@@ -106,6 +126,11 @@ class EksCluster(pulumi.ComponentResource):
                 description="Kubernetes API from a private network",
                 opts=pulumi.ResourceOptions(parent=self))
 
+    def _capacity(self, name: str, args: EksClusterArgs, cluster: eks.Cluster,
+                  cidr: pulumi.Output[str], security_group_id: pulumi.Output[str],
+                  fargate_only: bool) -> list[pulumi.Resource]:
+        """What pods run on: the node groups and the Fargate profiles."""
+        settings = args.settings
         bootstrap = pulumi.Output.all(cluster.kubeconfig_json, cidr).apply(
             lambda values: _bootstrap(*values))
         capacity: list[pulumi.Resource] = [
@@ -115,27 +140,23 @@ class EksCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self)).capacity
             for group in settings.node_groups]
         capacity += self._fargate_profiles(name, args, cluster, fargate_only)
+        return capacity
 
+    def _system_addons(self, name: str, cluster: eks.Cluster, version: str,
+                       capacity: list[pulumi.Resource], fargate_only: bool) -> list[pulumi.Resource]:
+        """CoreDNS and metrics-server (what workloads wait for), and the Pod Identity agent."""
         after_capacity = pulumi.ResourceOptions(parent=self, depends_on=capacity)
         coredns = self._addon(
-            name, "coredns", settings.version, after_capacity,
+            name, "coredns", version, after_capacity,
             configuration={"computeType": "Fargate"} if fargate_only else None,
             # The Cluster component used to create this add-on; the alias keeps it one resource.
             previous_parent=cluster, preserve=True)
-        metrics_server = self._addon(name, "metrics-server", settings.version, after_capacity)
+        metrics_server = self._addon(name, "metrics-server", version, after_capacity)
         if not fargate_only:
             # The Pod Identity agent is a DaemonSet: it runs on nodes, not on Fargate.
-            self._addon(name, "eks-pod-identity-agent", settings.version, after_capacity,
+            self._addon(name, "eks-pod-identity-agent", version, after_capacity,
                         resource_name=f"{name}-pod-identity-agent")
-        self.ready = [*capacity, coredns, metrics_server]
-
-        self.cluster_name = pulumi.Output.from_input(args.cluster_name)
-        self.endpoint = cluster.kubeconfig_json.apply(lambda text: _cluster_entry(text)["server"])
-        self.oidc_provider_arn = cluster.oidc_provider_arn
-        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
-        self.register_outputs({"clusterName": self.cluster_name, "endpoint": self.endpoint,
-                               "oidcProviderArn": self.oidc_provider_arn,
-                               "kubeconfig": self.kubeconfig})
+        return [coredns, metrics_server]
 
     def _admin(self, name: str, principal_arn: str, index: int, cluster: eks.Cluster) -> None:
         """A cluster-admin access entry, named after its principal: adding or removing an admin
@@ -203,15 +224,10 @@ class EksCluster(pulumi.ComponentResource):
             for profile_name, selectors in profiles.items()]
 
     def _secrets_key(self, name: str, args: EksClusterArgs) -> aws.kms.Key:
-        key = aws.kms.Key(
+        return encryption_key(
             f"{name}-secrets", description=f"EKS secrets envelope encryption for {args.cluster_name}",
-            key_usage="ENCRYPT_DECRYPT", customer_master_key_spec="SYMMETRIC_DEFAULT",
-            enable_key_rotation=True, deletion_window_in_days=30,
             policy=iam.to_json(iam.eks_secrets_key_policy(self._account)),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.production))
-        aws.kms.Alias(f"{name}-secrets", name=f"alias/{args.cluster_name}-eks-secrets",
-                      target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=self))
-        return key
+            alias=f"{args.cluster_name}-eks-secrets", parent=self, protect=args.production)
 
     def _fargate_pod_role(self, name: str, cluster_name: str) -> aws.iam.Role:
         child = pulumi.ResourceOptions(parent=self)

@@ -11,20 +11,17 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from shipyard import iam
-from shipyard.platforms.eks.spec import NodeGroup
-from shipyard.eks_nodes import managed_ami_type, nodeadm_user_data, self_managed_ami_parameter
-from shipyard.launch_template import (INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
-                                      INSTANCE_WARMUP_SECONDS, InstanceSpec,
-                                      hardened_launch_template)
+from shipyard.eks_nodes import (MANAGED_TAINT_EFFECTS, managed_ami_type, nodeadm_user_data,
+                                 self_managed_ami_parameter)
+from shipyard.launch_template import (INSTANCE_WARMUP_SECONDS, InstanceSpec,
+                                      hardened_launch_template, instance_refresh)
 from shipyard.naming import EKS_NODE_GROUP_NAME_MAX, IAM_ROLE_NAME_MAX, logical
+from shipyard.platforms.eks.spec import NodeGroup
 
 NODE_POLICIES = (("worker", aws.iam.ManagedPolicy.AMAZON_EKS_WORKER_NODE_POLICY),
                  # pulumi-aws's ManagedPolicy enum has no member for the CNI policy.
                  ("cni", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"),
                  ("ecr", aws.iam.ManagedPolicy.AMAZON_EC2_CONTAINER_REGISTRY_READ_ONLY))
-# Kubernetes taint effects as the EKS node group API spells them.
-MANAGED_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE",
-                         "NoExecute": "NO_EXECUTE"}
 # Self-managed nodes are replaced after a version upgrade too: new instances launch before old
 # ones go (up to this share of the group).
 INSTANCE_REFRESH_MAX_HEALTHY_PERCENT = 110
@@ -151,11 +148,8 @@ class EksNodeGroup(pulumi.ComponentResource):
                 id=template.id, version=template.latest_version.apply(str)),
             health_check_type="EC2", health_check_grace_period=INSTANCE_WARMUP_SECONDS,
             default_instance_warmup=INSTANCE_WARMUP_SECONDS,
-            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
-                strategy="Rolling", preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
-                    min_healthy_percentage=INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
-                    max_healthy_percentage=INSTANCE_REFRESH_MAX_HEALTHY_PERCENT,
-                    instance_warmup=str(INSTANCE_WARMUP_SECONDS))),
+            instance_refresh=instance_refresh(
+                max_healthy_percentage=INSTANCE_REFRESH_MAX_HEALTHY_PERCENT),
             # The in-tree cloud provider finds the cluster's instances by this tag, which the
             # group puts on every instance it launches.
             tags=[aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
-import pulumi_aws as aws
 
 from shipyard import iam
 from shipyard.aws_context import AwsContext
+from shipyard.kms import encryption_key
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,9 @@ class LogEncryptionKey(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("shipyard:logs:LogEncryptionKey", name, None, opts)
         context = args.aws_context
-        key = aws.kms.Key(
+        key = encryption_key(
             f"{name}-logs", description=f"CloudWatch Logs encryption for {args.alias}",
-            key_usage="ENCRYPT_DECRYPT", customer_master_key_spec="SYMMETRIC_DEFAULT",
-            enable_key_rotation=True, deletion_window_in_days=30,
             policy=iam.to_json(iam.cloudwatch_logs_key_policy(context.account_id, context.region)),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
-        aws.kms.Alias(f"{name}-logs", name=f"alias/{args.alias}-logs", target_key_id=key.key_id,
-                      opts=pulumi.ResourceOptions(parent=self))
+            alias=f"{args.alias}-logs", parent=self, protect=args.protect)
         self.arn = key.arn
         self.register_outputs({"arn": self.arn})

@@ -13,11 +13,8 @@ from pathlib import Path
 from pulumi_policy import (EnforcementLevel, ReportViolation, StackValidationArgs,
                            StackValidationPolicy)
 
-from shipyard import controls
+from shipyard import PROJECT_ROOT, controls
 from shipyard.check import stack_waivers
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def resources_of(args: StackValidationArgs) -> list[controls.Resource]:
     return [controls.Resource(r.urn, r.resource_type, r.name, r.props, bool(r.opts.protect),

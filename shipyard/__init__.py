@@ -9,3 +9,8 @@ from pathlib import Path
 # The Pulumi project directory (Pulumi.yaml, __main__.py): where `pulumi up` runs the program,
 # and what relative paths in the config (build contexts) are relative to.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shipped_stacks(root: Path = PROJECT_ROOT) -> list[str]:
+    """The stacks with a `Pulumi.<stack>.yaml` in `root`, sorted."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))

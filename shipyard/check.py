@@ -9,23 +9,13 @@ from typing import Any, Mapping, NamedTuple, Optional
 
 from shipyard import controls, engine, lifecycle
 from shipyard.controls import Result
+from shipyard.inputs import reveal
 
 STATUS_LABELS = {"pass": "pass", "fail": "FAIL", "waived": "waived", "n/a": "n/a"}
 
 
-def _reveal(value: Any) -> Any:
-    """Plan inputs with their secret values unwrapped (controls read them, never print them)."""
-    if isinstance(value, engine.Secret):
-        return _reveal(value.value)
-    if isinstance(value, dict):
-        return {k: _reveal(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_reveal(v) for v in value]
-    return value
-
-
 def resources_of(plan: engine.Plan) -> list[controls.Resource]:
-    return [controls.Resource(r.urn, r.type, r.name, _reveal(r.inputs), r.protect, r.depends_on)
+    return [controls.Resource(r.urn, r.type, r.name, reveal(r.inputs), r.protect, r.depends_on)
             for r in plan.resources]
 
 

@@ -18,10 +18,6 @@ _NO_EFFECT = re.compile(r".*\.md")
 NULL_SHA = "0" * 40
 
 
-def shipped_stacks(root: Path) -> list[str]:
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
-
-
 def touched_stacks(changed_paths: Iterable[str], stacks: Iterable[str]) -> list[str]:
     """The stacks (of `stacks`, those that exist now) that the changed paths affect."""
     existing = sorted(stacks)

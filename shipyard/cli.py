@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from shipyard import engine, plan as plan_view
+from shipyard import engine, plan as plan_view, shipped_stacks
 from shipyard.config import ConfigError
 
 Command = Callable[[argparse.Namespace], int]
@@ -110,7 +110,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 def _stacks(args: argparse.Namespace) -> int:
     from shipyard import ci
-    stacks = ci.shipped_stacks(args.project)
+    stacks = shipped_stacks(args.project)
     if args.changed_since:
         changed = ci.changed_since(args.changed_since, args.project)
         stacks = stacks if changed is None else ci.touched_stacks(changed, stacks)
@@ -119,9 +119,8 @@ def _stacks(args: argparse.Namespace) -> int:
 
 
 def _runners(args: argparse.Namespace) -> int:
-    from shipyard import ci
     print(json.dumps({stack: engine.stack_settings(stack, args.project).deploy.runs_on
-                      for stack in ci.shipped_stacks(args.project)}, sort_keys=True))
+                      for stack in shipped_stacks(args.project)}, sort_keys=True))
     return 0
 
 

@@ -80,8 +80,8 @@ def config_table() -> str:
 
 def cost_table(root: Path = README.parent) -> str:
     """Each shipped stack's estimated monthly total (see `python -m shipyard cost <stack>`)."""
-    from shipyard import cost, engine
-    stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+    from shipyard import cost, engine, shipped_stacks
+    stacks = shipped_stacks(root)
     lines = ["| stack | estimated monthly total | priced on |", "|---|---:|---|"]
     for stack in stacks:
         estimate = cost.estimate(engine.run(stack, root=root))

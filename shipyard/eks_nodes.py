@@ -20,15 +20,20 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-from typing import Mapping, Sequence
+import re
+from typing import Literal, Mapping, Sequence, get_args
 
 import yaml
 
 from shipyard.ami import is_graviton
 
 MIME_BOUNDARY = "//SHIPYARD"
+# Kubernetes taint effects, and how the EKS node group API spells each (its TaintEffect enum).
+TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+MANAGED_TAINT_EFFECTS: dict[str, str] = {
+    effect: re.sub(r"(?<!^)([A-Z])", r"_\1", effect).upper() for effect in get_args(TaintEffect)}
 # Taints that keep pods without a matching toleration (CoreDNS, metrics-server) off a node.
-BLOCKING_TAINT_EFFECTS = ("NoSchedule", "NoExecute")
+BLOCKING_TAINT_EFFECTS: tuple[TaintEffect, ...] = ("NoSchedule", "NoExecute")
 # Clusters without node groups run the system add-ons on Fargate, from these profiles
 # (name -> selectors): CoreDNS by its `k8s-app: kube-dns` label (EKS docs, "Get started with
 # Fargate"), and everything else in kube-system (metrics-server) by namespace, as eksctl's default

@@ -33,11 +33,12 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from shipyard import PROJECT_ROOT
+from shipyard import PROJECT_ROOT, shipped_stacks
 from shipyard.config import ConfigError, StackConfig, parse
 from shipyard.config.load import YAML_SCALARS
 from shipyard.config.stack_file import load_config, scalars_as_written
 from shipyard.iam import secret_reference
+from shipyard.inputs import Secret
 from shipyard.mocks import ShipyardMocks, kubeconfig
 
 PROJECT_NAME = "shipyard"
@@ -45,15 +46,6 @@ DEFAULT_REGION = "us-east-1"
 # Stands in for `secure:` config values, which only the Pulumi CLI can decrypt.
 OFFLINE_SECRET = "offline-placeholder-secret"
 OFFLINE_KUBECONFIG = json.dumps(kubeconfig("offline", "https://kubernetes.example.invalid"))
-
-
-class Secret(NamedTuple):
-    """A value the program marked secret (shown as `[secret]` in plans)."""
-
-    value: Any
-
-    def __repr__(self) -> str:
-        return "[secret]"
 
 
 @dataclass(frozen=True)
@@ -243,7 +235,7 @@ def stack_file_path(stack: str, root: Path = PROJECT_ROOT,
     path = root / f"Pulumi.{stack}.yaml"
     if path.is_file():
         return path
-    stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+    stacks = shipped_stacks(root)
     close = difflib.get_close_matches(stack, stacks, n=1)
     if not stacks:
         hint = "there are no Pulumi.<stack>.yaml files there (is it the project directory?)"

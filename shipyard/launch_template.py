@@ -26,6 +26,15 @@ INSTANCE_REFRESH_MIN_HEALTHY_PERCENT = 90
 INSTANCE_WARMUP_SECONDS = 300
 
 
+def instance_refresh(**preferences: object) -> aws.autoscaling.GroupInstanceRefreshArgs:
+    """The rolling instance refresh of every Auto Scaling group launched from the template;
+    `preferences` adds the group's own (a healthy-percentage ceiling, protected instances)."""
+    return aws.autoscaling.GroupInstanceRefreshArgs(
+        strategy="Rolling", preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+            min_healthy_percentage=INSTANCE_REFRESH_MIN_HEALTHY_PERCENT,
+            instance_warmup=str(INSTANCE_WARMUP_SECONDS), **preferences))
+
+
 @dataclass(frozen=True)
 class InstanceSpec:
     """What differs between the users of the template. Leave a field unset where the service

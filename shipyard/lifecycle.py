@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
+from shipyard.inputs import lookup, reveal
+
 EVERY_INPUT = "*"
 TF = "terraform-provider-aws internal/service/"
 K8S_DIFF = "pulumi-kubernetes provider/pkg/provider/diff.go forceNew; provider.go Diff"
@@ -290,10 +292,7 @@ def replacing_inputs(resource_type: str, changed_paths: Iterable[str]) -> set[st
 
 
 def _value(inputs: dict[str, Any], path: str) -> Any:
-    value: Any = inputs
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return getattr(value, "value", value)  # an engine.Secret's value
+    return reveal(lookup(inputs, path))
 
 
 def violations(resource: Any, production: bool) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shipyard.engine import Plan, Resource, Secret
+from shipyard.engine import Plan, Resource
+from shipyard.inputs import lookup, masked
 
 # The inputs worth showing per resource type; others are in `--json`.
 KEY_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -52,31 +53,12 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Secret):
-        return "[secret]"
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _lookup(inputs: dict[str, Any], dotted: str) -> Any:
-    value: Any = inputs
-    for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
 def settings_of(resource: Resource) -> dict[str, Any]:
     shown = {}
     for key in KEY_SETTINGS.get(resource.type, ()):
-        value = _lookup(resource.inputs, key)
+        value = lookup(resource.inputs, key)
         if value is not None:
-            shown[key.split(".")[-1]] = _plain(value)
+            shown[key.split(".")[-1]] = masked(value)
     return shown
 
 
@@ -96,9 +78,9 @@ def to_json(plan: Plan) -> str:
         "region": plan.region,
         "resourceCount": len(plan.resources),
         "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent,
-                       "protect": r.protect, **_lifecycle_options(r), "inputs": _plain(r.inputs)}
+                       "protect": r.protect, **_lifecycle_options(r), "inputs": masked(r.inputs)}
                       for r in plan.resources],
-        "outputs": _plain(plan.outputs),
+        "outputs": masked(plan.outputs),
     }
     return json.dumps(document, indent=2, sort_keys=True)
 
@@ -126,5 +108,5 @@ def to_text(plan: Plan) -> str:
                  f"{len(plan.resources) - components} cloud resources)")
     lines.append("Outputs:")
     for name, value in plan.outputs.items():
-        lines.append(f"  {name}: {json.dumps(_plain(value), sort_keys=True)}")
+        lines.append(f"  {name}: {json.dumps(masked(value), sort_keys=True)}")
     return "\n".join(lines)

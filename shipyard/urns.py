@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shipyard.engine import PROJECT_ROOT, Plan, Resource, run
+from shipyard import PROJECT_ROOT, shipped_stacks
+from shipyard.engine import Plan, Resource, run
 
 LEDGER_DIR = PROJECT_ROOT / "tests" / "urns"
 
@@ -54,8 +55,7 @@ def record(plan: Plan, directory: Path = LEDGER_DIR) -> None:
 
 
 def main() -> None:
-    for stack_file in sorted(PROJECT_ROOT.glob("Pulumi.*.yaml")):
-        stack = stack_file.name[len("Pulumi."):-len(".yaml")]
+    for stack in shipped_stacks():
         record(run(stack))
         print(ledger_path(stack).relative_to(PROJECT_ROOT))
 

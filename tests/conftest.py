@@ -7,10 +7,10 @@ from typing import Any, Callable
 
 import pytest
 
-from shipyard import engine
+from shipyard import engine, shipped_stacks
 
 PROJECT = Path(__file__).resolve().parent.parent
-SHIPPED_STACKS = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in PROJECT.glob("Pulumi.*.yaml"))
+SHIPPED_STACKS = shipped_stacks(PROJECT)
 
 
 @pytest.fixture(scope="session")

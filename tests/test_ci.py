@@ -16,7 +16,7 @@ import pytest
 import yaml
 from parliament import analyze_policy_string
 
-from shipyard import ci, engine, iam, reachability
+from shipyard import ci, engine, iam, reachability, shipped_stacks
 from shipyard.cli import main
 from tests.conftest import PROJECT, SHIPPED_STACKS
 
@@ -302,3 +302,9 @@ def test_ci_policy_command_prints_the_documents(capsys):
     assert main(["ci-policy", "trust", "--account", ACCOUNT, "--repository", "acme/*",
                  "--branch", "main"]) == 2
     assert "owner/name" in capsys.readouterr().err
+
+
+def test_shipped_stacks_are_the_stack_files_of_a_directory(tmp_path):
+    for name in ("Pulumi.yaml", "Pulumi.b.yaml", "Pulumi.a.yaml", "Pulumi.c.yml"):
+        (tmp_path / name).write_text("")
+    assert shipped_stacks(tmp_path) == ["a", "b"]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from shipyard import iam
+from shipyard import iam, kms
 from shipyard.config import ConfigError
 from shipyard.engine import Plan, Secret
 from tests.conftest import run_shipyard
@@ -194,6 +194,17 @@ def test_eks_secrets_key_has_an_explicit_key_policy(prod):
     assert document["Statement"] == [{"Sid": "EnableIamPolicies", "Effect": "Allow",
                                       "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
                                       "Action": "kms:*", "Resource": "*"}]
+
+
+def test_every_key_shipyard_makes_is_rotated_symmetric_with_the_longest_deletion_window(prod):
+    keys = prod.of_type("aws:kms/key:Key")
+    assert {k.name for k in keys} == {"shipyard-prod-logs", "shipyard-prod-secrets"}
+    for key in keys:
+        assert {name: key.inputs[name] for name in (
+            "keyUsage", "customerMasterKeySpec", "enableKeyRotation", "deletionWindowInDays")} == {
+            "keyUsage": "ENCRYPT_DECRYPT", "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+            "enableKeyRotation": True, "deletionWindowInDays": kms.DELETION_WINDOW_DAYS}
+        assert key_id(prod, key)  # its alias, named as the key
 
 
 # Egress

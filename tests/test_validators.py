@@ -3,7 +3,6 @@ what they refuse must not (the refusals are exercised end to end in tests/bad_in
 
 from __future__ import annotations
 
-import re
 import typing
 
 import pytest
@@ -14,6 +13,7 @@ from shipyard.config import ConfigError, parse
 from shipyard.config.schema import Repository
 from shipyard.config.types import iam_principal_problem, s3_bucket_name_problem
 from shipyard.platforms.eks.spec import Eks, NodeGroup, Taint
+from shipyard.eks_nodes import MANAGED_TAINT_EFFECTS
 from shipyard.image_reference import image_problem, tag_problem
 from shipyard.naming import repository_logical_name
 
@@ -125,8 +125,10 @@ def test_schema_choices_are_values_the_aws_apis_accept():
     assert _literal(Repository, "image_tag_mutability") <= set(
         aws_models.shape("ecr", "ImageTagMutability")["enum"])
     # Kubernetes spells taint effects NoSchedule; EKS's API spells the same three NO_SCHEDULE.
-    assert {re.sub(r"(?<!^)([A-Z])", r"_\1", e).upper() for e in _literal(Taint, "effect")} == set(
-        aws_models.shape("eks", "TaintEffect")["enum"])
+    assert set(MANAGED_TAINT_EFFECTS) == _literal(Taint, "effect")
+    assert MANAGED_TAINT_EFFECTS == {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE",
+                                     "NoExecute": "NO_EXECUTE"}
+    assert set(MANAGED_TAINT_EFFECTS.values()) == set(aws_models.shape("eks", "TaintEffect")["enum"])
 
 
 def test_ecs_may_read_secrets_from_another_region():

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
+from shipyard.inputs import lookup
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -72,17 +74,7 @@ def dependents(resources: Iterable[Resource], target: Resource, *types: str) -> 
     return [r for r in of_type(resources, *types) if target.urn in r.depends_on]
 
 
-def get(value: Any, path: str, default: Any = None) -> Any:
-    """`a.b.0.c` into nested mappings and sequences; `default` where the path ends early."""
-    for part in path.split("."):
-        if isinstance(value, Mapping) and part in value:
-            value = value[part]
-        elif (isinstance(value, Sequence) and not isinstance(value, str) and part.isdigit()
-              and int(part) < len(value)):
-            value = value[int(part)]
-        else:
-            return default
-    return value
+get = lookup  # `a.b.0.c` into an input; the controls' short name for it
 
 
 def items(value: Any) -> list[Any]:

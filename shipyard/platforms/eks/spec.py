@@ -23,13 +23,14 @@ from shipyard.config.types import (
     not_built_in_namespace,
     pattern_check,
 )
+from shipyard.eks_nodes import TaintEffect
 from shipyard.eks_versions import DEFAULT_EKS_VERSION
 
 
 class Taint(Model):
     key: LabelKey = Field(description="Taint key.")
     value: LabelValue = Field("", description="Taint value.")
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = Field(description="Taint effect.")
+    effect: TaintEffect = Field(description="Taint effect.")
 
 
 class NodeGroup(Model):
