@@ -3,7 +3,6 @@ route and autoscaling."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -19,7 +18,7 @@ from shipyard.aws_context import AwsContext
 from shipyard.config.schema import Service
 from shipyard.config.types import Autoscaling
 from shipyard.platforms.ecs.spec import Ecs
-from shipyard.ecs_task import (SCRATCH_VOLUME, container_definitions,
+from shipyard.ecs_task import (SCRATCH_VOLUME, container_definitions_json, log_group_name,
                                service_connect_configuration, task_size)
 from shipyard.naming import ALB_NAME_MAX, IAM_ROLE_NAME_MAX, logical
 from shipyard.routing import public_url, route_host
@@ -87,7 +86,7 @@ class EcsService(pulumi.ComponentResource):
         super().__init__("shipyard:ecs:EcsService", name, None, opts)
         service, settings, cluster = args.service, args.settings, args.cluster
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/ecs/{cluster.physical_name}/{service.name}",
+            f"{name}-logs", name=log_group_name(cluster.physical_name, service.name),
             retention_in_days=settings.log_retention_days, kms_key_id=args.log_key_arn,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect_logs))
         execution_role, task_role, role_policies = self._roles(
@@ -130,9 +129,8 @@ class EcsService(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn, task_role_arn=task_role.arn,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
             container_definitions=pulumi.Output.all(args.image, log_group.name).apply(
-                lambda values: json.dumps(container_definitions(
-                    service, values[0], values[1], region, settings.enable_exec, args.endpoint),
-                    sort_keys=True)),
+                lambda values: container_definitions_json(
+                    service, values[0], values[1], region, settings.enable_exec, args.endpoint)),
             opts=pulumi.ResourceOptions(parent=self))
 
     def _security_group(self, name: str, args: EcsServiceArgs) -> aws.ec2.SecurityGroup:

@@ -7,6 +7,7 @@ ECS echoes those defaults back, and a definition without them shows as a change 
 
 from __future__ import annotations
 
+import json
 import shlex
 from typing import Any, Sequence
 
@@ -25,6 +26,10 @@ SERVICE_CONNECT_LOG_PREFIX = "service-connect"
 # Proxy resources: docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html).
 PROXY_VCPU = 0.25
 PROXY_MIB = 64
+
+
+def log_group_name(cluster: str, service: str) -> str:
+    return f"/ecs/{cluster}/{service}"
 
 
 def uses_service_connect(service: Service, services_on_ecs: Sequence[Service]) -> bool:
@@ -105,3 +110,11 @@ def container_definitions(service: Service, image: str, log_group: str, region: 
             "awslogs-stream-prefix": service.name}},
     }
     return [container]
+
+
+def container_definitions_json(service: Service, image: str, log_group: str, region: str,
+                               exec_enabled: bool, endpoint: bool = False) -> str:
+    """The task definition's `containerDefinitions` exactly as Shipyard sends it: the rule that
+    holds it to ECS's size limit (shipyard.platforms.ecs.rules) measures this very string."""
+    return json.dumps(container_definitions(service, image, log_group, region, exec_enabled,
+                                            endpoint), sort_keys=True)

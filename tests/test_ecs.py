@@ -11,6 +11,8 @@ from botocore.validate import ParamValidator
 from parliament import analyze_policy_string
 
 from shipyard.ami import ECS_AL2023_ARM, ECS_AL2023_X86, is_graviton
+from shipyard.config import ConfigError, parse
+from shipyard.platforms.ecs.rules import task_definition_bytes
 from shipyard.engine import Plan
 from tests.conftest import run_shipyard
 
@@ -437,3 +439,49 @@ def test_instances_launch_from_the_templates_latest_version(ec2):
     group = ec2.one("aws:autoscaling/group:Group").inputs
     assert group["launchTemplate"]["version"] == "1"
     assert group["launchTemplate"]["id"].startswith("lt-")
+
+
+def _sized(config: dict, total: int) -> dict:
+    """`config` with its first service's one env value padded so its container definitions
+    take exactly `total` bytes (as the size rule counts them)."""
+    base = parse(config, "us-east-1")
+    padding = total - task_definition_bytes(base, base.services[0], "us-east-1")
+    service = {**config["services"][0], "env": {"PAD": "x" * padding}}
+    return {**config, "services": [service, *config["services"][1:]]}
+
+
+@pytest.mark.parametrize("size, fits", [(64 * 1024, True), (64 * 1024 + 1, False)])
+def test_container_definitions_are_held_to_ecs_task_definition_size(size, fits):
+    """ECS service quotas, "Task definition size": 64 KiB. At 65,536 bytes the config passes;
+    one byte more is a config error naming the service, before anything is registered."""
+    config = _sized({"ecs": {"enabled": True, "enableExec": True},
+                     "services": [{"name": "api", "image": "nginx:1.27", "env": {"PAD": ""},
+                                   "secrets": {"DB": SECRET}}]}, size)
+    if fits:
+        parse(config, "us-east-1")
+        return
+    with pytest.raises(ConfigError) as raised:
+        parse(config, "us-east-1")
+    assert raised.value.problems == [
+        "shipyard:services[0]: service 'api': its ECS container definitions take 65,537 bytes, "
+        "over the 65,536 (64 KiB) ECS accepts for a task definition (ECS service quotas, "
+        "\"Task definition size\"); env takes 64,589 of them: move large values into secrets "
+        "(services[].secrets) or a file in the image"]
+
+
+def test_the_size_rule_measures_what_the_task_definition_sends():
+    """The rule counts the containerDefinitions string the ECS component registers, for the
+    longest stack name (40 characters) and every image form: built (by digest), repository +
+    tag, and a plain image with a called service's Service Connect port mapping."""
+    shipyard = {"ecs": {"enabled": True},
+                "ecr": {"repositories": [{"name": "shop/api"}, {"name": "shop/worker"}]},
+                "services": [
+                    {"name": "api", "repository": "shop/api",
+                     "build": {"context": "examples/hello-api"}},
+                    {"name": "worker", "repository": "shop/worker", "tag": "1.0", "calls": ["web"]},
+                    {"name": "web", "image": "nginx:1.27", "env": {"MODE": "x" * 300}}]}
+    plan = run_shipyard(shipyard, stack="s" * 40)
+    config = parse(shipyard, "us-east-1")
+    sent = {task.name: len(task.inputs["containerDefinitions"].encode())
+            for task in plan.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+    assert sent == {s.name: task_definition_bytes(config, s, "us-east-1") for s in config.services}

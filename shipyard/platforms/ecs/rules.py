@@ -4,12 +4,16 @@ what a task definition may hold."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
+from shipyard.aws_names import STACK_NAME_MAX
+from shipyard.calls import called
 from shipyard.config.rules import Problem
 from shipyard.config.schema import Service, StackConfig
-from shipyard.ecs_task import task_size, uses_service_connect
+from shipyard.ecs_task import (container_definitions_json, log_group_name, task_size,
+                               uses_service_connect)
 from shipyard.fargate import NoFargateSize
+from shipyard.image_build import digest_reference
 from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
 from shipyard.naming import ecr_repository_url
 from shipyard.routing import derived_priority, route_host, served_over_https
@@ -134,21 +138,6 @@ def alb_rule_quota(config: StackConfig) -> Iterator[Problem]:
                 f"{ALB_RULE_WILDCARDS_MAX} (ELB quotas)")
 
 
-# ECS service quotas: a task definition is at most 64 KiB (RegisterTaskDefinition fails above).
-TASK_DEFINITION_MAX_BYTES = 64 * 1024
-
-
-def ecs_environment_size(config: StackConfig) -> Iterator[Problem]:
-    for index, service in enumerate(config.services):
-        if config.runs_on(service, "ecs"):
-            entries = [{"name": key, "value": value} for key, value in service.env.items()]
-            size = len(json.dumps(entries).encode())
-            if size > TASK_DEFINITION_MAX_BYTES:
-                yield ("services", index, "env"), (
-                    f"takes {size} bytes in the task definition, over ECS's 64 KiB limit for a "
-                    f"whole task definition: move large values into a secret or a file")
-
-
 # botocore's ECS model, ContainerDefinition `image`: "For images using tags
 # (repository-url/image:tag), up to 255 characters total are allowed ... For images using
 # digests (repository-url/image@digest), the 255 character limit applies only to the repository
@@ -157,35 +146,83 @@ def ecs_environment_size(config: StackConfig) -> Iterator[Problem]:
 ECS_IMAGE_MAX = 255
 
 
-# Any 12-digit account: only the reference's length matters here.
+# Any 12-digit account, and a digest of the real length: only lengths matter here.
 _ANY_ACCOUNT = "0" * 12
+_ANY_DIGEST = "sha256:" + "0" * 64
+
+
+def _ecs_image(service: Service, region: str) -> Optional[str]:
+    """The image reference the service's ECS task definition names, as __main__.py builds it
+    (None: a service the schema already refused)."""
+    if service.image:
+        return service.image
+    if not service.repository:
+        return None
+    url = ecr_repository_url(_ANY_ACCOUNT, region, service.repository)
+    if service.build:
+        return digest_reference(url, _ANY_DIGEST)
+    return f"{url}:{service.tag}" if service.tag else None
 
 
 def ecs_image_length(config: StackConfig, region: str) -> Iterator[Problem]:
     """The image reference each ECS task definition names, as Shipyard would send it."""
     for index, service in enumerate(config.services):
-        if not config.runs_on(service, "ecs"):
+        reference = _ecs_image(service, region)
+        if not config.runs_on(service, "ecs") or reference is None:
             continue
+        # by digest, only the name counts (and the reference grammar holds it to 255)
+        counted = reference.partition("@")[0]
         if service.image:
-            # by digest, only the name counts (and the reference grammar holds it to 255)
-            key, counted, form = "image", service.image.partition("@")[0], ""
+            key, form = "image", ""
             fix = "use a shorter repository path or tag, or refer to the image by digest"
-        elif service.build and service.repository:
-            key, counted = "repository", ecr_repository_url(_ANY_ACCOUNT, region, service.repository)
+        elif service.build:
+            key = "repository"
             form = " (<account>.dkr.ecr.<region>.amazonaws.com/<repository>, before @<digest>)"
             fix = "use a shorter ECR repository name"
-        elif service.repository and service.tag:
+        else:
             key = "tag"
-            counted = f"{ecr_repository_url(_ANY_ACCOUNT, region, service.repository)}:{service.tag}"
             form = " (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"
             fix = "use a shorter ECR repository name or tag"
-        else:
-            continue
         if len(counted) > ECS_IMAGE_MAX:
             yield ("services", index, key), (
                 f"the image reference the task definition names{form} is {len(counted)} "
                 f"characters, over the {ECS_IMAGE_MAX} ECS accepts: {fix}")
 
 
-RULES = (ecs_task_sizes, ecs_tasks_fit_instances, ecs_routes, alb_rule_quota, ecs_environment_size)
-REGIONAL_RULES = (ecs_image_length,)
+# ECS service quotas, "Task definition size": 64 KiB, not adjustable
+# (docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html); RegisterTaskDefinition
+# refuses a larger one in the middle of `pulumi up`.
+TASK_DEFINITION_MAX_BYTES = 64 * 1024
+# The ECS cluster is `<project>-<stack>` (__main__.py); the rule does not know the stack, so it
+# counts the longest name a stack may have, and a definition it passes fits in every stack.
+LONGEST_CLUSTER_NAME = f"shipyard-{'x' * STACK_NAME_MAX}"  # Pulumi.yaml: name: shipyard
+
+
+def task_definition_bytes(config: StackConfig, service: Service, region: str) -> int:
+    """Bytes of the `containerDefinitions` Shipyard sends for `service` on ECS (the bulk of the
+    task definition: family, sizes, roles and the volume add a few hundred more)."""
+    endpoint = service.name in called(config.services_on("ecs"))
+    definitions = container_definitions_json(
+        service, _ecs_image(service, region) or "",
+        log_group_name(LONGEST_CLUSTER_NAME, service.name), region, config.ecs.enable_exec,
+        endpoint)
+    return len(definitions.encode())
+
+
+def ecs_task_definition_size(config: StackConfig, region: str) -> Iterator[Problem]:
+    for index, service in enumerate(config.services):
+        if not config.runs_on(service, "ecs"):
+            continue
+        size = task_definition_bytes(config, service, region)
+        if size > TASK_DEFINITION_MAX_BYTES:
+            env = len(json.dumps([{"name": k, "value": v} for k, v in service.env.items()]).encode())
+            yield ("services", index), (
+                f"service '{service.name}': its ECS container definitions take {size:,} bytes, "
+                f"over the {TASK_DEFINITION_MAX_BYTES:,} (64 KiB) ECS accepts for a task "
+                f"definition (ECS service quotas, \"Task definition size\"); env takes {env:,} "
+                f"of them: move large values into secrets (services[].secrets) or a file in the "
+                f"image")
+
+
+RULES = (ecs_task_sizes, ecs_tasks_fit_instances, ecs_routes, alb_rule_quota)
+REGIONAL_RULES = (ecs_image_length, ecs_task_definition_size)
