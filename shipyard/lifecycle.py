@@ -26,6 +26,7 @@ from shipyard.inputs import lookup, reveal
 
 EVERY_INPUT = "*"
 TF = "terraform-provider-aws internal/service/"
+DOCKER_TF = "terraform-provider-docker internal/provider/"
 K8S_DIFF = "pulumi-kubernetes provider/pkg/provider/diff.go forceNew; provider.go Diff"
 
 
@@ -264,6 +265,25 @@ FACTS: dict[str, Facts] = {
     "kubernetes:policy/v1:PodDisruptionBudget": _k8s(),
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": _k8s(),
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": _k8s(),
+    # --- swarm (pulumi-docker 5.2, bridged from terraform-provider-docker v4.5:
+    # internal/provider/resource_docker_<resource>.go; swarmkit refuses two services, networks
+    # or secrets of one name)
+    "pulumi:providers:docker": Facts(
+        source="pulumi-docker: its registry auth changes with each ECR token, an update of the "
+        "provider that every `pulumi up` shows (pulumi/pulumi-docker#952)"),
+    "docker:index/service:Service": Facts(
+        ("name", "auth"), unique_by=("name",),
+        source=DOCKER_TF + "resource_docker_service.go (only name and auth are ForceNew; the "
+        "task spec, mode and update settings update the service in place)"),
+    "docker:index/network:Network": Facts(
+        (EVERY_INPUT,), source=DOCKER_TF + "resource_docker_network.go (every argument ForceNew). "
+        "No unique_by: Shipyard's network names carry a digest of every other input "
+        "(shipyard/platforms/swarm/service_spec.py network_inputs), so a replacement never "
+        "has its predecessor's name"),
+    "docker:index/secret:Secret": Facts(
+        (EVERY_INPUT,), source=DOCKER_TF + "resource_docker_secret.go (every argument ForceNew). "
+        "No unique_by: Shipyard's secret names carry a digest of the value's version "
+        "(service_spec.py secret_name), so a rotation's replacement has a new name"),
 }
 
 

@@ -167,6 +167,8 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         resource_id = f"{prefix}-{digest}" if prefix else f"{args.name}-id"
         if args.typ in _UUID_IDS:
             resource_id = _uuid(digest)
+        if args.typ.startswith("docker:index/"):
+            resource_id = _digest(digest, length=25)  # Swarm object ids: 25 characters
         state: dict[str, Any] = {}
         if args.typ == "aws:s3/bucket:Bucket":
             # Pulumi auto-names buckets in lowercase; the bucket's id is its name, and S3 ARNs

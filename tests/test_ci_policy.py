@@ -144,9 +144,10 @@ def test_a_type_without_a_row_is_an_error():
 
 def _constructed_types() -> set[str]:
     """The type token of every provider resource class a component or the program constructs."""
-    modules = {"aws": "pulumi_aws", "eks": "pulumi_eks", "docker_build": "pulumi_docker_build"}
+    modules = {"aws": "pulumi_aws", "eks": "pulumi_eks", "docker_build": "pulumi_docker_build",
+               "docker": "pulumi_docker"}
     types = set()
-    for path in [*PROJECT.glob("components/*.py"), PROJECT / "__main__.py"]:
+    for path in [*PROJECT.glob("components/**/*.py"), PROJECT / "__main__.py"]:
         for node in ast.walk(ast.parse(path.read_text())):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue

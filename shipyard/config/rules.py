@@ -36,6 +36,13 @@ def cross_field_problems(config: StackConfig, region: Optional[str] = None) -> l
     return problems
 
 
+def platform_notes(config: StackConfig) -> list[str]:
+    """What the platforms cannot do for this config, to say in `plan` and `check` (not errors):
+    each platform's `NOTES`."""
+    return [note for platform in PLATFORMS.values()
+            for notes in getattr(platform.hook("rules"), "NOTES", ()) for note in notes(config)]
+
+
 def _either(choices: list[str]) -> str:
     """'a, b or c'."""
     return " or ".join(filter(None, (", ".join(choices[:-1]), choices[-1])))
