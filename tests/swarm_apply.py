@@ -111,7 +111,8 @@ def input_paths(value: Any, path: str = "") -> list[str]:
     if isinstance(value, dict) and path not in MAPS:
         return [p for key, item in value.items()
                 for p in input_paths(item, f"{path}.{key}" if path else key)]
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        # An empty list plans nothing to carry.
         return sorted({p for item in value for p in input_paths(item, f"{path}[]")})
     return [path]
 
@@ -387,6 +388,17 @@ def apply(plan: Plan, client: docker.DockerClient, images: Mapping[str, str]) ->
             service.remove()  # upstream deletes a service that did not converge
             raise
     return applied
+
+
+def update_service(service: Any, spec: Mapping[str, Any]) -> None:
+    """POST /services/{id}/update with the whole `spec`, at the service's current version
+    (upstream `resourceDockerServiceUpdate` sends the whole createServiceSpec the same way)."""
+    service.reload()
+    service.client.api.update_service(
+        service.id, service.version, task_template=dict(spec["TaskTemplate"]),
+        name=spec["Name"], labels=spec.get("Labels"), mode=spec["Mode"],
+        update_config=spec.get("UpdateConfig"), endpoint_spec=spec["EndpointSpec"],
+        rollback_config=spec.get("RollbackConfig"))
 
 
 def create_service(client: docker.DockerClient, spec: Mapping[str, Any]) -> Any:

@@ -27,9 +27,9 @@ BUSYBOX = Path("/bin/busybox")
 PORT = 8080
 FETCH_CGI = """#!/bin/sh
 if body=$(wget -q -O- "http://$QUERY_STRING" 2>&1); then
-  printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n%s' "$body"
+  printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n%s\\n' "$body"
 else
-  printf 'HTTP/1.1 502 Bad Gateway\\r\\nContent-Type: text/plain\\r\\n\\r\\n%s' "$body"
+  printf 'HTTP/1.1 502 Bad Gateway\\r\\nContent-Type: text/plain\\r\\n\\r\\n%s\\n' "$body"
 fi
 """
 
