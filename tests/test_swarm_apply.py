@@ -10,18 +10,21 @@ from __future__ import annotations
 import base64
 import collections.abc
 import typing
+from pathlib import Path
 
 import pulumi
 import pulumi_docker
 import pytest
 
+from shipyard import engine
 from shipyard.engine import Plan, Resource
-from shipyard.inputs import Secret
+from shipyard.inputs import Secret, reveal
 from tests import swarm_apply
 from tests.swarm_apply import (CARRIED, NETWORK, SECRET, SERVICE, Resolver, Untranslated,
                                check_carried, go_duration, input_paths, planned_id, service_spec)
 
 NS = 1_000_000_000
+LIVE_STACK_FILE = Path(__file__).parent / "swarm" / "Pulumi.swarm-live.yaml"
 IMAGE = "registry.example/api@sha256:" + "a" * 64
 RESOLVER = Resolver(network_names={"api-net-id": "swarm-live-api"},
                     secret_ids={"token-id": "live-secret-id"}, images={IMAGE: "local/api:1"})
@@ -202,6 +205,24 @@ def test_every_carried_path_is_an_input_of_the_pulumi_docker_sdk(type_, args):
     assert not CARRIED[type_] - _sdk_input_paths(args)
 
 
-def test_planned_ids_are_the_ones_the_offline_mocks_hand_out():
-    plan = Plan(stack="swarm-live", resources=(resource(NETWORK, "api-net", {"name": "n"}),))
-    assert planned_id(plan, plan.resources[0]) == "api-net-id"
+@pytest.fixture(scope="module")
+def live_plan() -> Plan:
+    return engine.run("swarm-live", stack_file=LIVE_STACK_FILE)
+
+
+def test_every_input_of_the_live_stacks_plan_is_carried(live_plan):
+    planned = [r for r in live_plan.resources if r.type in CARRIED]
+    assert sorted({r.type for r in planned}) == sorted(CARRIED)
+    for resource in planned:
+        check_carried(resource)
+
+
+def test_the_ids_services_reference_are_the_ones_the_offline_mocks_gave_networks_and_secrets(
+        live_plan):
+    ids = {planned_id(live_plan, r) for r in live_plan.resources if r.type in (NETWORK, SECRET)}
+    referenced = set()
+    for service in live_plan.of_type(SERVICE):
+        task = reveal(service.inputs)["taskSpec"]
+        referenced |= {n["id"] for n in task.get("networksAdvanceds", [])}
+        referenced |= {s["secretId"] for s in task["containerSpec"].get("secrets", [])}
+    assert referenced and referenced <= ids
