@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import yaml
@@ -30,11 +30,11 @@ from tests import swarm_apply, swarm_engine, swarm_images
 STACK = "swarm-live"
 STACK_FILE = Path(__file__).parent / "swarm" / f"Pulumi.{STACK}.yaml"
 IMAGE = "127.0.0.1:1/shipyard-live/app:1"
-BROKEN_IMAGE = "127.0.0.1:1/shipyard-live/app:2-broken"
+CRASHING_IMAGE = "127.0.0.1:1/shipyard-live/app:2-crashing"    # its process exits at once
+UNHEALTHY_IMAGE = "127.0.0.1:1/shipyard-live/app:2-unhealthy"  # serves, fails its health check
 PUBLIC, CALLEE, LONER = "web", "api", "worker"   # web calls api; worker calls nobody
 SECRET_KEY = "API_TOKEN"
-CONVERGE_TIMEOUT = 90.0
-ROLLBACK_TIMEOUT = 180.0
+UPDATE_TIMEOUT = 240.0
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,8 @@ def live(swarm, tmp_path_factory) -> Live:
 
     health_paths = sorted({s["healthCheckPath"] for s in config["config"]["shipyard:services"]})
     swarm_images.build(swarm.client, IMAGE, "v1", health_paths, port)
-    swarm_images.build(swarm.client, BROKEN_IMAGE, "v2", [], port)  # health path missing
+    swarm_images.build(swarm.client, CRASHING_IMAGE, "v2", [], port, exits=True)
+    swarm_images.build(swarm.client, UNHEALTHY_IMAGE, "v2", [], port)
     applied = swarm_apply.apply(plan, swarm.client, images={IMAGE: IMAGE})
     return Live(plan, port, applied, swarm.client)
 
@@ -239,57 +240,125 @@ def test_only_the_public_service_publishes_a_port_and_it_answers_on_localhost(li
 
 
 class Poller(threading.Thread):
-    """GETs `url` back to back until stopped, keeping every outcome."""
+    """Calls `probe` back to back until stopped, keeping every result."""
 
-    def __init__(self, url: str):
+    def __init__(self, probe: Callable[[], Any]):
         super().__init__(daemon=True)
-        self.url, self.outcomes, self.stopped = url, [], threading.Event()
+        self.probe, self.results, self.stopped = probe, [], threading.Event()
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            try:
-                self.outcomes.append(http_get(self.url, timeout=10))
-            except OSError as error:
-                self.outcomes.append((0, repr(error)))
+            self.results.append(self.probe())
+            self.stopped.wait(0.1)
 
 
-def test_an_update_to_a_failing_image_rolls_back_by_itself_while_the_old_tasks_serve(live):
-    """Last in the module: it changes the callee. The broken image serves pages but fails its
-    health check (its health path is missing)."""
-    api = live.service(CALLEE)
-    old_tasks = {t["ID"] for t in running_tasks(api)}
-    broken_inputs = live.inputs(CALLEE)
-    broken_inputs["taskSpec"]["containerSpec"]["image"] = BROKEN_IMAGE
+TERMINAL_STATES = ("complete", "failed", "shutdown", "rejected", "orphaned", "remove")
+
+
+def _task_states(service: Any, image: str) -> dict[str, tuple[str, str]]:
+    """Task id -> (state, container id) of the service's tasks running `image`."""
+    return {t["ID"]: (t["Status"]["State"],
+                      t["Status"].get("ContainerStatus", {}).get("ContainerID", ""))
+            for t in service.tasks() if t["Spec"]["ContainerSpec"]["Image"].startswith(image)}
+
+
+@dataclass
+class FailedUpdates:
+    """What the Swarm did while two updates failed side by side (both run at once: the
+    unhealthy one takes the plan's health check settings, ~45 s, to fail)."""
+
+    callee_tasks_before: set[str]
+    callee_update: dict            # api's UpdateStatus once the crashing update settled
+    crashing_states: list[dict]    # api's tasks of the crashing image, polled
+    requests: list[tuple[int, str]]  # 127.0.0.1 -> web -> api, during api's update
+    loner_task_before: set[str]
+    unhealthy_states: list[dict]   # worker's tasks of the unhealthy image, polled
+
+
+def _update_image(live: Live, name: str, image: str) -> None:
+    """Update the service to the plan's spec with another image, as `pulumi up` would."""
+    inputs = live.inputs(name)
+    inputs["taskSpec"]["containerSpec"]["image"] = image
+    sent = live.applied.specs[f"swarm-{name}"]
     resolver = swarm_apply.Resolver(
-        network_names={}, images={BROKEN_IMAGE: BROKEN_IMAGE},
+        network_names={n["Target"]: n["Target"] for n in sent["TaskTemplate"].get("Networks", [])},
         secret_ids={s["secretId"]: live.applied.secrets["swarm-api-API_TOKEN"].id
-                    for s in broken_inputs["taskSpec"]["containerSpec"]["secrets"]})
-    spec = swarm_apply.service_spec(broken_inputs, resolver)
-    spec["TaskTemplate"]["Networks"] = live.applied.specs["swarm-api"]["TaskTemplate"]["Networks"]
+                    for s in inputs["taskSpec"]["containerSpec"].get("secrets", [])},
+        images={image: image})
+    spec = swarm_apply.service_spec(inputs, resolver)
+    spec["TaskTemplate"]["Networks"] = sent["TaskTemplate"].get("Networks", [])
+    swarm_apply.update_service(live.service(name), spec)
 
-    poller = Poller(f"http://127.0.0.1:{live.port}/cgi-bin/fetch?{CALLEE}:{live.port}/")
-    poller.start()
-    broken_states: set[str] = set()
+
+@pytest.fixture(scope="module")
+def failed_updates(live) -> FailedUpdates:
+    """api updated to an image whose process exits, worker to one whose health check fails;
+    observed until api's update has rolled back and a worker task of the new image ended."""
+    api, worker = live.service(CALLEE), live.service(LONER)
+    observed = FailedUpdates(
+        callee_tasks_before={t["ID"] for t in running_tasks(api)}, callee_update={},
+        crashing_states=[], requests=[],
+        loner_task_before={t["ID"] for t in running_tasks(worker)}, unhealthy_states=[])
+    requests = Poller(lambda: _request(
+        f"http://127.0.0.1:{live.port}/cgi-bin/fetch?{CALLEE}:{live.port}/"))
+    requests.start()
     try:
-        swarm_apply.update_service(api, spec)
+        _update_image(live, CALLEE, CRASHING_IMAGE)
+        _update_image(live, LONER, UNHEALTHY_IMAGE)
 
-        def rolled_back():
+        def settled() -> bool:
             api.reload()
-            for task in api.tasks():
-                image = task["Spec"]["ContainerSpec"]["Image"]
-                if image.startswith(BROKEN_IMAGE):
-                    broken_states.add(task["Status"]["State"])
-            state = api.attrs.get("UpdateStatus", {}).get("State")
-            return state if state in ("rollback_completed", "rollback_paused", "paused") else None
+            observed.crashing_states.append(_task_states(api, CRASHING_IMAGE))
+            observed.unhealthy_states.append(_task_states(worker, UNHEALTHY_IMAGE))
+            api_done = api.attrs.get("UpdateStatus", {}).get("State") in (
+                "rollback_completed", "rollback_paused", "paused")
+            worker_task_ended = any(state in TERMINAL_STATES
+                                    for state, _ in observed.unhealthy_states[-1].values())
+            return api_done and worker_task_ended
 
-        final = swarm_engine.wait_for("the update to roll back", rolled_back, ROLLBACK_TIMEOUT,
-                                      interval=0.2)
+        swarm_engine.wait_for("both updates to fail", settled, UPDATE_TIMEOUT, interval=0.2)
     finally:
-        poller.stopped.set()
-        poller.join()
-    assert final == "rollback_completed", api.attrs["UpdateStatus"]
-    assert broken_states and "running" not in broken_states, broken_states
+        requests.stopped.set()
+        requests.join()
+    observed.callee_update = api.attrs["UpdateStatus"]
+    observed.requests = requests.results
+    return observed
+
+
+def _request(url: str) -> tuple[int, str]:
+    try:
+        return http_get(url, timeout=10)
+    except OSError as error:
+        return 0, repr(error)
+
+
+def test_an_update_to_a_crashing_image_rolls_back_by_itself_while_the_old_tasks_serve(
+        live, failed_updates):
+    assert failed_updates.callee_update["State"] == "rollback_completed", (
+        failed_updates.callee_update)
+    api = live.service(CALLEE)
+    api.reload()
     assert api.attrs["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == IMAGE
-    assert {t["ID"] for t in running_tasks(api)} == old_tasks  # never stopped (start-first)
-    failed = [o for o in poller.outcomes if o != (200, "shipyard-live v1\n")]
-    assert len(poller.outcomes) > 20 and not failed, (len(poller.outcomes), failed[:5])
+    # start-first: the old tasks were never stopped, and they answered every request.
+    assert {t["ID"] for t in running_tasks(api)} == failed_updates.callee_tasks_before
+    assert any(failed_updates.crashing_states), "no task of the crashing image was seen"
+    requests = failed_updates.requests
+    failed = [r for r in requests if r != (200, "shipyard-live v1\n")]
+    assert len(requests) > 20 and not failed, (len(requests), failed[:5])
+
+
+def test_a_task_whose_health_check_fails_is_never_marked_running(live, failed_updates):
+    seen = {task: state for states in failed_updates.unhealthy_states
+            for task, state in states.items()}
+    assert seen, "no task of the unhealthy image was seen"
+    states = {state for states in failed_updates.unhealthy_states for state, _ in states.values()}
+    assert "running" not in states and set(TERMINAL_STATES) & states, states
+    # Swarm stopped it because its health check failed: its container says so.
+    ended = [container for state, container in seen.values()
+             if state in TERMINAL_STATES and container]
+    assert ended and all(
+        live.client.containers.get(c).attrs["State"]["Health"]["Status"] == "unhealthy"
+        for c in ended), ended
+    # The old task went on running meanwhile (start-first).
+    assert {t["ID"] for t in running_tasks(live.service(LONER))} == (
+        failed_updates.loner_task_before)
