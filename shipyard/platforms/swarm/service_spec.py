@@ -44,7 +44,7 @@ ROLLBACK = {"parallelism": 1, "order": "start-first", "failure_action": "pause",
 CONVERGE = {"delay": "7s", "timeout": "5m"}
 STOP_GRACE_PERIOD = "30s"            # as Kubernetes' terminationGracePeriodSeconds
 LABEL_STACK, LABEL_SERVICE = "shipyard.stack", "shipyard.service"
-LABEL_CALLEE, LABEL_ENV = "shipyard.callee", "shipyard.env"
+LABEL_CALLEE, LABEL_ENV, LABEL_PORT = "shipyard.callee", "shipyard.env", "shipyard.port"
 
 
 def _digest(*parts: Any, length: int) -> str:
