@@ -106,7 +106,7 @@ def test_every_service_runs_read_only_unprivileged_as_a_non_root_user(plan):
                                                  f"{k8s_manifests.RUN_AS_USER}"
         assert spec_["capDrops"] == ["ALL"] and "capAdds" not in spec_
         assert spec_["mounts"] == [{"type": "tmpfs", "target": "/tmp", "tmpfsOptions": {
-            "sizeBytes": 64 * 1_048_576, "mode": 0o1777}}]
+            "sizeBytes": 64 * 1_048_576, "mode": 0o777}}]   # as the provider reads it back
 
 
 def test_the_user_comes_from_the_config():
@@ -282,3 +282,17 @@ def test_service_spec_helpers_keep_swarm_defaults():
     assert (swarm.endpoint_mode, swarm.publish_mode, swarm.enabled) == ("vip", "ingress", False)
     assert spec.resources(api)["limits"]["nano_cpus"] == 1_500_000_000
     assert "ports" not in spec.endpoint_spec(api, swarm)
+
+
+def test_settings_are_written_as_the_provider_reads_them_back():
+    """No change on every preview: durations as Go's Duration.String() less trailing zero units
+    (shortDur), the failure ratio with one decimal, the tmpfs mode as its permission bits
+    (resource_docker_service_structures.go: shortDur, flattenServiceUpdateOrRollbackConfig,
+    flattenServiceMounts)."""
+    durations = [*(spec.UPDATE[k] for k in ("delay", "monitor")),
+                 *(spec.ROLLBACK[k] for k in ("delay", "monitor")),
+                 *(spec.HEALTH_CHECK[k] for k in ("interval", "timeout", "start_period")),
+                 spec.STOP_GRACE_PERIOD]
+    assert all(re.fullmatch(r"[1-9]\d?s|0s", d) for d in durations)
+    assert spec.UPDATE["max_failure_ratio"] == spec.ROLLBACK["max_failure_ratio"] == "0.0"
+    assert spec.SCRATCH_MODE == spec.SCRATCH_MODE & 0o777

@@ -28,6 +28,10 @@ SECRET_FILE_MODE = 0o400            # readable by the service's own user only
 # counts against the task's memory limit.
 SCRATCH_DIR = "/tmp"
 SCRATCH_BYTES = 64 * BYTES_PER_MIB
+# Permission bits only: the provider reads the mode back as `Mode.Perm()`
+# (resource_docker_service_structures.go, flattenServiceMounts), so a sticky bit (0o1777) would
+# show a change on every preview. The tasks' processes all run as one user anyway.
+SCRATCH_MODE = 0o777
 # Docker's HEALTHCHECK settings, as the Kubernetes probes of the same service (k8s_manifests.py):
 # every 10 s, 5 s to answer, unhealthy after 3 failures, 15 s to start. A task whose check has
 # not passed is not `running`, so an update waits for it and a failing one is rolled back.
@@ -152,7 +156,7 @@ def container_spec(service: Service, swarm: Swarm, image: Any,
         "cap_drops": ["ALL"],
         "healthcheck": health_check(service),
         "mounts": [{"type": "tmpfs", "target": SCRATCH_DIR,
-                    "tmpfs_options": {"size_bytes": SCRATCH_BYTES, "mode": 0o1777}}],
+                    "tmpfs_options": {"size_bytes": SCRATCH_BYTES, "mode": SCRATCH_MODE}}],
         "stop_grace_period": STOP_GRACE_PERIOD,
         **({"secrets": [{**secret, "file_uid": swarm.uid, "file_gid": swarm.gid,
                          "file_mode": SECRET_FILE_MODE} for secret in secrets]} if secrets else {}),
