@@ -240,6 +240,8 @@ def test_swarm_has_no_autoscaling_and_plan_says_what_runs_instead():
         "swarm": SWARM, "kubernetes": {"context": "c"},
         "services": [{**LONER, "replicas": 3}, {**WEB, "calls": [], "runOn": ["swarm"]}]})
     assert platform_notes(config) == [
+        "`pulumi up` deploys the Swarm services through the Docker API at "
+        "ssh://deploy@manager.example.com: the runner must reach that manager",
         "Docker Swarm has no autoscaling: loner runs 3 replicas there (`replicas`), while "
         "Kubernetes scale it",
         "Docker Swarm has no autoscaling: each service runs its `replicas` (loner 3, web 2)"]

@@ -93,6 +93,9 @@ def notes(config: StackConfig) -> Iterator[str]:
     """What Swarm cannot do, said in `plan` and `check` (not an error)."""
     if not config.swarm.enabled:
         return
+    where = config.swarm.host or "DOCKER_HOST (else the local socket) of whoever runs it"
+    yield (f"`pulumi up` deploys the Swarm services through the Docker API at {where}: the "
+           "runner must reach that manager")
     on_swarm = config.services_on("swarm")
     scaled = [name for name in with_capability("autoscaling")
               if name in config.enabled_platforms() and getattr(config, name).autoscaling.enabled]
