@@ -208,6 +208,16 @@ def test_ecr_images_pull_with_an_ecr_token_on_the_provider():
         PROVIDER).inputs
 
 
+def test_images_of_the_stacks_own_repositories_pull_with_its_accounts_token():
+    plan = run_shipyard({"swarm": SWARM, "ecr": {"repositories": [{"name": "acme/api"}]},
+                         "services": [{**LONER, "image": None, "repository": "acme/api",
+                                       "tag": "1.0"}]})
+    [auth] = json.loads(plan.one(PROVIDER).inputs["registryAuth"].value)
+    assert auth["address"] == "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    assert container(plan, "loner")["image"] == (
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/api:1.0")
+
+
 def test_the_provider_reaches_the_manager_as_configured(plan):
     assert plan.one(PROVIDER).inputs == {"host": "ssh://deploy@manager.example.com"}
     ssh = run_shipyard({"swarm": {**SWARM, "sshOpts": ["-o", "StrictHostKeyChecking=yes"]},

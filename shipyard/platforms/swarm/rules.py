@@ -3,13 +3,13 @@ what Swarm cannot do (said here, not faked)."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from shipyard.config.rules import Problem
 from shipyard.config.schema import StackConfig
 from shipyard.endpoints import ecr_region
 from shipyard.platforms import PLATFORMS, with_capability
-from shipyard.platforms.swarm.service_spec import file_env_name
+from shipyard.platforms.swarm.service_spec import file_env_name, service_name_problem
 
 TLS_KEYS = ("caMaterial", "certMaterial", "keyMaterial")
 
@@ -89,6 +89,25 @@ def swarm_ecr_images(config: StackConfig, region: str) -> Iterator[Problem]:
                 f"credentials in {region} (aws:region): replicate the repository to {region}")
 
 
+def swarm_names(config: StackConfig, prefix: str,
+                is_secret: Callable[[str], bool]) -> Iterator[Problem]:
+    """Swarm names carry the stack's prefix: with it, each must still be a DNS label."""
+    for index, service in enumerate(config.services):
+        problem = service_name_problem(prefix, service) if config.runs_on(service, "swarm") else None
+        if problem:
+            yield ("services", index, "name"), problem
+
+
+def swarm_tls_key(config: StackConfig, prefix: str,
+                  is_secret: Callable[[str], bool]) -> Iterator[Problem]:
+    """The client key opens the daemon (root on the manager): never plain text in the stack
+    file, where it would land in version control."""
+    if config.swarm.key_material and not is_secret("swarm"):
+        yield ("swarm", "keyMaterial"), (
+            "must be a Pulumi secret, not plain text in the stack file: `pulumi config set "
+            "--secret --path shipyard:swarm.keyMaterial < key.pem`")
+
+
 def notes(config: StackConfig) -> Iterator[str]:
     """What Swarm cannot do, said in `plan` and `check` (not an error)."""
     if not config.swarm.enabled:
@@ -111,4 +130,5 @@ def notes(config: StackConfig) -> Iterator[str]:
 
 RULES = (swarm_host, swarm_publishing, swarm_only_settings, swarm_secret_files)
 REGIONAL_RULES = (swarm_ecr_images,)
+STACK_RULES = (swarm_names, swarm_tls_key)
 NOTES = (notes,)
