@@ -87,6 +87,11 @@ def test_a_service_may_name_its_own_health_command(plan):
         "CMD", "/app/healthcheck", "--quiet"]
 
 
+def test_a_shell_form_health_command_is_passed_as_docker_takes_it():
+    shell = Service.model_validate({**WORKER, "healthCommand": ["CMD-SHELL", "pgrep app"]})
+    assert spec.health_check(shell)["tests"] == ["CMD-SHELL", "pgrep app"]
+
+
 def test_updates_roll_one_task_at_a_time_start_first_and_roll_back_on_failure(plan):
     inputs = service(plan, "api")
     assert inputs["updateConfig"] == {"parallelism": 1, "order": "start-first",

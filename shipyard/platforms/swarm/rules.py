@@ -9,7 +9,12 @@ from shipyard.config.rules import Problem
 from shipyard.config.schema import StackConfig
 from shipyard.endpoints import ecr_region
 from shipyard.platforms import PLATFORMS, with_capability
-from shipyard.platforms.swarm.service_spec import file_env_name, service_name_problem
+from shipyard.platforms.swarm.service_spec import (
+    MIN_NANO_CPUS,
+    NANO_CPUS_PER_VCPU,
+    file_env_name,
+    service_name_problem,
+)
 
 TLS_KEYS = ("caMaterial", "certMaterial", "keyMaterial")
 
@@ -58,12 +63,22 @@ def swarm_publishing(config: StackConfig) -> Iterator[Problem]:
         first.setdefault(service.port, service.name)
 
 
-def swarm_only_settings(config: StackConfig) -> Iterator[Problem]:
+def swarm_service_settings(config: StackConfig) -> Iterator[Problem]:
     for index, service in enumerate(config.services):
-        if service.health_command is not None and "swarm" not in config.platforms_of(service):
+        on_swarm = "swarm" in config.platforms_of(service)
+        command = service.health_command
+        if command is not None and not on_swarm:
             yield ("services", index, "healthCommand"), (
                 "only used on Docker Swarm (elsewhere the health check is an HTTP request to "
                 "healthCheckPath)")
+        elif command and command[0] == "NONE":
+            yield ("services", index, "healthCommand"), (
+                "NONE would turn the health check off, and with it rollbacks of broken updates: "
+                "give a command that checks the service")
+        if on_swarm and round(service.cpu * NANO_CPUS_PER_VCPU) < MIN_NANO_CPUS:
+            yield ("services", index, "cpu"), (
+                f"{service.cpu} vCPU is below the 0.001 vCPU ({MIN_NANO_CPUS:,} NanoCPUs) a "
+                "Docker Swarm task can be limited to")
 
 
 def swarm_secret_files(config: StackConfig) -> Iterator[Problem]:
@@ -128,7 +143,7 @@ def notes(config: StackConfig) -> Iterator[str]:
                f"({', '.join(f'{s.name} {s.replicas}' for s in on_swarm)})")
 
 
-RULES = (swarm_host, swarm_publishing, swarm_only_settings, swarm_secret_files)
+RULES = (swarm_host, swarm_publishing, swarm_service_settings, swarm_secret_files)
 REGIONAL_RULES = (swarm_ecr_images,)
 STACK_RULES = (swarm_names, swarm_tls_key)
 NOTES = (notes,)

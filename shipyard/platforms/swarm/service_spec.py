@@ -35,6 +35,8 @@ SCRATCH_MODE = 0o777
 # Docker's HEALTHCHECK settings, as the Kubernetes probes of the same service (k8s_manifests.py):
 # every 10 s, 5 s to answer, unhealthy after 3 failures, 15 s to start. A task whose check has
 # not passed is not `running`, so an update waits for it and a failing one is rolled back.
+HEALTH_FORMS = ("CMD", "CMD-SHELL")   # Docker's HealthConfig.Test forms that run a check
+MIN_NANO_CPUS = 1_000_000             # pulumi-docker: NanoCPUs "should be at least 1000000"
 HEALTH_CHECK = {"interval": "10s", "timeout": "5s", "retries": 3, "start_period": "15s"}
 # One task at a time, the new one started (and healthy) before the old one stops; a task that
 # fails within `monitor` of starting fails the update, which Swarm then rolls back by itself.
@@ -119,7 +121,9 @@ def environment(service: Service) -> dict[str, str]:
 def health_check(service: Service) -> dict[str, Any]:
     """Swarm runs health checks inside the container only (no HTTP probe): the service's own
     command, else a request to its health path with the image's wget."""
-    if service.health_command:
+    if service.health_command and service.health_command[0] in HEALTH_FORMS:
+        tests = list(service.health_command)            # ["CMD-SHELL", "..."] as Docker takes it
+    elif service.health_command:
         tests = ["CMD", *service.health_command]
     else:
         tests = ["CMD", "wget", "-q", "--spider",
