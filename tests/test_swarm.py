@@ -12,6 +12,7 @@ import re
 import pytest
 
 from shipyard import check, controls, cost, engine, k8s_manifests, lifecycle, traffic
+from shipyard import plan as plan_view
 from shipyard.config import ConfigError
 from shipyard.config.rules import platform_notes
 from shipyard.config.schema import Service, StackConfig
@@ -146,6 +147,11 @@ def test_secrets_are_files_under_run_secrets_and_never_env_values(plan):
     assert base64.b64decode(reveal(db.inputs["data"])).decode() == value
     assert value not in json.dumps(reveal(spec_))                # the service holds no value
     assert secrets["DB_PASSWORD"]["fileMode"] == 0o400
+
+
+def test_no_secret_value_appears_in_the_plan_people_read(plan):
+    value = secret_document(DB_ARN, ["password"])["password"]
+    assert value not in plan_view.to_json(plan) and value not in plan_view.to_text(plan)
 
 
 def test_a_secret_is_referenced_by_the_id_of_its_docker_secret(plan):
