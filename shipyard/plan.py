@@ -50,6 +50,10 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
     "kubernetes:core/v1:Service": ("spec.type", "spec.ports"),
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": ("spec.ingress",),
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": ("spec.minReplicas", "spec.maxReplicas"),
+    "pulumi:providers:docker": ("host",),
+    "docker:index/service:Service": ("name", "mode.replicated.replicas", "endpointSpec"),
+    "docker:index/network:Network": ("name", "driver"),
+    "docker:index/secret:Secret": ("name",),
 }
 
 

@@ -115,18 +115,22 @@ def test_needs_network_follows_the_platforms_in_the_vpc():
         assert config.needs_network is PLATFORMS[name].in_vpc
 
 
-def test_an_ecs_only_plan_imports_no_kubernetes_sdk():
+@pytest.mark.parametrize("name, sdks", [
+    ("ecs", "['pulumi_aws', 'pulumi_docker_build']"),
+    ("swarm", "['pulumi_aws', 'pulumi_docker', 'pulumi_docker_build']"),
+])
+def test_a_single_platform_plan_imports_no_other_platforms_sdk(name, sdks):
     """Only an enabled platform's deploy module, and so its provider SDK, is imported."""
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
         from shipyard import engine
-        engine.run("ecs", stack_file=Path({str(_example('ecs'))!r}))
+        engine.run({name!r}, stack_file=Path({str(_example(name))!r}))
         print(sorted({{m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')}}))
     """)
     loaded = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, check=True,
                             capture_output=True, text=True).stdout.strip()
-    assert loaded == "['pulumi_aws', 'pulumi_docker_build']"
+    assert loaded == sdks
 
 
 def _shipyard_keys(name: str) -> dict:

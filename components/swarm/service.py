@@ -37,7 +37,8 @@ class SwarmService(pulumi.ComponentResource):
         secrets = [self._secret(f"{name}-{key}", args, swarm_name, key, reference, child)
                    for key, reference in sorted(service.secrets.items())]
         docker.Service(
-            name, name=swarm_name, labels=spec.labels(args.prefix, service.name),
+            name, name=swarm_name,
+            labels=spec.labels(args.prefix, service.name, **{spec.LABEL_PORT: str(service.port)}),
             task_spec=spec.task_spec(service, args.swarm, args.image, secrets, args.networks,
                                      args.aliases),
             mode={"replicated": {"replicas": service.replicas}},

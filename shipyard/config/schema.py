@@ -176,7 +176,8 @@ class Service(Model):
     health_command: Optional[list[Annotated[str, Field(min_length=1)]]] = Field(
         None, min_length=1, description=(
             "Docker Swarm: the health check command, run inside the container (exec form, e.g. "
-            "`[/app/healthcheck]`; Swarm has no HTTP probe). Default: `wget -q --spider "
+            "`[/app/healthcheck]`, or `[CMD-SHELL, <command>]` for an image with a shell; Swarm "
+            "has no HTTP probe). Default: `wget -q --spider "
             "http://127.0.0.1:<port><healthCheckPath>`, so the image must contain `wget` "
             "(BusyBox's will do)."))
     public: bool = Field(False, description=(

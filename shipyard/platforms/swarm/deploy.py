@@ -4,30 +4,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-import pulumi
-
 from components.swarm.target import SwarmTarget, SwarmTargetArgs
-from shipyard.config import ConfigError, StackConfig
-from shipyard.config.load import NAMESPACE
+from shipyard.config import StackConfig
 from shipyard.endpoints import ECR_IMAGE
 from shipyard.platforms.base import Outputs, Shared
-from shipyard.platforms.swarm.service_spec import service_name, service_name_problem
-
-SECTION = f"{NAMESPACE}:swarm"
-
-
-def deploy_problems(config: StackConfig, prefix: str) -> list[str]:
-    """What only the running program knows: the stack's name (in every Swarm name) and whether
-    the TLS key came in as a Pulumi secret."""
-    problems = [f"{NAMESPACE}:services[{index}].name: {problem}"
-                for index, service in enumerate(config.services)
-                if config.runs_on(service, "swarm")
-                for problem in [service_name_problem(prefix, service)] if problem]
-    if config.swarm.key_material and not pulumi.runtime.config.is_config_secret(SECTION):
-        problems.append(f"{SECTION}.keyMaterial: must be a Pulumi secret, not plain text in the "
-                        "stack file: `pulumi config set --secret --path shipyard:swarm.keyMaterial "
-                        "< key.pem`")
-    return problems
+from shipyard.platforms.swarm.service_spec import service_name
 
 
 def ecr_registries(config: StackConfig) -> tuple[Optional[str], ...]:
@@ -45,9 +26,6 @@ def ecr_registries(config: StackConfig) -> tuple[Optional[str], ...]:
 
 def deploy(shared: Shared) -> Outputs:
     config = shared.config
-    problems = deploy_problems(config, shared.prefix)
-    if problems:
-        raise ConfigError(problems)
     on_swarm = config.services_on("swarm")
     SwarmTarget("swarm", SwarmTargetArgs(shared.prefix, on_swarm, shared.images, config.swarm,
                                          ecr_registries(config)))

@@ -3,13 +3,18 @@ what Swarm cannot do (said here, not faked)."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from shipyard.config.rules import Problem
 from shipyard.config.schema import StackConfig
 from shipyard.endpoints import ecr_region
 from shipyard.platforms import PLATFORMS, with_capability
-from shipyard.platforms.swarm.service_spec import file_env_name
+from shipyard.platforms.swarm.service_spec import (
+    MIN_NANO_CPUS,
+    NANO_CPUS_PER_VCPU,
+    file_env_name,
+    service_name_problem,
+)
 
 TLS_KEYS = ("caMaterial", "certMaterial", "keyMaterial")
 
@@ -58,12 +63,22 @@ def swarm_publishing(config: StackConfig) -> Iterator[Problem]:
         first.setdefault(service.port, service.name)
 
 
-def swarm_only_settings(config: StackConfig) -> Iterator[Problem]:
+def swarm_service_settings(config: StackConfig) -> Iterator[Problem]:
     for index, service in enumerate(config.services):
-        if service.health_command is not None and "swarm" not in config.platforms_of(service):
+        on_swarm = "swarm" in config.platforms_of(service)
+        command = service.health_command
+        if command is not None and not on_swarm:
             yield ("services", index, "healthCommand"), (
                 "only used on Docker Swarm (elsewhere the health check is an HTTP request to "
                 "healthCheckPath)")
+        elif command and command[0] == "NONE":
+            yield ("services", index, "healthCommand"), (
+                "NONE would turn the health check off, and with it rollbacks of broken updates: "
+                "give a command that checks the service")
+        if on_swarm and round(service.cpu * NANO_CPUS_PER_VCPU) < MIN_NANO_CPUS:
+            yield ("services", index, "cpu"), (
+                f"{service.cpu} vCPU is below the 0.001 vCPU ({MIN_NANO_CPUS:,} NanoCPUs) a "
+                "Docker Swarm task can be limited to")
 
 
 def swarm_secret_files(config: StackConfig) -> Iterator[Problem]:
@@ -89,10 +104,32 @@ def swarm_ecr_images(config: StackConfig, region: str) -> Iterator[Problem]:
                 f"credentials in {region} (aws:region): replicate the repository to {region}")
 
 
+def swarm_names(config: StackConfig, prefix: str,
+                is_secret: Callable[[str], bool]) -> Iterator[Problem]:
+    """Swarm names carry the stack's prefix: with it, each must still be a DNS label."""
+    for index, service in enumerate(config.services):
+        problem = service_name_problem(prefix, service) if config.runs_on(service, "swarm") else None
+        if problem:
+            yield ("services", index, "name"), problem
+
+
+def swarm_tls_key(config: StackConfig, prefix: str,
+                  is_secret: Callable[[str], bool]) -> Iterator[Problem]:
+    """The client key opens the daemon (root on the manager): never plain text in the stack
+    file, where it would land in version control."""
+    if config.swarm.key_material and not is_secret("swarm"):
+        yield ("swarm", "keyMaterial"), (
+            "must be a Pulumi secret, not plain text in the stack file: `pulumi config set "
+            "--secret --path shipyard:swarm.keyMaterial < key.pem`")
+
+
 def notes(config: StackConfig) -> Iterator[str]:
     """What Swarm cannot do, said in `plan` and `check` (not an error)."""
     if not config.swarm.enabled:
         return
+    where = config.swarm.host or "DOCKER_HOST (else the local socket) of whoever runs it"
+    yield (f"`pulumi up` deploys the Swarm services through the Docker API at {where}: the "
+           "runner must reach that manager")
     on_swarm = config.services_on("swarm")
     scaled = [name for name in with_capability("autoscaling")
               if name in config.enabled_platforms() and getattr(config, name).autoscaling.enabled]
@@ -106,6 +143,7 @@ def notes(config: StackConfig) -> Iterator[str]:
                f"({', '.join(f'{s.name} {s.replicas}' for s in on_swarm)})")
 
 
-RULES = (swarm_host, swarm_publishing, swarm_only_settings, swarm_secret_files)
+RULES = (swarm_host, swarm_publishing, swarm_service_settings, swarm_secret_files)
 REGIONAL_RULES = (swarm_ecr_images,)
+STACK_RULES = (swarm_names, swarm_tls_key)
 NOTES = (notes,)

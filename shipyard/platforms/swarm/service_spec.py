@@ -28,9 +28,15 @@ SECRET_FILE_MODE = 0o400            # readable by the service's own user only
 # counts against the task's memory limit.
 SCRATCH_DIR = "/tmp"
 SCRATCH_BYTES = 64 * BYTES_PER_MIB
+# Permission bits only: the provider reads the mode back as `Mode.Perm()`
+# (resource_docker_service_structures.go, flattenServiceMounts), so a sticky bit (0o1777) would
+# show a change on every preview. The tasks' processes all run as one user anyway.
+SCRATCH_MODE = 0o777
 # Docker's HEALTHCHECK settings, as the Kubernetes probes of the same service (k8s_manifests.py):
 # every 10 s, 5 s to answer, unhealthy after 3 failures, 15 s to start. A task whose check has
 # not passed is not `running`, so an update waits for it and a failing one is rolled back.
+HEALTH_FORMS = ("CMD", "CMD-SHELL")   # Docker's HealthConfig.Test forms that run a check
+MIN_NANO_CPUS = 1_000_000             # pulumi-docker: NanoCPUs "should be at least 1000000"
 HEALTH_CHECK = {"interval": "10s", "timeout": "5s", "retries": 3, "start_period": "15s"}
 # One task at a time, the new one started (and healthy) before the old one stops; a task that
 # fails within `monitor` of starting fails the update, which Swarm then rolls back by itself.
@@ -44,7 +50,7 @@ ROLLBACK = {"parallelism": 1, "order": "start-first", "failure_action": "pause",
 CONVERGE = {"delay": "7s", "timeout": "5m"}
 STOP_GRACE_PERIOD = "30s"            # as Kubernetes' terminationGracePeriodSeconds
 LABEL_STACK, LABEL_SERVICE = "shipyard.stack", "shipyard.service"
-LABEL_CALLEE, LABEL_ENV = "shipyard.callee", "shipyard.env"
+LABEL_CALLEE, LABEL_ENV, LABEL_PORT = "shipyard.callee", "shipyard.env", "shipyard.port"
 
 
 def _digest(*parts: Any, length: int) -> str:
@@ -115,7 +121,9 @@ def environment(service: Service) -> dict[str, str]:
 def health_check(service: Service) -> dict[str, Any]:
     """Swarm runs health checks inside the container only (no HTTP probe): the service's own
     command, else a request to its health path with the image's wget."""
-    if service.health_command:
+    if service.health_command and service.health_command[0] in HEALTH_FORMS:
+        tests = list(service.health_command)            # ["CMD-SHELL", "..."] as Docker takes it
+    elif service.health_command:
         tests = ["CMD", *service.health_command]
     else:
         tests = ["CMD", "wget", "-q", "--spider",
@@ -152,7 +160,7 @@ def container_spec(service: Service, swarm: Swarm, image: Any,
         "cap_drops": ["ALL"],
         "healthcheck": health_check(service),
         "mounts": [{"type": "tmpfs", "target": SCRATCH_DIR,
-                    "tmpfs_options": {"size_bytes": SCRATCH_BYTES, "mode": 0o1777}}],
+                    "tmpfs_options": {"size_bytes": SCRATCH_BYTES, "mode": SCRATCH_MODE}}],
         "stop_grace_period": STOP_GRACE_PERIOD,
         **({"secrets": [{**secret, "file_uid": swarm.uid, "file_gid": swarm.gid,
                          "file_mode": SECRET_FILE_MODE} for secret in secrets]} if secrets else {}),
