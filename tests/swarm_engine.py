@@ -13,6 +13,10 @@ root, exec root, pid file, socket and config. It never touches the machine's own
 - `--dns 127.0.0.1`: names a task's network doesn't know are forwarded to the task's own loopback
   (nothing answers) instead of the machine's resolver: the tests' traffic stays local.
 
+Swarm's gossip port (7946) is fixed in dockerd 20.10: one such engine per machine at a time.
+Host-mode published ports listen on every interface (Swarm's PortConfig has no host IP, and
+`--ip` applies to `docker run` only): the public test service answers there while the tests run.
+
 `start` raises :class:`EngineUnavailable` with the tail of dockerd's log when anything fails, so
 the live tests fail saying why.
 """
@@ -132,10 +136,10 @@ def start(parent: Optional[Path] = None) -> SwarmEngine:
         _init_swarm(engine)
     except (EngineUnavailable, TimeoutError, docker.errors.APIError, OSError) as error:
         exited = process.poll()
-        stop(engine)
-        raise _fail(root, f"dockerd could not run a Swarm here ({error}"
-                          + (f"; dockerd exited with {exited}" if exited is not None else "")
-                          + ")") from error
+        reason = f"dockerd exited with {exited}" if exited is not None else str(error)
+        failure = _fail(root, f"dockerd could not run a Swarm here: {reason}")  # before the
+        stop(engine)                                                   # log is deleted
+        raise failure from error
     return engine
 
 
@@ -165,6 +169,12 @@ def remove_everything(client: docker.DockerClient) -> None:
     """Remove every service, secret, user network and image of this engine (all ours)."""
     for service in client.services.list():
         service.remove()
+    for container in client.containers.list():
+        # Seconds sooner than Swarm's own shutdown of each task.
+        try:
+            container.kill()
+        except docker.errors.APIError:
+            pass  # it stopped (or went) meanwhile
     wait_for("the services' containers to be gone",
              lambda: not client.containers.list(all=True), STOP_TIMEOUT)
     for secret in client.secrets.list():

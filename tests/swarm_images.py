@@ -6,9 +6,10 @@ Shipyard's default health command `wget -q --spider http://127.0.0.1:<port><path
 - `/` : a page naming the image's version;
 - each health path given: a file, so the health command succeeds (the unhealthy variant has
   none: its health check fails while the process keeps serving);
-- `/cgi-bin/fetch?<host>:<port>/<path>`: the page at `http://<host>:<port>/<path>` fetched from
-  inside the container (status 502 when that fails), so a request to a public service on
-  127.0.0.1 travels on to the service it calls, by name, over the overlay network.
+- `/cgi-bin/fetch?<name>:<port>/<path>`: the page at `http://<name>:<port>/<path>` fetched from
+  inside the container (status 502 when that fails; 400 for a host with a dot), so a request
+  to a public service on 127.0.0.1 travels on to the service it calls, by name, over the
+  overlay network.
 
 The crashing variant's process exits at once instead.
 
@@ -30,6 +31,10 @@ import docker
 BUSYBOX = Path("/bin/busybox")
 PORT = 8080
 FETCH_CGI = """#!/bin/sh
+# Only names without dots (the Swarm's own service aliases): never a proxy to anywhere else.
+case "${QUERY_STRING%%/*}" in
+  ""|*[!a-z0-9:-]*) printf 'HTTP/1.1 400 Bad Request\\r\\n\\r\\n'; exit 0 ;;
+esac
 if body=$(wget -q -O- "http://$QUERY_STRING" 2>&1); then
   printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n%s\\n' "$body"
 else

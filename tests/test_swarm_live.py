@@ -174,6 +174,8 @@ def test_the_caller_reaches_its_callee_by_name_over_their_network(live):
     # The same path from outside: 127.0.0.1 -> web's published port -> api, by name.
     assert http_get(f"http://127.0.0.1:{live.port}/cgi-bin/fetch?{CALLEE}:{live.port}/") == (
         200, "shipyard-live v1\n")
+    # The test image relays to the Swarm's own names only.
+    assert http_get(f"http://127.0.0.1:{live.port}/cgi-bin/fetch?example.com:80/")[0] == 400
 
 
 def test_a_service_not_in_calls_cannot_even_resolve_the_callee(live):
