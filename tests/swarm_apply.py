@@ -21,6 +21,7 @@ path (:data:`CARRIED` lists the ones it does), so a plan can't quietly test less
 from __future__ import annotations
 
 import base64
+import copy
 import re
 import time
 from dataclasses import dataclass, field
@@ -402,17 +403,38 @@ def update_service(service: Any, spec: Mapping[str, Any]) -> None:
 
 
 def create_service(client: docker.DockerClient, spec: Mapping[str, Any]) -> Any:
-    """POST /services/create with `spec` as built (docker-py's create_service takes its parts).
-
-    Upstream also sets QueryRegistry: its Go client asks the daemon for the image's digest and
-    pins `image@digest`, going on with the tag when no registry answers. The local test images
-    are named `127.0.0.1:1/...`, so that query is refused at once and the tag is used, as here.
-    """
+    """POST /services/create with `spec`, after what upstream's Go client does first for its
+    `QueryRegistry: true` (moby client/service_create.go `ServiceCreate`): the image gets a
+    `latest` tag if it has none, then is pinned to the digest the daemon's distribution endpoint
+    reports (and its platforms become placement platforms) — or stays as it is when no registry
+    answers. The local test images are named `127.0.0.1:1/...`, so that lookup is refused at
+    once, on the loopback, and the tag is used."""
+    task = copy.deepcopy(dict(spec["TaskTemplate"]))
+    container = task["ContainerSpec"]
+    container["Image"] = _with_tag(container["Image"])
+    try:
+        found = client.api.inspect_distribution(container["Image"])
+    except docker.errors.APIError:
+        pass  # Go: digestWarning, and the image as given
+    else:
+        if "@" not in container["Image"]:
+            container["Image"] = f"{container['Image']}@{found['Descriptor']['digest']}"
+        platforms = [{"Architecture": p["architecture"], "OS": p["os"]}
+                     for p in found.get("Platforms", [])
+                     if "unknown" not in (p.get("os"), p.get("architecture"))]
+        if platforms:
+            task["Placement"] = {**task.get("Placement", {}), "Platforms": platforms}
     created = client.api.create_service(
-        dict(spec["TaskTemplate"]), name=spec["Name"], labels=spec.get("Labels"),
+        task, name=spec["Name"], labels=spec.get("Labels"),
         mode=spec["Mode"], update_config=spec.get("UpdateConfig"),
         endpoint_spec=spec["EndpointSpec"], rollback_config=spec.get("RollbackConfig"))
     return client.services.get(created["ID"])
+
+
+def _with_tag(image: str) -> str:
+    """reference.TagNameOnly: `latest` for a name with neither tag nor digest."""
+    last = image.rsplit("/", 1)[-1]
+    return image if "@" in image or ":" in last else f"{image}:latest"
 
 
 def wait_until_converged(service: Any, delay: float, timeout: float) -> None:

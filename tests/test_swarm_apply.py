@@ -226,3 +226,11 @@ def test_the_ids_services_reference_are_the_ones_the_offline_mocks_gave_networks
         referenced |= {n["id"] for n in task.get("networksAdvanceds", [])}
         referenced |= {s["secretId"] for s in task["containerSpec"].get("secrets", [])}
     assert referenced and referenced <= ids
+
+
+@pytest.mark.parametrize("image, tagged", [
+    ("api", "api:latest"), ("127.0.0.1:1/shipyard-live/app", "127.0.0.1:1/shipyard-live/app:latest"),
+    ("127.0.0.1:1/shipyard-live/app:1", "127.0.0.1:1/shipyard-live/app:1"),
+    (IMAGE, IMAGE)])
+def test_images_get_the_latest_tag_only_when_they_name_neither_tag_nor_digest(image, tagged):
+    assert swarm_apply._with_tag(image) == tagged
