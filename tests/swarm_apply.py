@@ -224,11 +224,10 @@ def _secret_reference(raw: Mapping[str, Any], resolver: Resolver) -> dict[str, A
 
 def _network_attachment(raw: Mapping[str, Any], resolver: Resolver) -> dict[str, Any]:
     planned = raw.get("id") or raw.get("name")
-    if not planned:
-        raise Untranslated("network 'name' or 'id' must be specified")
-    target = resolver.network_names.get(planned, planned)
+    if planned not in resolver.network_names:
+        raise Untranslated(f"network '{planned}' is no docker.Network of the plan")
     return _omit_empty({
-        "Target": target, "Aliases": raw.get("aliases"),
+        "Target": resolver.network_names[planned], "Aliases": raw.get("aliases"),
         "DriverOpts": dict(opt.split("=", 1) for opt in raw.get("driverOpts", []))})
 
 
@@ -346,6 +345,7 @@ class Applied:
     secrets: dict[str, Any] = field(default_factory=dict)
     services: dict[str, Any] = field(default_factory=dict)
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)  # service name -> spec sent
+    resolver: Resolver = field(default_factory=Resolver)  # how the plan's references resolved
 
 
 def apply(plan: Plan, client: docker.DockerClient, images: Mapping[str, str]) -> Applied:
@@ -373,7 +373,7 @@ def apply(plan: Plan, client: docker.DockerClient, images: Mapping[str, str]) ->
                                        labels=_label_map(inputs.get("labels")))
         applied.secrets[resource.name] = secret
         secret_ids[planned_id(plan, resource)] = secret.id
-    resolver = Resolver(network_names, secret_ids, images)
+    resolver = applied.resolver = Resolver(network_names, secret_ids, images)
     waits = []
     for resource in (r for r in resources if r.type == SERVICE):
         inputs = reveal(resource.inputs)

@@ -157,6 +157,10 @@ def test_references_the_plan_cannot_resolve_are_errors():
     unknown_secret["taskSpec"]["containerSpec"]["secrets"][0]["secretId"] = "elsewhere"
     with pytest.raises(Untranslated, match="secretId 'elsewhere' is no docker.Secret"):
         service_spec(unknown_secret, RESOLVER)
+    unknown_network = recorded_service()
+    unknown_network["taskSpec"]["networksAdvanceds"][0]["id"] = "other-net"
+    with pytest.raises(Untranslated, match="network 'other-net' is no docker.Network"):
+        service_spec(unknown_network, RESOLVER)
 
 
 def test_input_paths_walk_lists_of_blocks_and_keep_maps_whole():
