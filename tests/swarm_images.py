@@ -45,9 +45,13 @@ fi
 
 def image_config(port: int, exits: bool = False) -> list[str]:
     """The image's settings, as the Dockerfile instructions an import may apply."""
-    # A shell as PID 1 that exits on SIGTERM: httpd as PID 1 would ignore it, and every stopped
-    # task would wait out the plan's stop grace period (30 s) before Docker kills it.
-    serve = f"trap 'exit 0' TERM; httpd -f -p {port} -h /www & wait"
+    # A shell as PID 1 that ends on SIGTERM with the status of a process killed by it (143):
+    # httpd as PID 1 would ignore it, and every stopped task would wait out the plan's stop
+    # grace period (30 s). Not 0: Swarm stops an unhealthy task with SIGTERM and, when it then
+    # exits 0, reports it started after all: `running`, then `complete` (moby
+    # daemon/cluster/executor/container/controller.go `Start`, the die event after
+    # ActionHealthStatusUnhealthy). An app that exits 0 on SIGTERM shows that too.
+    serve = f"trap 'exit 143' TERM; httpd -f -p {port} -h /www & wait"
     return [
         # The services' plan sets its own non-root user; this is the image's fallback.
         "USER 65534:65534",
