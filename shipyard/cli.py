@@ -36,8 +36,12 @@ def _where_to_run(args: argparse.Namespace) -> str:
 
 def _plan(args: argparse.Namespace) -> int:
     result = _run(args)
-    print(plan_view.to_json(result) if args.json
-          else plan_view.to_text(result) + "\n" + _where_to_run(args))
+    if args.json:
+        print(plan_view.to_json(result))
+        return 0
+    config = engine.stack_settings(args.stack, args.project, args.stack_file)
+    notes = plan_view.notes(result, config)
+    print(plan_view.to_text(result) + ("\n" + notes if notes else "") + "\n" + _where_to_run(args))
     return 0
 
 
@@ -74,7 +78,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _cost(args: argparse.Namespace) -> int:
     from shipyard import cost
-    estimate = cost.estimate(_run(args))
+    estimate = cost.estimate(_run(args),
+                             config=engine.stack_settings(args.stack, args.project, args.stack_file))
     print(cost.to_json(estimate) if args.json else cost.render(estimate))
     return 0
 

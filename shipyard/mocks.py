@@ -10,6 +10,7 @@ import base64
 import fnmatch
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
@@ -65,6 +66,20 @@ _ARNS = {
     "aws:servicediscovery/httpNamespace:HttpNamespace": ("servicediscovery", "namespace/{id}"),
     "aws:wafv2/webAcl:WebAcl": ("wafv2", "regional/webacl/{name}/{id}"),
 }
+# What a plan shows that the mocks made up, and `pulumi up` learns from AWS instead: (what, a
+# pattern matching it in the plan's inputs and outputs). The plan names each one it contains.
+PLACEHOLDERS = (
+    ("AWS account id", re.escape(ACCOUNT_ID)),
+    ("resource ids", r"\b((?:vpc|subnet|sg|igw|nat|eipalloc|rtb|vpce|lt|sgr|ns|pl)-)[0-9a-f]{8,17}\b"),  # shown by prefix
+    ("AMI ids", r"\bami-[0-9a-f]{17}\b"),
+    # (not the OIDC issuer's host, oidc.eks.<region>.amazonaws.com: that one is AWS's own)
+    ("DNS names", r"(?<![\w.-])(?!oidc\.)[\w.-]+\.(?:elb|eks)\.[\w.-]*amazonaws\.com"),
+    ("hosted zone ids", r"\bZ[0-9A-F]{20}\b"),
+    ("availability zone names", r"\b[a-z]{2}-[a-z]+-\d[a-z]\b"),
+)
+# Built images' digests are the mocks' hash of the build's files, not BuildKit's.
+BUILD_DIGEST = r"sha256:[0-9a-f]{64}"
+
 # Canonical hosted zones of load balancers in us-east-1, for alias records ("Elastic Load
 # Balancing endpoints and quotas" in the AWS General Reference).
 ALB_ZONE_ID = "Z35SXDOTRQ7X7K"
