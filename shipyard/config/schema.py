@@ -1,7 +1,7 @@
 """The stack-config contract: every `shipyard:` key, its type, default and meaning, in one place.
 
 Keys are camelCase as Pulumi users write them (`pulumi config set --path shipyard:ecs.enabled true`).
-The README's configuration table is generated from these models (`python -m shipyard docs`), so a
+The configuration reference (docs/config.md) is generated from these models (`python -m shipyard docs`), so a
 default or a description is written once, here, or for a platform's own section in its
 ``shipyard/platforms/<name>/spec.py``; the value types they share are in :mod:`shipyard.config.types`.
 Checks that span several keys live in :mod:`shipyard.config.rules`.
@@ -238,8 +238,9 @@ class Deploy(Model):
     bootstrapped: bool = Field(False, description=(
         "The stack's first `pulumi up` is done, so its VPC (and any VPN, peering or transit "
         "gateway attached to it since) exists: a runner there may deploy through a private "
-        "endpoint. Set it when making the endpoint private after bootstrapping (README: where "
-        "`pulumi up` runs); a new stack with it would fail its first `pulumi up`."))
+        "endpoint. Set it when making the endpoint private after bootstrapping "
+        "(docs/eks.md: where `pulumi up` runs); a new stack with it would fail its first "
+        "`pulumi up`."))
 
 
 class StackConfig(Model):
@@ -258,8 +259,8 @@ class StackConfig(Model):
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
     deploy: Deploy = Field(Deploy(), description=(
-        "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API (README: "
-        "where `pulumi up` runs)."))
+        "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API "
+        "(docs/eks.md: where `pulumi up` runs)."))
     logs: Logs = Field(Logs(), description="CloudWatch log groups.")
     waivers: list[Waiver] = Field([], description=(
         "Security controls this stack may fail, each with a reason (not allowed in production "
