@@ -70,7 +70,8 @@ _ARNS = {
 # pattern matching it in the plan's inputs and outputs). The plan names each one it contains.
 PLACEHOLDERS = (
     ("AWS account id", re.escape(ACCOUNT_ID)),
-    ("resource ids", r"\b((?:vpc|subnet|sg|igw|nat|eipalloc|rtb|vpce|lt|sgr|ns|pl)-)[0-9a-f]{8,17}\b"),  # shown by prefix
+    # shown by prefix: the ids the mocks give (_ID_PREFIXES, and a prefix list's pl-)
+    ("resource ids", rf"\b((?:{'|'.join(sorted({*_ID_PREFIXES.values(), 'pl'}))})-)[0-9a-f]{{8,17}}\b"),
     ("AMI ids", r"\bami-[0-9a-f]{17}\b"),
     # (not the OIDC issuer's host, oidc.eks.<region>.amazonaws.com: that one is AWS's own)
     ("DNS names", r"(?<![\w.-])(?!oidc\.)[\w.-]+\.(?:elb|eks)\.[\w.-]*amazonaws\.com"),

@@ -4,7 +4,9 @@ they show is what a real run prints (issue 18: a newcomer's first hour).
 The convention (README: Contributing):
 - a fenced `sh` block holds commands, one per line (a trailing `\\` continues it), run from a fresh
   checkout with the venv activated; each must exit 0 unless its comment says `exit N`;
-- an `sh` block whose first line is `# needs AWS` needs the Pulumi CLI and credentials: not run;
+- an `sh` block that starts `#!` is a script's text, not commands: not run;
+- an `sh` block whose first line is `# needs ...` (`# needs AWS: the Pulumi CLI and credentials`,
+  `# needs Docker`...) needs what no offline machine has: it is not run;
 - in a fenced `console` block, `$ ` lines are commands and the lines after each are a sample of its
   output: they must match the real output line for line, where a line `...` stands for any lines
   and `...` inside a line for any text.
@@ -28,14 +30,14 @@ import pytest
 from tests.conftest import PROJECT
 
 PAGES = ["README.md", *sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "docs").glob("*.md"))]
-NEEDS_AWS = "# needs AWS"
+NEEDS = "# needs "
 FENCE = re.compile(r"^(?P<indent> *)```(?P<info>[\w-]*)\s*$")
 EXIT = re.compile(r"#.*?\bexit (\d+)\b")
 ELIDED = "..."
 # A trailing comment, as the docs write them: after blanks, with no quote in it.
 COMMENT = re.compile(r"\s+#[^'\"]*$")
-# Programs only a machine with the Pulumi CLI and AWS credentials can run.
-CLOUD_PROGRAMS = ("pulumi", "aws")
+# Programs that need what no offline machine has (the Pulumi CLI and AWS credentials, an engine).
+ONLINE_PROGRAMS = ("pulumi", "aws", "docker", "kubectl", "nomad")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def _expected_exit(text: str) -> int:
 
 def commands(block: Block) -> list[Command]:
     if block.info == "sh":
-        if block.lines and block.lines[0].startswith(NEEDS_AWS):
+        if block.lines and block.lines[0].startswith((NEEDS, "#!")):  # or a script's text
             return []
         joined, pending = [], ""
         for line in block.lines:
@@ -198,18 +200,19 @@ def test_the_readme_and_docs_show_the_commands_a_newcomer_needs():
     assert any(c.startswith("python -m shipyard graph") for c in readme)
 
 
-def test_blocks_marked_needs_aws_need_it_and_no_other_block_does():
+def test_blocks_marked_needs_need_it_and_no_other_block_does():
     for block in ALL_BLOCKS:
-        if block.info != "sh":
+        if block.info != "sh" or block.lines[0].startswith("#!"):
             continue
         words = {line.split()[0] for line in block.lines if line.strip()
                  and not line.lstrip().startswith("#")}
         words |= set(re.findall(r"\$\((\w+)", "\n".join(block.lines)))
         where = f"{block.page}:{block.line}"
-        if block.lines[0].startswith(NEEDS_AWS):
-            assert words & set(CLOUD_PROGRAMS), f"{where}: marked `{NEEDS_AWS}` but runs neither"
+        if block.lines[0].startswith(NEEDS):
+            assert words & set(ONLINE_PROGRAMS), f"{where}: marked `{NEEDS}...` but needs nothing"
         else:
-            assert not words & set(CLOUD_PROGRAMS), f"{where}: needs AWS: mark it `{NEEDS_AWS}`"
+            assert not words & set(ONLINE_PROGRAMS), (
+                f"{where}: runs {sorted(words & set(ONLINE_PROGRAMS))}: mark it `{NEEDS}...`")
 
 
 def test_console_samples_are_real_output():
@@ -226,3 +229,17 @@ def test_the_sample_matcher_catches_drift():
     assert "expected" in _matches(("33 controls: 20 pass, 0 fail, 3 waived, 10 n/a", "..."), output)
     assert "never printed" in _matches(("...", "34 controls",), output)
     assert "printed more" in _matches(("33 controls: ...",), output)
+
+
+@pytest.mark.parametrize("target, command", [
+    ("plan", "plan prod"), ("diff", "diff prod --base HEAD"), ("cost", "cost prod"),
+    ("check", "check prod"), ("graph", "graph prod --format png -o prod.png"),
+    ("docs", "docs --write")])
+def test_make_targets_run_the_readme_commands(fresh_checkout, target, command):
+    """`make diff|cost|check|graph STACK=<stack>` (README) are the commands it shows."""
+    dry_run = subprocess.run(["make", "-n", target, "STACK=prod"], cwd=fresh_checkout,
+                             capture_output=True, text=True, check=True).stdout.splitlines()
+    assert dry_run == [f"venv/bin/python -m shipyard {command}"]
+    listed = subprocess.run(["make", "help"], cwd=fresh_checkout, capture_output=True, text=True,
+                            check=True).stdout
+    assert f"\n{target}: " in f"\n{listed}"
