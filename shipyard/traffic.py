@@ -165,12 +165,13 @@ def _ecs(read: _Reader, network: Optional[str]) -> tuple[list[Group], list[Node]
                                         default=[])}
     for cluster in clusters:
         on_cluster = [s for s in services if cluster.urn in s.depends_on]
-        capacity = sorted({c["capacityProvider"] for s in on_cluster
-                           for c in s.inputs.get("capacityProviderStrategies", [])})
-        capacity_label = "Fargate" if capacity and all(c.startswith("FARGATE") for c in capacity) \
-            else "EC2"
+        # What the tasks run on: the providers a strategy places tasks with (a base or a weight).
+        used = {c["capacityProvider"] for s in on_cluster
+                for c in s.inputs.get("capacityProviderStrategies", [])
+                if c.get("base") or c.get("weight")}
+        capacity = " + ".join(sorted({ECS_CAPACITY_NAMES.get(c, "EC2") for c in used}))
         groups.append(Group(cluster.urn, f"ECS cluster {cluster.inputs.get('name', cluster.name)}"
-                            f"  ({capacity_label})", "ecs", network))
+                            + (f"  ({capacity})" if capacity else ""), "ecs", network))
         for service in on_cluster:
             ports = [lb["containerPort"] for lb in service.inputs.get("loadBalancers", [])]
             nodes.append(Node(service.urn, _service_label(
@@ -188,6 +189,9 @@ def _ecs(read: _Reader, network: Optional[str]) -> tuple[list[Group], list[Node]
             flows.append(Flow(caller.urn, callee.urn, "call",
                               _call_label(callee, rule.inputs.get("fromPort"))))
     return groups, nodes, flows
+
+
+ECS_CAPACITY_NAMES = {"FARGATE": "Fargate", "FARGATE_SPOT": "Fargate Spot"}  # else EC2's own
 
 
 def _connect_ports(service: Resource) -> list[int]:

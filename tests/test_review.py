@@ -302,6 +302,18 @@ def test_prod_picture_groups_services_by_network_and_platform(stack_plan):
     assert picture.boxes[_urn(plan, "kubernetes:core/v1:Service", "eks-web")] == [vpc]
 
 
+@pytest.mark.parametrize("ecs, capacity", [
+    ({"capacity": "fargateSpot"}, "Fargate Spot"),
+    ({"capacity": "fargateSpot", "onDemandBase": 1}, "Fargate + Fargate Spot"),
+    ({"capacity": "fargate"}, "Fargate"),
+    ({"capacity": "ec2"}, "EC2")])
+def test_the_ecs_box_names_the_capacity_its_tasks_run_on(ecs, capacity):
+    plan = run_shipyard({"ecs": {"enabled": True, **ecs},
+                         "services": [{"name": "api", "image": "nginx:1.27", "public": True}]})
+    assert Picture(graph.to_dot(plan)).boxes[_urn(plan, "aws:ecs/service:Service", "api")][-1] == (
+        f"ECS cluster shipyard-test  ({capacity})")
+
+
 def test_pictures_draw_who_calls_whom(stack_plan):
     staging = stack_plan("staging")  # web calls api on EKS: api's NetworkPolicy admits web
     web, api = (_urn(staging, "kubernetes:apps/v1:Deployment", f"eks-{n}") for n in ("web", "api"))
