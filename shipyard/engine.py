@@ -39,7 +39,8 @@ from shipyard.config.load import YAML_SCALARS
 from shipyard.config.stack_file import load_config, scalars_as_written
 from shipyard.iam import secret_reference
 from shipyard.inputs import Secret
-from shipyard.mocks import ShipyardMocks, kubeconfig
+from shipyard.mock_values import kubeconfig
+from shipyard.mocks import ShipyardMocks
 
 PROJECT_NAME = "shipyard"
 DEFAULT_REGION = "us-east-1"

@@ -168,11 +168,13 @@ def test_check_json_lists_every_control_with_its_failures(capsys):
 
 
 def test_check_exits_1_when_a_resource_breaks_a_lifecycle_rule(monkeypatch, capsys):
+    from dataclasses import replace
+
     from shipyard import lifecycle
-    row = lifecycle.FACTS["aws:wafv2/webAclAssociation:WebAclAssociation"]
+    row = lifecycle.FACTS["aws:ecs/service:Service"]
     # As before the fix: an ECS service whose updates need a deployment flag it lacks.
-    monkeypatch.setitem(lifecycle.FACTS, "aws:ecs/service:Service", lifecycle.Facts(
-        update_requires=(("capacityProviderStrategies", "neverSet"),), source=row.source))
+    monkeypatch.setitem(lifecycle.FACTS, "aws:ecs/service:Service", replace(
+        row, update_requires=(("capacityProviderStrategies", "neverSet"),)))
     assert main(["check", "dev"]) == 1
     assert ("  FAIL aws:ecs/service:Service api: updating capacityProviderStrategies requires "
             "neverSet = true") in capsys.readouterr().out
