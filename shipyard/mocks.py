@@ -73,7 +73,8 @@ class ShipyardMocks(pulumi.runtime.Mocks):
             raise NotImplementedError(f"{args.typ} has no facts row: add one "
                                       "(shipyard/resource_facts.py says where)")
         hashed = digest(args.typ, stack_neutral(args.name, self._project, self._stack))
-        resource_id = {"uuid": uuid(hashed)}.get(row.mock_id, f"{args.name}-id")
+        resource_id = {"uuid": uuid(hashed), "hex25": digest(hashed, length=25)}.get(
+            row.mock_id, f"{args.name}-id")
         if row.id_prefix:
             resource_id = f"{row.id_prefix}-{hashed}"
         state: dict[str, Any] = {}

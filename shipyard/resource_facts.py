@@ -77,8 +77,9 @@ class ResourceFacts:
     """The inputs (dotted paths) `plan` shows beside the resource; the rest are in `--json`."""
     id_prefix: str = ""
     """The prefix of the id AWS assigns (`vpc` for vpc-0a1b...); see mock_id otherwise."""
-    mock_id: Literal["logical", "uuid", "name"] = "logical"
-    """Without id_prefix, the id the mocks answer: `<logical name>-id`, a UUID, or its name."""
+    mock_id: Literal["logical", "uuid", "name", "hex25"] = "logical"
+    """Without id_prefix, the id the mocks answer: `<logical name>-id`, a UUID, its name, or 25
+    hex characters (the length of a Docker Swarm object id)."""
     arn: Optional[tuple[str, str]] = None
     """(ARN service, resource path template over id, name, hex, family, uuid)."""
     outputs: Optional[MockOutputs] = None

@@ -39,13 +39,13 @@ def example_plans() -> dict[str, engine.Plan]:
 
 def test_the_registry_lists_each_platform_once_under_its_own_name():
     assert list(PLATFORMS) == [p.name for p in PLATFORMS.values()] == list(NAMES)
-    assert set(NAMES) == {"ecs", "eks", "kubernetes"}
+    assert set(NAMES) == {"ecs", "eks", "kubernetes", "swarm"}
 
 
 def test_run_on_takes_exactly_the_registered_platforms():
     api = {"name": "api", "image": "ghcr.io/acme/api:1.0"}
     assert Service.model_validate({**api, "runOn": list(NAMES)}).run_on == list(NAMES)
-    with pytest.raises(ValueError, match="'ecs', 'eks' or 'kubernetes'"):
+    with pytest.raises(ValueError, match="'ecs', 'eks', 'kubernetes' or 'swarm'"):
         Service.model_validate({**api, "runOn": ["mesos"]})
 
 
@@ -182,8 +182,9 @@ def test_platform_is_in_the_picture_and_the_docs(name):
 
 def test_capabilities_are_read_from_the_registry():
     assert with_capability("in_vpc") == ("ecs", "eks")
-    assert with_capability("secrets_at_deploy") == ("eks", "kubernetes")
+    assert with_capability("secrets_at_deploy") == ("eks", "kubernetes", "swarm")
     assert with_capability("domains") == ("ecs", "eks")
+    assert with_capability("autoscaling") == ("ecs", "eks", "kubernetes")
 
 
 def test_needs_network_follows_the_platforms_in_the_vpc():
@@ -192,18 +193,22 @@ def test_needs_network_follows_the_platforms_in_the_vpc():
         assert config.needs_network is PLATFORMS[name].in_vpc
 
 
-def test_an_ecs_only_plan_imports_no_kubernetes_sdk():
+@pytest.mark.parametrize("name, sdks", [
+    ("ecs", "['pulumi_aws', 'pulumi_docker_build']"),
+    ("swarm", "['pulumi_aws', 'pulumi_docker', 'pulumi_docker_build']"),
+])
+def test_a_single_platform_plan_imports_no_other_platforms_sdk(name, sdks):
     """Only an enabled platform's deploy module, and so its provider SDK, is imported."""
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
         from shipyard import engine
-        engine.run("ecs", stack_file=Path({str(_example('ecs'))!r}))
+        engine.run({name!r}, stack_file=Path({str(_example(name))!r}))
         print(sorted({{m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')}}))
     """)
     loaded = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, check=True,
                             capture_output=True, text=True).stdout.strip()
-    assert loaded == "['pulumi_aws', 'pulumi_docker_build']"
+    assert loaded == sdks
 
 
 def _shipyard_keys(name: str) -> dict:

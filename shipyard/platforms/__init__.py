@@ -9,14 +9,14 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from shipyard.platforms import ecs, eks, kubernetes
+from shipyard.platforms import ecs, eks, kubernetes, swarm
 from shipyard.platforms.base import Platform
 
 if TYPE_CHECKING:
     from shipyard.resource_facts import ResourceFacts
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (ecs.PLATFORM, eks.PLATFORM,
-                                                        kubernetes.PLATFORM)}
+                                                        kubernetes.PLATFORM, swarm.PLATFORM)}
 NAMES: tuple[str, ...] = tuple(PLATFORMS)
 
 

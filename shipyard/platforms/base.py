@@ -5,7 +5,9 @@ in its package's `__init__.py`, which imports nothing else of Shipyard, so the c
 read the registry. Its code lives beside it and is imported only when asked for:
 
 - `shipyard.platforms.<name>.spec`: `Section`, the pydantic model of `shipyard:<name>`;
-- `shipyard.platforms.<name>.rules`: `RULES`, the config rules only this platform has;
+- `shipyard.platforms.<name>.rules`: `RULES`, the config rules only this platform has (and,
+  optionally, `REGIONAL_RULES` given `aws:region`, `STACK_RULES` given the stack's prefix
+  and which keys are secrets, `NOTES`: what `plan` and `check` say but do not refuse);
 - `shipyard.platforms.<name>.capacity`: `capacity(config)` (the CPU architectures its capacity
   runs) and `build_architectures(config)` (what an image Shipyard builds must cover for it);
 - `shipyard.platforms.<name>.deploy`: `deploy(shared)`, registering its resources during
