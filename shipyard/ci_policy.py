@@ -244,8 +244,9 @@ DEPLOY_ACTIONS: dict[str, Row | tuple[Row, ...]] = {
     "pulumi:providers:kubernetes": Row(()),
 }
 # Kubernetes objects go to the cluster's API, which authorises them through the cluster's
-# access entries (Kubernetes RBAC), not IAM; Shipyard's own components call nothing themselves.
-NO_AWS_CALLS = ("kubernetes:", "shipyard:")
+# access entries (Kubernetes RBAC), not IAM; Swarm objects to a manager's Docker API; Shipyard's
+# own components call nothing themselves.
+NO_AWS_CALLS = ("kubernetes:", "docker:", "pulumi:providers:docker", "shipyard:")
 
 
 class UnknownType(LookupError):

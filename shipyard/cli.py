@@ -30,8 +30,10 @@ def _run(args: argparse.Namespace) -> engine.Plan:
 
 def _where_to_run(args: argparse.Namespace) -> str:
     from shipyard import reachability
+    from shipyard.config.rules import platform_notes
     config = engine.stack_settings(args.stack, args.project, args.stack_file)
-    return "\n".join(reachability.describe(config))
+    return "\n".join([*reachability.describe(config),
+                      *(f"Note: {note}" for note in platform_notes(config))])
 
 
 def _plan(args: argparse.Namespace) -> int:

@@ -216,6 +216,12 @@ def _lines(pricer: _Pricer) -> Iterator[Line]:
         yield Line(f"AWS WAF web ACL {acl.name}", f"1 web ACL + {rules} rules x 1 month",
                    None if acl_rate is None or rule_rate is None
                    else _money(acl_rate + rule_rate * rules))
+    swarm_services = plan.of_type("docker:index/service:Service")
+    if swarm_services:
+        tasks = sum(s.inputs["mode"]["replicated"]["replicas"] for s in swarm_services)
+        yield Line("Docker Swarm services", f"{len(swarm_services)} services, {tasks} tasks",
+                   Decimal(0), "on the Swarm's own nodes, which this stack neither creates nor "
+                   "prices: no AWS cost")
     yield from _ec2_lines(pricer)
     yield from _fargate_lines(pricer)
 

@@ -34,7 +34,7 @@ EKS_NODES = ("ec2", "sts", "eks-auth", "eks")
 EKS_FARGATE = ("sts",)
 
 # A private ECR registry: the only kind an interface endpoint reaches (in its own region).
-ECR_IMAGE = re.compile(r"\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
+ECR_IMAGE = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
 
 
 def _secret_services(services: list[Service]) -> Iterator[str]:

@@ -39,13 +39,16 @@ from shipyard.config.load import YAML_SCALARS
 from shipyard.config.stack_file import load_config, scalars_as_written
 from shipyard.iam import secret_reference
 from shipyard.inputs import Secret
-from shipyard.mocks import ShipyardMocks, kubeconfig
+from shipyard.mock_values import kubeconfig
+from shipyard.mocks import ShipyardMocks
 
 PROJECT_NAME = "shipyard"
 DEFAULT_REGION = "us-east-1"
 # Stands in for `secure:` config values, which only the Pulumi CLI can decrypt.
 OFFLINE_SECRET = "offline-placeholder-secret"
 OFFLINE_KUBECONFIG = json.dumps(kubeconfig("offline", "https://kubernetes.example.invalid"))
+# Stands in for secret PEM material (a Swarm's TLS key), which the config checks is PEM.
+OFFLINE_PEM = "-----BEGIN OFFLINE PLACEHOLDER-----\noffline\n-----END OFFLINE PLACEHOLDER-----"
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,8 @@ def _replace_secure(key: str, value: Any, secret_keys: set[str], top: str) -> An
     if isinstance(value, dict):
         if set(value) == {"secure"}:
             secret_keys.add(top)
+            if key.endswith("Material"):
+                return OFFLINE_PEM
             return OFFLINE_KUBECONFIG if key == "kubeconfig" else OFFLINE_SECRET
         return {k: _replace_secure(k, v, secret_keys, top) for k, v in value.items()}
     if isinstance(value, list):

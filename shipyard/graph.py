@@ -14,13 +14,12 @@ import subprocess
 
 from shipyard import traffic
 from shipyard.engine import Plan, Resource
-from shipyard.platforms import PLATFORMS
+from shipyard.platforms import PLATFORMS, resource_facts
 
-# Colours by service family, so a prod graph reads at a glance.
-FILL = {"ec2": "#e8f1fb", "vpc": "#e8f1fb", "ecs": "#fdf0e0", "lb": "#fdf0e0", "eks": "#e9f6ec",
-        "kubernetes": "#e9f6ec", "iam": "#f6eaf4", "kms": "#f6eaf4", "acm": "#f6eaf4",
-        "ecr": "#fff8d6", "route53": "#e8f1fb", "servicediscovery": "#fdf0e0",
-        "docker-build": "#fff8d6"}
+# Colours by graph class (each type's facts row names its class), so a prod graph reads at a
+# glance; Shipyard's own components, which have no row, are drawn as "other".
+FILL = {"network": "#e8f1fb", "serving": "#fdf0e0", "kubernetes": "#e9f6ec",
+        "security": "#f6eaf4", "images": "#fff8d6", "other": "#eeeeee"}
 
 
 def _id(urn: str) -> str:
@@ -32,9 +31,9 @@ def _label(resource: Resource) -> str:
     return json.dumps(f"{short_type}\n{resource.name}")
 
 
-def _family(resource: Resource) -> str:
-    package, module = resource.type.split(":")[:2]
-    return package if package in ("eks", "kubernetes", "docker-build") else module.split("/")[0]
+def _fill(resource: Resource) -> str:
+    row = resource_facts().get(resource.type)
+    return json.dumps(FILL[row.graph_class if row else "other"])
 
 
 def dependencies_dot(plan: Plan) -> str:
@@ -55,12 +54,12 @@ def dependencies_dot(plan: Plan) -> str:
                 lines.append(f"{indent}  style=rounded; color=\"#555555\";")
                 if resource.custom:
                     lines.append(f"{indent}  {_id(resource.urn)} [label={_label(resource)}, "
-                                 f"fillcolor={json.dumps(FILL.get(_family(resource), '#eeeeee'))}];")
+                                 f"fillcolor={_fill(resource)}];")
                 emit(resource.urn, indent + "  ")
                 lines.append(f"{indent}}}")
             else:
                 lines.append(f"{indent}{_id(resource.urn)} [label={_label(resource)}, "
-                             f"fillcolor={json.dumps(FILL.get(_family(resource), '#eeeeee'))}];")
+                             f"fillcolor={_fill(resource)}];")
 
     emit(None, "  ")
     nodes = {r.urn for r in plan.resources if r.custom or r.urn not in children}

@@ -10,56 +10,15 @@ from shipyard.config import StackConfig
 from shipyard.ecs_task import resized_tasks
 from shipyard.engine import Plan, Resource
 from shipyard.inputs import lookup, masked
-from shipyard.mocks import BUILD_DIGEST, PLACEHOLDERS
-
-# The inputs worth showing per resource type; others are in `--json`.
-KEY_SETTINGS: dict[str, tuple[str, ...]] = {
-    "aws:ec2/vpc:Vpc": ("cidrBlock",),
-    "aws:ec2/subnet:Subnet": ("availabilityZone", "cidrBlock"),
-    "aws:ec2/flowLog:FlowLog": ("trafficType", "logDestinationType"),
-    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType"),
-    "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays"),
-    "aws:ecr/repository:Repository": ("name", "imageTagMutability", "imageScanningConfiguration",
-                                      "forceDelete", "imageTagMutabilityExclusionFilters"),
-    "docker-build:index:Image": ("context", "dockerfile", "target", "platforms", "push"),
-    "docker-build:index:Index": ("tag", "push"),
-    "aws:ecs/cluster:Cluster": ("name", "settings"),
-    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (
-        "capacityProviders", "defaultCapacityProviderStrategies"),
-    "aws:ecs/capacityProvider:CapacityProvider": ("autoScalingGroupProvider",),
-    "aws:ecs/taskDefinition:TaskDefinition": ("family", "cpu", "memory", "runtimePlatform"),
-    "aws:ecs/service:Service": ("name", "desiredCount", "capacityProviderStrategies",
-                                "platformVersion", "serviceConnectConfiguration.services"),
-    "aws:servicediscovery/httpNamespace:HttpNamespace": ("name",),
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("fromPort", "toPort",
-                                                                  "cidrIpv4", "description"),
-    "aws:acm/certificate:Certificate": ("domainName", "validationMethod"),
-    "aws:route53/record:Record": ("name", "type", "aliases"),
-    "aws:lb/listenerCertificate:ListenerCertificate": ("certificateArn",),
-    "aws:ec2/launchTemplate:LaunchTemplate": ("instanceType", "metadataOptions"),
-    "aws:autoscaling/group:Group": ("minSize", "maxSize", "desiredCapacity"),
-    "aws:lb/loadBalancer:LoadBalancer": ("internal", "loadBalancerType"),
-    "aws:lb/listener:Listener": ("port", "protocol"),
-    "aws:lb/targetGroup:TargetGroup": ("port", "targetType", "healthCheck"),
-    "aws:lb/listenerRule:ListenerRule": ("priority", "conditions"),
-    "aws:appautoscaling/target:Target": ("minCapacity", "maxCapacity"),
-    "aws:appautoscaling/policy:Policy": ("policyType",),
-    "aws:kms/key:Key": ("enableKeyRotation", "deletionWindowInDays"),
-    "eks:index:Cluster": ("name", "version", "endpointPublicAccess", "authenticationMode"),
-    "eks:index:ManagedNodeGroup": ("instanceTypes", "capacityType", "scalingConfig", "version"),
-    "aws:eks/accessEntry:AccessEntry": ("type",),
-    "aws:eks/fargateProfile:FargateProfile": ("fargateProfileName", "selectors"),
-    "aws:eks/addon:Addon": ("addonName", "addonVersion", "configurationValues"),
-    "kubernetes:apps/v1:Deployment": ("metadata.namespace", "spec.replicas"),
-    "kubernetes:core/v1:Service": ("spec.type", "spec.ports"),
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": ("spec.ingress",),
-    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": ("spec.minReplicas", "spec.maxReplicas"),
-}
-
+from shipyard.mocks import BUILD_DIGEST, PLACEHOLDERS, resource_id_pattern
+from shipyard.platforms import resource_facts
 
 def settings_of(resource: Resource) -> dict[str, Any]:
+    """The inputs worth showing beside a resource (its facts row's key settings); the others
+    are in `--json`."""
+    row = resource_facts().get(resource.type)
     shown = {}
-    for key in KEY_SETTINGS.get(resource.type, ()):
+    for key in row.key_settings if row else ():
         value = lookup(resource.inputs, key)
         if value is not None:
             shown[key.split(".")[-1]] = masked(value)
@@ -122,7 +81,8 @@ def placeholders(plan: Plan, shown: int = 3) -> list[tuple[str, str]]:
     first `shown` values."""
     text = json.dumps([masked(r.inputs) for r in plan.resources] + [masked(plan.outputs)],
                       sort_keys=True)
-    kinds = [(what, re.compile(pattern), text) for what, pattern in PLACEHOLDERS]
+    kinds = [(what, re.compile(pattern), text) for what, pattern in
+             (PLACEHOLDERS[0], ("resource ids", resource_id_pattern()), *PLACEHOLDERS[1:])]
     kinds.append(("digests of built images", re.compile(BUILD_DIGEST),
                   json.dumps(plan.outputs.get("builtImages"))))
     found = []

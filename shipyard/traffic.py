@@ -31,6 +31,10 @@ K8S_NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 K8S_TARGET = "shipyard:kubernetes:KubernetesTarget"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 APP_LABEL = "app.kubernetes.io/name"
+SWARM_TARGET = "shipyard:swarm:SwarmTarget"
+SWARM_PROVIDER = "pulumi:providers:docker"
+SWARM_SERVICE = "docker:index/service:Service"
+SWARM_NETWORK = "docker:index/network:Network"
 NLB_SSL_CERT = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert"
 
 
@@ -40,7 +44,7 @@ class Group:
 
     key: str
     label: str
-    kind: str                      # "network" | "ecs" | "eks" | "kubernetes"
+    kind: str                      # "network" | a platform's name (ecs, eks, kubernetes, swarm)
     parent: Optional[str] = None   # the network a platform runs in
 
 
@@ -274,6 +278,42 @@ def _load_balancer_service(read: _Reader, service: Resource, pods: tuple[str, li
             Flow(service.urn, pods[0], "route", " ".join(f":{p}" for p in pods[1])))
 
 
+def _label_value(resource: Resource, label: str) -> Optional[str]:
+    """A Docker label of a recorded pulumi-docker resource (a list of {label, value})."""
+    return next((entry.get("value") for entry in resource.inputs.get("labels", [])
+                 if entry.get("label") == label), None)
+
+
+def _swarm(read: _Reader) -> tuple[list[Group], list[Node], list[Flow]]:
+    """A Swarm's services, the ports they publish on its nodes (no load balancer in front),
+    and the calls each callee's own overlay network carries."""
+    groups, nodes, flows = [], [], []
+    for target in read.of_type(SWARM_TARGET):
+        hosts = [p.inputs.get("host") for p in read.under(SWARM_PROVIDER, target)]
+        host = hosts[0] if hosts and hosts[0] else "(the deployer's Docker host)"
+        groups.append(Group(target.urn, f"Docker Swarm {host}", "swarm"))
+        services = read.under(SWARM_SERVICE, target)
+        for service in services:
+            published = _get(service.inputs, "endpointSpec", "ports", default=[])
+            nodes.append(Node(service.urn, _service_label(
+                service.inputs["name"], [int(_label_value(service, "shipyard.port") or 0)],
+                _get(service.inputs, "mode", "replicated", "replicas"), "tasks"),
+                "service", target.urn))
+            for entry in published:
+                flows.append(Flow(INTERNET, service.urn, "ingress",
+                                  f"TCP :{entry['publishedPort']} ({entry['publishMode']} mode)"))
+        for network in read.under(SWARM_NETWORK, target):
+            callee_name = _label_value(network, "shipyard.callee")
+            members = [s for s in services if network.urn in s.depends_on]
+            callee = next((s for s in members
+                           if _label_value(s, "shipyard.service") == callee_name), None)
+            for caller in members:
+                if callee is not None and caller is not callee:
+                    flows.append(Flow(caller.urn, callee.urn, "call", (
+                        f"http://{callee_name}:{_label_value(callee, 'shipyard.port')}")))
+    return groups, nodes, flows
+
+
 def of_plan(plan: Plan) -> Architecture:
     read = _Reader(plan)
     networks = _network_groups(read)
@@ -281,8 +321,10 @@ def of_plan(plan: Plan) -> Architecture:
     alb_nodes, alb_flows = _alb_nodes(read, network)
     ecs_groups, ecs_nodes, ecs_flows = _ecs(read, network)
     k8s_groups, k8s_nodes, k8s_flows = _kubernetes(read, network)
-    nodes = [*alb_nodes, *ecs_nodes, *k8s_nodes]
-    flows = [*alb_flows, *ecs_flows, *k8s_flows]
+    swarm_groups, swarm_nodes, swarm_flows = _swarm(read)
+    nodes = [*alb_nodes, *ecs_nodes, *k8s_nodes, *swarm_nodes]
+    flows = [*alb_flows, *ecs_flows, *k8s_flows, *swarm_flows]
     if any(f.source == INTERNET for f in flows):
         nodes.insert(0, Node(INTERNET, "Internet", "internet"))
-    return Architecture(tuple(networks + ecs_groups + k8s_groups), tuple(nodes), tuple(flows))
+    return Architecture(tuple(networks + ecs_groups + k8s_groups + swarm_groups), tuple(nodes),
+                        tuple(flows))

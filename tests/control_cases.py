@@ -47,6 +47,18 @@ def deployment(pod: dict[str, Any]) -> Resource:
     return res("kubernetes:apps/v1:Deployment", spec={"template": {"spec": pod}})
 
 
+GOOD_SWARM_CONTAINER = {"image": "ghcr.io/acme/api:1.0.0", "user": "10001:10001",
+                        "readOnly": True, "capDrops": ["ALL"]}
+
+
+def swarm_service(logical: str = "api", networks: Any = (), **container: Any) -> Resource:
+    """A docker.Service as pulumi-docker records it; `None` leaves a container field out."""
+    spec = {key: value for key, value in {**GOOD_SWARM_CONTAINER, **container}.items()
+            if value is not None}
+    return res("docker:index/service:Service", logical, name=f"shipyard-test-{logical}",
+               taskSpec={"containerSpec": spec, "networksAdvanceds": list(networks)})
+
+
 def alb(**inputs: Any) -> Resource:
     good = {"loadBalancerType": "application", "dropInvalidHeaderFields": True,
             "enableDeletionProtection": True, "desyncMitigationMode": "defensive",
@@ -123,4 +135,12 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "KMS.3": ([res(KEY, protect=True, enableKeyRotation=True)], [res(KEY, enableKeyRotation=True)]),
     "KMS.4": ([res(KEY, enableKeyRotation=True)], [res(KEY, enableKeyRotation=False)]),
     "PSS.restricted": ([deployment(GOOD_POD)], [deployment(_privileged_pod)]),
+    "SWARM.1": ([swarm_service(user="10001:10001")],
+                [swarm_service("uid0", user="0:0"), swarm_service("named", user="root"),
+                 swarm_service("unset", user=None)]),
+    "SWARM.2": ([swarm_service()], [swarm_service("writable", readOnly=False),
+                                    swarm_service("unset", readOnly=None)]),
+    "SWARM.3": ([swarm_service(), swarm_service("binds", capAdds=["NET_BIND_SERVICE"])],
+                [swarm_service("keeps", capDrops=None), swarm_service("adds", capAdds=["SYS_ADMIN"])]),
+    "SWARM.4": ([swarm_service()], [swarm_service(networks=[{"name": "host"}])]),
 }

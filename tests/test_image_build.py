@@ -361,7 +361,7 @@ def test_graph_draws_the_build_feeding_the_task(stack_plan):
     [task] = plan.of_type("aws:ecs/taskDefinition:TaskDefinition")
     dot = graph.dependencies_dot(plan)
     assert f"{json.dumps(image.urn)} -> {json.dumps(task.urn)};" in dot
-    assert graph.FILL["docker-build"] in dot
+    assert graph.FILL["images"] in dot
 
 
 def test_dockerignored_files_do_not_change_the_digest(run_config, tmp_path):

@@ -86,9 +86,9 @@ def _created_types() -> set[str]:
     """Every resource type `components/`, `shipyard/` and `__main__.py` name, resolved to its
     token through the installed SDK class."""
     modules = {"aws": "pulumi_aws", "eks": "pulumi_eks", "k8s": "pulumi_kubernetes",
-               "docker_build": "pulumi_docker_build"}
+               "docker_build": "pulumi_docker_build", "docker": "pulumi_docker"}
     tokens = set()
-    for path in [*PROJECT.glob("components/*.py"), *PROJECT.glob("shipyard/*.py"),
+    for path in [*PROJECT.glob("components/**/*.py"), *PROJECT.glob("shipyard/*.py"),
                  PROJECT / "__main__.py"]:
         for name in _dotted_names(path):
             sdk, *package, attribute = name.split(".")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
 from shipyard.aws_names import stack_name_problems
-from shipyard.config.rules import cross_field_problems
+from shipyard.config.rules import cross_field_problems, stack_problems
 from shipyard.config.schema import StackConfig
 
 NAMESPACE = "shipyard"
@@ -183,6 +183,9 @@ def from_pulumi() -> StackConfig:
     finally:
         if token is not None:
             YAML_SCALARS.reset(token)
+    problems += [f"{key_path(loc)}: {message}" for loc, message in stack_problems(
+        config, f"{pulumi.get_project()}-{pulumi.get_stack()}",
+        lambda key: pulumi.runtime.config.is_config_secret(f"{NAMESPACE}:{key}"))]
     if problems:
         raise ConfigError(problems)
     return config

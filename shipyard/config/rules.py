@@ -6,7 +6,7 @@ the full key path. Single-key checks (types, ranges, name patterns) live in the 
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 
 from shipyard import PROJECT_ROOT, reachability
@@ -34,6 +34,23 @@ def cross_field_problems(config: StackConfig, region: Optional[str] = None) -> l
                                        for r in getattr(rules, "REGIONAL_RULES", ())))
         problems += [problem for rule in regional for problem in rule(config, region)]
     return problems
+
+
+def stack_problems(config: StackConfig, prefix: str,
+                   is_secret: Callable[[str], bool]) -> list[Problem]:
+    """The rules that need what only the running program knows: the stack's `<project>-<stack>`
+    prefix and which top-level keys (`swarm`) came in as Pulumi secrets. Each platform's
+    `STACK_RULES`, run by :func:`shipyard.config.load.from_pulumi` before any resource exists."""
+    return [problem for platform in PLATFORMS.values()
+            for rule in getattr(platform.hook("rules"), "STACK_RULES", ())
+            for problem in rule(config, prefix, is_secret)]
+
+
+def platform_notes(config: StackConfig) -> list[str]:
+    """What the platforms cannot do for this config, to say in `plan` and `check` (not errors):
+    each platform's `NOTES`."""
+    return [note for platform in PLATFORMS.values()
+            for notes in getattr(platform.hook("rules"), "NOTES", ()) for note in notes(config)]
 
 
 def _either(choices: list[str]) -> str:

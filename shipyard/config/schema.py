@@ -49,6 +49,7 @@ from shipyard.platforms import PLATFORMS
 from shipyard.platforms.ecs.spec import Ecs
 from shipyard.platforms.eks.spec import Eks
 from shipyard.platforms.kubernetes.spec import Kubernetes
+from shipyard.platforms.swarm.spec import Swarm
 
 
 class Network(Model):
@@ -172,6 +173,13 @@ class Service(Model):
     health_check_path: Annotated[str, pattern_check(r"/\S*", "must start with '/' and contain no spaces")] = (
         Field("/", max_length=1024, description=(
             "HTTP path that answers 200 when the service is healthy.")))
+    health_command: Optional[list[Annotated[str, Field(min_length=1)]]] = Field(
+        None, min_length=1, description=(
+            "Docker Swarm: the health check command, run inside the container (exec form, e.g. "
+            "`[/app/healthcheck]`, or `[CMD-SHELL, <command>]` for an image with a shell; Swarm "
+            "has no HTTP probe). Default: `wget -q --spider "
+            "http://127.0.0.1:<port><healthCheckPath>`, so the image must contain `wget` "
+            "(BusyBox's will do)."))
     public: bool = Field(False, description=(
         "Reachable from the internet (behind the shared ALB on ECS, a LoadBalancer Service on "
         "Kubernetes)."))
@@ -257,6 +265,8 @@ class StackConfig(Model):
     eks: Eks = Field(Eks(), description="Amazon EKS.")
     kubernetes: Kubernetes = Field(Kubernetes(), description=(
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
+    swarm: Swarm = Field(Swarm(), description=(
+        "An existing Docker Swarm (on AWS or anywhere): set `host` (docs/swarm.md)."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
     deploy: Deploy = Field(Deploy(), description=(
         "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API "

@@ -5,12 +5,18 @@ in its package's `__init__.py`, which imports nothing else of Shipyard, so the c
 read the registry. Its code lives beside it and is imported only when asked for:
 
 - `shipyard.platforms.<name>.spec`: `Section`, the pydantic model of `shipyard:<name>`;
-- `shipyard.platforms.<name>.rules`: `RULES`, the config rules only this platform has;
+- `shipyard.platforms.<name>.rules`: `RULES`, the config rules only this platform has (and,
+  optionally, `REGIONAL_RULES` given `aws:region`, `STACK_RULES` given the stack's prefix
+  and which keys are secrets, `NOTES`: what `plan` and `check` say but do not refuse);
 - `shipyard.platforms.<name>.capacity`: `capacity(config)` (the CPU architectures its capacity
   runs) and `build_architectures(config)` (what an image Shipyard builds must cover for it);
 - `shipyard.platforms.<name>.deploy`: `deploy(shared)`, registering its resources during
   `pulumi up` and returning its stack outputs. Only an enabled platform's deploy module (and so
-  its provider SDK) is imported.
+  its provider SDK) is imported;
+- `shipyard.platforms.<name>.facts`: `FACTS: dict[str, ResourceFacts]`, one row per resource
+  type only this platform's components register (lifecycle, key settings, mock outputs, graph
+  class, name rule; shipyard/resource_facts.py says what each member is and where a row lives).
+  It imports no provider SDK: the offline tools read every platform's rows.
 
 tests/test_platforms.py holds every platform to this contract (CONTRIBUTING.md: adding a platform).
 """
@@ -30,7 +36,7 @@ if TYPE_CHECKING:
     from shipyard.aws_context import AwsContext
     from shipyard.config.schema import StackConfig
 
-HOOKS = ("spec", "rules", "capacity", "deploy")
+HOOKS = ("spec", "rules", "capacity", "deploy", "facts")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+"""The facts rows of the resource types only the Swarm platform registers (pulumi-docker 5.2,
+bridged from terraform-provider-docker v4.5: internal/provider/resource_docker_<resource>.go;
+swarmkit refuses two services, networks or secrets of one name). What a row holds:
+shipyard/resource_facts.py."""
+
+from __future__ import annotations
+
+from shipyard.resource_facts import EVERY_INPUT, ResourceFacts
+
+DOCKER_TF = "terraform-provider-docker internal/provider/"
+
+FACTS: dict[str, ResourceFacts] = {
+    "pulumi:providers:docker": ResourceFacts(
+        "other", key_settings=("host",),
+        source="pulumi-docker: its registry auth changes with each ECR token, an update of the "
+        "provider that every `pulumi up` shows (pulumi/pulumi-docker#952)"),
+    "docker:index/service:Service": ResourceFacts(
+        "serving", ("name", "auth"), unique_by=("name",), mock_id="hex25",
+        key_settings=("name", "mode.replicated.replicas", "endpointSpec"),
+        source=DOCKER_TF + "resource_docker_service.go (only name and auth are ForceNew; the "
+        "task spec, mode and update settings update the service in place)"),
+    "docker:index/network:Network": ResourceFacts(
+        "network", (EVERY_INPUT,), mock_id="hex25", key_settings=("name", "driver"),
+        source=DOCKER_TF + "resource_docker_network.go (every argument ForceNew). No unique_by: "
+        "Shipyard's network names carry a digest of every other input "
+        "(shipyard/platforms/swarm/service_spec.py network_inputs), so a replacement never has "
+        "its predecessor's name"),
+    "docker:index/secret:Secret": ResourceFacts(
+        "security", (EVERY_INPUT,), mock_id="hex25", key_settings=("name",),
+        source=DOCKER_TF + "resource_docker_secret.go (every argument ForceNew). No unique_by: "
+        "Shipyard's secret names carry a digest of the value's version (service_spec.py "
+        "secret_name), so a rotation's replacement has a new name"),
+}
