@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Optional
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -12,8 +12,7 @@ from pydantic.alias_generators import to_snake
 
 from components.custom_domain import CustomDomain
 from shipyard import k8s_manifests as manifests
-from shipyard.iam import secret_reference
-from shipyard.secret_values import json_field
+from shipyard.secret_values import read_secret
 from shipyard.config.schema import Service
 from shipyard.config.types import Autoscaling
 from shipyard.scaling import replica_bounds
@@ -30,25 +29,6 @@ class KubernetesWorkloadArgs:
     domain: Optional[CustomDomain] = None  # EKS only: TLS on its NLB and an alias record
     # Node architectures (kubernetes.io/arch) the pods are kept to; () for any node.
     architectures: tuple[str, ...] = ()
-
-
-class SecretRead(NamedTuple):
-    value: pulumi.Output[str]    # a Pulumi secret: encrypted in the state, never printed
-    version: pulumi.Output[str]  # the secret's version id, or the parameter's version number
-
-
-def read_secret(reference: str, where: str) -> SecretRead:
-    """Read a Secrets Manager secret (or one JSON key of it) or an SSM parameter at deploy time."""
-    arn, json_key = secret_reference(reference)
-    if ":secretsmanager:" in arn:
-        secret = aws.secretsmanager.get_secret_version_output(secret_id=arn)
-        value, version = secret.secret_string, secret.version_id
-        if json_key:
-            value = value.apply(lambda text: json_field(text, json_key, where))
-    else:
-        parameter = aws.ssm.get_parameter_output(name=arn, with_decryption=True)
-        value, version = parameter.value, parameter.version.apply(str)
-    return SecretRead(pulumi.Output.secret(value), version)
 
 
 class KubernetesWorkload(pulumi.ComponentResource):

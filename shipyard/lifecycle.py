@@ -264,6 +264,20 @@ FACTS: dict[str, Facts] = {
     "kubernetes:policy/v1:PodDisruptionBudget": _k8s(),
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": _k8s(),
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": _k8s(),
+    # --- nomad (terraform-provider-nomad v2.6.1, bridged by pulumi-nomad 2.6.1)
+    "pulumi:providers:nomad": Facts(
+        source="terraform-provider-nomad nomad/provider.go: no ForceNew; another address or "
+        "region points every job at another cluster"),
+    # The job's identity is in the jobspec (keys of its JSON text): a new ID (the service name)
+    # or namespace forces a new job (ForceNew of id/name, namespace), the old one deregistered
+    # after (deregister_on_id_change), so the two never collide; anything else is a new version.
+    "nomad:index/job:Job": Facts(
+        ("jobspec.ID", "jobspec.Namespace"), unique_by=("jobspec.ID", "jobspec.Namespace"),
+        source="terraform-provider-nomad nomad/resource_job.go resourceJobCustomizeDiff"),
+    "nomad:index/variable:Variable": Facts(
+        ("path", "namespace"), unique_by=("path", "namespace"),
+        source="terraform-provider-nomad nomad/resource_variable.go (path, namespace ForceNew; "
+        "items update in place)"),
 }
 
 

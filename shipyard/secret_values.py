@@ -1,10 +1,14 @@
-"""Secret values read at deploy time (Kubernetes targets), with errors a user can act on."""
+"""Secret values read at deploy time (Kubernetes and Nomad targets), with errors a user can act on."""
 
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import pulumi
+import pulumi_aws as aws
+
+from shipyard.iam import secret_reference
 
 
 class SecretValueError(pulumi.RunError):
@@ -25,3 +29,22 @@ def json_field(secret_string: str, key: str, where: str) -> str:
         raise SecretValueError(f"{where}: the secret has no JSON key '{key}'")
     value = document[key]
     return value if isinstance(value, str) else json.dumps(value)
+
+
+class SecretRead(NamedTuple):
+    value: pulumi.Output[str]    # a Pulumi secret: encrypted in the state, never printed
+    version: pulumi.Output[str]  # the secret's version id, or the parameter's version number
+
+
+def read_secret(reference: str, where: str) -> SecretRead:
+    """Read a Secrets Manager secret (or one JSON key of it) or an SSM parameter at deploy time."""
+    arn, json_key = secret_reference(reference)
+    if ":secretsmanager:" in arn:
+        secret = aws.secretsmanager.get_secret_version_output(secret_id=arn)
+        value, version = secret.secret_string, secret.version_id
+        if json_key:
+            value = value.apply(lambda text: json_field(text, json_key, where))
+    else:
+        parameter = aws.ssm.get_parameter_output(name=arn, with_decryption=True)
+        value, version = parameter.value, parameter.version.apply(str)
+    return SecretRead(pulumi.Output.secret(value), version)

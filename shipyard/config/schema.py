@@ -49,6 +49,7 @@ from shipyard.platforms import PLATFORMS
 from shipyard.platforms.ecs.spec import Ecs
 from shipyard.platforms.eks.spec import Eks
 from shipyard.platforms.kubernetes.spec import Kubernetes
+from shipyard.platforms.nomad.spec import Nomad
 
 
 class Network(Model):
@@ -256,6 +257,8 @@ class StackConfig(Model):
     eks: Eks = Field(Eks(), description="Amazon EKS.")
     kubernetes: Kubernetes = Field(Kubernetes(), description=(
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
+    nomad: Nomad = Field(Nomad(), description=(
+        "An existing HashiCorp Nomad cluster: each service a Nomad job (docs/nomad.md)."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
     deploy: Deploy = Field(Deploy(), description=(
         "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API (README: "

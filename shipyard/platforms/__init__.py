@@ -6,11 +6,11 @@ of the plan's sections.
 
 from __future__ import annotations
 
-from shipyard.platforms import ecs, eks, kubernetes
+from shipyard.platforms import ecs, eks, kubernetes, nomad
 from shipyard.platforms.base import Platform
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (ecs.PLATFORM, eks.PLATFORM,
-                                                        kubernetes.PLATFORM)}
+                                                        kubernetes.PLATFORM, nomad.PLATFORM)}
 NAMES: tuple[str, ...] = tuple(PLATFORMS)
 
 

@@ -1,0 +1,55 @@
+"""NomadService: one cloud-neutral service as a Nomad job, with its secrets in the job's Variable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_nomad as nomad
+
+from shipyard.config.schema import Service
+from shipyard.platforms.nomad import jobspec
+from shipyard.platforms.nomad.spec import Nomad
+from shipyard.secret_values import read_secret
+
+
+@dataclass(frozen=True)
+class NomadServiceArgs:
+    service: Service
+    image: pulumi.Input[str]
+    settings: Nomad
+    callees: tuple[Service, ...] = ()  # the services it calls, found through discovery
+    architectures: tuple[str, ...] = ()  # client architectures to keep it to; () for any
+
+
+class NomadService(pulumi.ComponentResource):
+    def __init__(self, name: str, args: NomadServiceArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("shipyard:nomad:NomadService", name, None, opts)
+        service, settings = args.service, args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        depends_on = []
+        if service.secrets:
+            # Read at `pulumi up` from the same references as on ECS and Kubernetes; the values
+            # stay Pulumi secrets in the Variable's `items`, never in the jobspec.
+            items = {key: read_secret(arn, f"service {service.name}, secret {key} ({arn})").value
+                     for key, arn in sorted(service.secrets.items())}
+            depends_on.append(nomad.Variable(
+                f"{name}-secrets", path=jobspec.variable_path(service.name),
+                namespace=settings.namespace, items=items, opts=child))
+        nomad.Job(
+            name,
+            jobspec=pulumi.Output.from_input(args.image).apply(
+                lambda image: jobspec.jobspec(service, image, settings, args.callees,
+                                               args.architectures)),
+            json=True,
+            # Wait for the deployment: healthy allocations, or a failed (auto-reverted) one.
+            detach=False,
+            # The Nomad Autoscaler owns the count once it runs: a `pulumi up` keeps it.
+            preserve_counts=True,
+            # Deregister, not purge: the stopped job and its history stay for `nomad job
+            # status` and a revert until Nomad's garbage collector removes them.
+            purge_on_destroy=False,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on))
+        self.register_outputs({})
