@@ -188,5 +188,7 @@ def job(service: Service, image: str, nomad: Nomad, callees: Sequence[Service] =
 
 def jobspec(service: Service, image: str, nomad: Nomad, callees: Sequence[Service] = (),
             architectures: Sequence[str] = ()) -> str:
-    """The job as the JSON text `nomad.Job(jobspec=..., json=True)` takes (stable key order)."""
-    return json.dumps(job(service, image, nomad, callees, architectures), sort_keys=True)
+    """The job as the JSON text `nomad.Job(jobspec=..., json=True)` takes: stable key order, one
+    key a line, so `pulumi preview --diff` shows which lines changed (the provider compares the
+    parsed jobs, so the layout itself never shows as a change)."""
+    return json.dumps(job(service, image, nomad, callees, architectures), sort_keys=True, indent=2)
