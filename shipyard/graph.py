@@ -20,7 +20,7 @@ from shipyard.platforms import PLATFORMS
 FILL = {"ec2": "#e8f1fb", "vpc": "#e8f1fb", "ecs": "#fdf0e0", "lb": "#fdf0e0", "eks": "#e9f6ec",
         "kubernetes": "#e9f6ec", "iam": "#f6eaf4", "kms": "#f6eaf4", "acm": "#f6eaf4",
         "ecr": "#fff8d6", "route53": "#e8f1fb", "servicediscovery": "#fdf0e0",
-        "docker-build": "#fff8d6"}
+        "docker-build": "#fff8d6", "nomad": "#eef7f1"}
 
 
 def _id(urn: str) -> str:
@@ -34,7 +34,8 @@ def _label(resource: Resource) -> str:
 
 def _family(resource: Resource) -> str:
     package, module = resource.type.split(":")[:2]
-    return package if package in ("eks", "kubernetes", "docker-build") else module.split("/")[0]
+    return (package if package in ("eks", "kubernetes", "docker-build", "nomad")
+            else module.split("/")[0])
 
 
 def dependencies_dot(plan: Plan) -> str:

@@ -47,6 +47,14 @@ def deployment(pod: dict[str, Any]) -> Resource:
     return res("kubernetes:apps/v1:Deployment", spec={"template": {"spec": pod}})
 
 
+GOOD_NOMAD_TASK = {"Name": "app", "Driver": "docker", "User": "10001:10001", "Config": {
+    "readonly_rootfs": True, "privileged": False, "cap_drop": ["ALL"]}}
+
+
+def nomad_job(task: dict[str, Any], logical: str = "r") -> Resource:
+    return res("nomad:index/job:Job", logical, jobspec=json.dumps({"TaskGroups": [{"Tasks": [task]}]}))
+
+
 def alb(**inputs: Any) -> Resource:
     good = {"loadBalancerType": "application", "dropInvalidHeaderFields": True,
             "enableDeletionProtection": True, "desyncMitigationMode": "defensive",
@@ -123,4 +131,9 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "KMS.3": ([res(KEY, protect=True, enableKeyRotation=True)], [res(KEY, enableKeyRotation=True)]),
     "KMS.4": ([res(KEY, enableKeyRotation=True)], [res(KEY, enableKeyRotation=False)]),
     "PSS.restricted": ([deployment(GOOD_POD)], [deployment(_privileged_pod)]),
+    # --- nomad
+    "NOMAD.hardened": ([nomad_job(GOOD_NOMAD_TASK)],
+                       [nomad_job({**GOOD_NOMAD_TASK, "User": "root"}, "as-root"),
+                        nomad_job({**GOOD_NOMAD_TASK, "Config": {"privileged": True}},
+                                  "privileged")]),
 }

@@ -53,6 +53,9 @@ VARIANTS = {
     "endpoints": {"network": {"natGateways": "none", "vpcEndpoints": True},
                   "ecr": {"repositories": [{"name": "shop/api"}]}, "ecs": {"enabled": True},
                   "services": [{"name": "api", "repository": "shop/api", "tag": "1.2.3"}]},
+    # --- nomad
+    "nomad-with-secrets": {"nomad": {"enabled": True, "cpuMhzPerVcpu": 2400}, "services": [{
+        **API, "secrets": {"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/api/token"}}]},
 }
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from shipyard import engine, shipped_stacks
+from shipyard import controls, cost, engine, shipped_stacks, traffic
+from shipyard.controls.base import Resource as Checked
 from shipyard.config.schema import Service
 from shipyard.engine import Plan, Resource, Secret
 from shipyard.mocks import secret_document
@@ -447,3 +448,35 @@ def test_the_field_table_cites_the_embedded_nomad_version():
     text = Path(builder.__file__).with_name("api_fields.py").read_text()
     assert "b0f552dbe97118b235b166aa6f753b0edb48039b" in text
     assert "pulumi/pulumi-nomad v2.6.1" in text
+
+
+# --- the other views: picture, cost, controls
+
+def test_the_picture_shows_the_cluster_its_jobs_the_static_port_and_the_call():
+    plan = engine.run("nomad", stack_file=EXAMPLE)
+    picture = traffic.of_plan(plan)
+    [cluster] = picture.groups
+    assert (cluster.kind, cluster.label) == (
+        "nomad", "existing Nomad cluster https://nomad.example.com:4646  (namespace "
+        "two-service-app)")
+    web, api = (plan.one(JOB, f"nomad-{n}").urn for n in ("web", "api"))
+    assert picture.node(web).label == "web\n:3000 · 2 allocations"
+    assert {(f.source, f.target, f.kind, f.label) for f in picture.flows} == {
+        (traffic.INTERNET, web, "ingress", "static port :3000 on each client"),
+        (web, api, "call", "http://<address>:<port> from the catalog")}
+
+
+def test_nomad_jobs_cost_nothing_on_aws_and_the_estimate_says_so():
+    estimate = cost.estimate(engine.run("nomad", stack_file=EXAMPLE))
+    assert [(line.item, line.quantity, line.monthly, line.note) for line in estimate.lines] == [
+        ("Nomad job api", "2 x (600 MHz, 512 MiB)", 0, cost.NOMAD_NOTE),
+        ("Nomad job web", "2 x (600 MHz, 512 MiB)", 0, cost.NOMAD_NOTE)]
+    assert estimate.total == 0 and estimate.complete
+
+
+def test_check_holds_every_nomad_job_to_the_hardening_control(plans):
+    [control] = [c for c in controls.CONTROLS if c.id == "NOMAD.hardened"]
+    for plan in plans.values():
+        findings = control.evaluate([Checked(r.urn, r.type, r.name, r.inputs)
+                                     for r in plan.of_type(JOB)])
+        assert findings and all(f.passed for f in findings)

@@ -54,6 +54,17 @@ CALLS_SPLAY = 5 * SECOND
 _LOOKUP = {"nomad": 'nomadService 1 (env "NOMAD_ALLOC_ID") {name}', "consul": "service {name}"}
 
 
+def callees_in(spec: dict[str, Any]) -> list[str]:
+    """The services a job's templates look up in the catalog (what calls_template wrote)."""
+    lookups = "|".join(re.escape(form).replace(re.escape("{name}"), r'"([a-z0-9-]+)"')
+                       for form in _LOOKUP.values())
+    found = {name for group in spec.get("TaskGroups") or [] for task in group.get("Tasks") or []
+             for template in task.get("Templates") or []
+             for match in re.finditer(lookups, template.get("EmbeddedTmpl") or "")
+             for name in match.groups() if name}
+    return sorted(found)
+
+
 def nomad_cpu(service: Service, nomad: Nomad) -> int:
     """Nomad's `cpu` in MHz: the service's vCPUs at the configured MHz per vCPU, rounded up."""
     assert nomad.cpu_mhz_per_vcpu is not None, "rules: shipyard:nomad.cpuMhzPerVcpu is required"
