@@ -9,6 +9,9 @@ from __future__ import annotations
 import copy
 import json
 import math
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ import pytest
 
 from shipyard import controls, cost, engine, shipped_stacks, traffic
 from shipyard.controls.base import Resource as Checked
+from shipyard.cli import main
 from shipyard.config.schema import Service
 from shipyard.engine import Plan, Resource, Secret
 from shipyard.mocks import secret_document
@@ -480,3 +484,23 @@ def test_check_holds_every_nomad_job_to_the_hardening_control(plans):
         findings = control.evaluate([Checked(r.urn, r.type, r.name, r.inputs)
                                      for r in plan.of_type(JOB)])
         assert findings and all(f.passed for f in findings)
+
+
+def test_a_nomad_plan_imports_no_kubernetes_sdk():
+    """Only an enabled platform's deploy module, and so its provider SDK, is imported."""
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from shipyard import engine
+        engine.run("nomad", stack_file=Path({str(EXAMPLE)!r}))
+        print(sorted({{m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')}}))
+    """)
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    assert loaded == "['pulumi_aws', 'pulumi_docker_build', 'pulumi_nomad']"
+
+
+def test_plan_says_pulumi_up_must_reach_the_nomad_api(capsys):
+    assert main(["plan", "nomad", "--stack-file", str(EXAMPLE)]) == 0
+    assert ("it deploys Nomad jobs through the Nomad cluster's HTTP API (shipyard:nomad.address, "
+            "https://nomad.example.com:4646), reachable by") in capsys.readouterr().out

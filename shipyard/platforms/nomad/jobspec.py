@@ -49,8 +49,10 @@ CHECK_INTERVAL, CHECK_TIMEOUT = 10 * SECOND, 2 * SECOND
 CHECK_RESTART = {"Limit": 3, "Grace": 30 * SECOND}
 # Nomad's template splay: re-rendered callers restart at random within it, not all at once.
 CALLS_SPLAY = 5 * SECOND
-# Task.Env and templates: nomadService's own subset by key (a consistent choice per allocation)
-# for native discovery; Consul's `service` lists healthy instances.
+# How a template looks a callee up: for native discovery nomadService's subset of one healthy
+# instance, hashed on the caller's allocation ID (a consistent choice per caller; the form of
+# hashicorp/nomad e2e/servicediscovery/input/simple_lb_clients.nomad); Consul's `service` lists
+# the healthy instances.
 _LOOKUP = {"nomad": 'nomadService 1 (env "NOMAD_ALLOC_ID") {name}', "consul": "service {name}"}
 
 
