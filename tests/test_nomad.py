@@ -504,3 +504,11 @@ def test_plan_says_pulumi_up_must_reach_the_nomad_api(capsys):
     assert main(["plan", "nomad", "--stack-file", str(EXAMPLE)]) == 0
     assert ("it deploys Nomad jobs through the Nomad cluster's HTTP API (shipyard:nomad.address, "
             "https://nomad.example.com:4646), reachable by") in capsys.readouterr().out
+
+
+def test_pulumi_up_waits_as_long_as_a_rollout_may_take(plans):
+    """The provider's own 5 minutes are less than one healthy deadline."""
+    for name, count in (("shop", 9), ("consul-fixed-count", 3), ("bounded-autoscaling", 5)):
+        job = plans[name].one(JOB, "nomad-api")
+        minutes = count * 5 + 10          # each allocation's healthy deadline, one progress deadline
+        assert job.custom_timeouts == {"create": f"{minutes}m", "update": f"{minutes}m"}, name

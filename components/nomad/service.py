@@ -38,6 +38,7 @@ class NomadService(pulumi.ComponentResource):
             depends_on.append(nomad.Variable(
                 f"{name}-secrets", path=jobspec.variable_path(service.name),
                 namespace=settings.namespace, items=items, opts=child))
+        waits = jobspec.deployment_minutes(service, settings)
         nomad.Job(
             name,
             jobspec=pulumi.Output.from_input(args.image).apply(
@@ -51,5 +52,7 @@ class NomadService(pulumi.ComponentResource):
             # Deregister, not purge: the stopped job and its history stay for `nomad job
             # status` and a revert until Nomad's garbage collector removes them.
             purge_on_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on,
+                                        custom_timeouts=pulumi.CustomTimeouts(
+                                            create=f"{waits}m", update=f"{waits}m")))
         self.register_outputs({})

@@ -29,8 +29,7 @@ MINUTE = 60 * SECOND
 PORT_LABEL = "http"
 # The task's user: the unprivileged uid:gid pods run as on Kubernetes (Task.User -> docker --user).
 TASK_USER = f"{RUN_AS_USER}:{RUN_AS_USER}"
-SCRATCH_BYTES = 256 * 1024 * 1024  # a tmpfs /tmp, as SCRATCH_SIZE on Kubernetes
-assert SCRATCH_SIZE == "256Mi"
+SCRATCH_BYTES = int(SCRATCH_SIZE.removesuffix("Mi")) * 1024 * 1024  # a tmpfs /tmp, as on Kubernetes
 # Where templates render: the task's secrets/ directory is private to it and never on the image.
 SECRETS_FILE = "secrets/shipyard.env"
 CALLS_FILE = "secrets/calls.env"
@@ -71,6 +70,16 @@ def nomad_cpu(service: Service, nomad: Nomad) -> int:
     """Nomad's `cpu` in MHz: the service's vCPUs at the configured MHz per vCPU, rounded up."""
     assert nomad.cpu_mhz_per_vcpu is not None, "rules: shipyard:nomad.cpuMhzPerVcpu is required"
     return math.ceil(service.cpu * nomad.cpu_mhz_per_vcpu)
+
+
+def deployment_minutes(service: Service, nomad: Nomad) -> int:
+    """How long `pulumi up` waits for a job's deployment: each allocation of the largest count
+    it may have rolled one at a time (max_parallel 1) within its healthy deadline, plus one
+    progress deadline. terraform-provider-nomad waits 5 minutes by default (resource_job.go,
+    Timeouts), less than one healthy deadline: a slow but healthy rollout would fail `pulumi up`."""
+    bounds = scaling_bounds(service, nomad)
+    count = bounds.max if bounds else service.replicas
+    return (count * UPDATE["HealthyDeadline"] + UPDATE["ProgressDeadline"]) // MINUTE
 
 
 def variable_path(job_id: str) -> str:
