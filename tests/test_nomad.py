@@ -67,15 +67,25 @@ def plans() -> dict[str, Plan]:
     return {name: run_shipyard(shipyard) for name, shipyard in STACKS.items()}
 
 
-def _every_plan_with_nomad(plans: dict[str, Plan]) -> dict[str, Plan]:
-    """Every plan this suite makes that holds a Nomad job: the shipped stacks that enable Nomad,
-    every worked example, and the stacks above."""
+@pytest.fixture(scope="module")
+def every_plan_with_nomad(plans) -> dict[str, Plan]:
+    """Every plan the suite makes that holds a Nomad job: the shipped stacks that enable Nomad,
+    every worked example, the stacks above, and the Nomad stacks of test_lifecycle.py (with
+    their production twins) and test_portability.py."""
+    from tests import test_lifecycle, test_portability
+
     every = {f"stack {s}": engine.run(s) for s in shipped_stacks(PROJECT)
              if engine.stack_config(s).get("shipyard:nomad")}
     for path in sorted((PROJECT / "examples").glob("*/Pulumi.*.yaml")):
         stack = path.name[len("Pulumi."):-len(".yaml")]
         every[f"{path.parent.name}.{stack}"] = engine.run(stack, stack_file=path)
     every.update(plans)
+    for name, shipyard in test_lifecycle.VARIANTS.items():
+        if "nomad" in shipyard:
+            every[f"lifecycle {name}"] = run_shipyard(shipyard)
+            every[f"lifecycle {name} (production)"] = run_shipyard({**shipyard,
+                                                                    "production": True})
+    every["portability"] = test_portability.moved_to("nomad")
     return {name: plan for name, plan in every.items() if plan.of_type(JOB)}
 
 
@@ -99,17 +109,18 @@ def task(spec: dict[str, Any]) -> dict[str, Any]:
 
 # --- every jobspec against Nomad's own types and checks
 
-def test_every_jobspec_in_every_plan_has_only_nomads_keys_and_types(plans):
-    every = _every_plan_with_nomad(plans)
-    assert {"two-service-app.nomad", *STACKS} <= set(every)
+def test_every_jobspec_in_every_plan_has_only_nomads_keys_and_types(every_plan_with_nomad):
+    every = every_plan_with_nomad
+    assert {"two-service-app.nomad", *STACKS, "lifecycle nomad-with-secrets",
+            "portability"} <= set(every)
     checked = {f"{name}: {spec_of(j)['ID']}": field_problems(spec_of(j))
                for name, plan in every.items() for j in plan.of_type(JOB)}
-    assert len(checked) >= 8
+    assert len(checked) >= 12
     assert {job: problems for job, problems in checked.items() if problems} == {}
 
 
-def test_every_jobspec_in_every_plan_passes_nomads_registration_checks(plans):
-    every = _every_plan_with_nomad(plans)
+def test_every_jobspec_in_every_plan_passes_nomads_registration_checks(every_plan_with_nomad):
+    every = every_plan_with_nomad
     checked = {f"{name}: {spec_of(j)['ID']}": job_problems(spec_of(j))
                for name, plan in every.items() for j in plan.of_type(JOB)}
     assert {job: problems for job, problems in checked.items() if problems} == {}

@@ -108,12 +108,15 @@ READERS: dict[str, Callable[[Plan, str], Portable]] = {
 }
 
 
+def moved_to(platform: str) -> Plan:
+    """The two services on `platform` by `runOn` alone, in a stack enabling every platform."""
+    return run_shipyard({**PLATFORMS, "services": [{**API, "runOn": [platform]},
+                                                   {**WEB, "runOn": [platform]}]})
+
+
 @pytest.fixture(scope="module")
 def moved() -> dict[str, Plan]:
-    """The same two services, on each platform by `runOn` alone, in a stack enabling them all."""
-    return {platform: run_shipyard({**PLATFORMS, "services": [{**API, "runOn": [platform]},
-                                                              {**WEB, "runOn": [platform]}]})
-            for platform in READERS}
+    return {platform: moved_to(platform) for platform in READERS}
 
 
 def test_every_platform_has_a_reader():
