@@ -294,6 +294,8 @@ def test_resources_are_mhz_from_the_configured_clock_and_mib(plans):
     assert web == {"CPU": 600, "MemoryMB": 512}                  # the defaults: 0.25 vCPU, 512 MiB
     odd = Service.model_validate({"name": "x", "image": "x:1", "cpu": 0.3})
     assert builder.nomad_cpu(odd, Nomad(cpuMhzPerVcpu=2333)) == math.ceil(0.3 * 2333) == 700
+    small = Service.model_validate({"name": "x", "image": "x:1", "cpu": 0.07})
+    assert builder.nomad_cpu(small, Nomad(cpuMhzPerVcpu=1100)) == 77    # not float's 78
 
 
 def test_private_services_get_a_dynamic_port_public_ones_their_port_statically(plans):

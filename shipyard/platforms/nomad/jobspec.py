@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any, Optional, Sequence
 
 from shipyard.config.schema import Service
@@ -69,7 +70,8 @@ def callees_in(spec: dict[str, Any]) -> list[str]:
 def nomad_cpu(service: Service, nomad: Nomad) -> int:
     """Nomad's `cpu` in MHz: the service's vCPUs at the configured MHz per vCPU, rounded up."""
     assert nomad.cpu_mhz_per_vcpu is not None, "rules: shipyard:nomad.cpuMhzPerVcpu is required"
-    return math.ceil(service.cpu * nomad.cpu_mhz_per_vcpu)
+    # Decimal: in floats 0.07 x 1100 is 77.00000000000001, which would round up to 78.
+    return math.ceil(Decimal(str(service.cpu)) * nomad.cpu_mhz_per_vcpu)
 
 
 def deployment_minutes(service: Service, nomad: Nomad) -> int:
