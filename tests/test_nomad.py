@@ -279,12 +279,16 @@ def test_the_autoscaler_policy_targets_cpu_and_memory_as_configured(plans):
 
 
 def test_pulumi_up_keeps_the_autoscalers_count_and_waits_for_the_deployment(plans):
-    for plan in plans.values():
+    for name, plan in plans.items():
+        autoscaled = STACKS[name]["nomad"].get("autoscaling", {}).get("enabled", True)
         for job in plan.of_type(JOB):
             assert job.inputs["json"] is True
-            assert job.inputs["preserveCounts"] is True    # hashicorp/nomad#9839
+            # hashicorp/nomad#9839; without autoscaling `replicas` is the count to apply.
+            assert job.inputs["preserveCounts"] is autoscaled
             assert job.inputs["detach"] is False           # the provider's default is true
             assert job.inputs["purgeOnDestroy"] is False
+    assert {j.inputs["preserveCounts"] for j in plans["consul-fixed-count"].of_type(JOB)} == {
+        False}
 
 
 def test_resources_are_mhz_from_the_configured_clock_and_mib(plans):

@@ -47,8 +47,9 @@ class NomadService(pulumi.ComponentResource):
             json=True,
             # Wait for the deployment: healthy allocations, or a failed (auto-reverted) one.
             detach=False,
-            # The Nomad Autoscaler owns the count once it runs: a `pulumi up` keeps it.
-            preserve_counts=True,
+            # With autoscaling the Nomad Autoscaler owns the count: a `pulumi up` keeps it.
+            # Without, `replicas` is the count, and a `pulumi up` applies a change to it.
+            preserve_counts=settings.autoscaling.enabled,
             # Deregister, not purge: the stopped job and its history stay for `nomad job
             # status` and a revert until Nomad's garbage collector removes them.
             purge_on_destroy=False,
