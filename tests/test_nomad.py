@@ -20,10 +20,12 @@ import pytest
 from shipyard import controls, cost, engine, shipped_stacks, traffic
 from shipyard.controls.base import Resource as Checked
 from shipyard.cli import main
+from shipyard.config import ConfigError, parse
 from shipyard.config.schema import Service
 from shipyard.engine import Plan, Resource, Secret
 from shipyard.mocks import secret_document
 from shipyard.platforms.nomad import jobspec as builder
+from shipyard.platforms.nomad import rules as nomad_rules
 from shipyard.platforms.nomad.api_fields import DOCKER_CONFIG, FIELDS, field_problems
 from shipyard.platforms.nomad.spec import Nomad
 from shipyard.platforms.nomad.validation import job_problems
@@ -529,3 +531,26 @@ def test_pulumi_up_waits_as_long_as_a_rollout_may_take(plans):
         job = plans[name].one(JOB, "nomad-api")
         minutes = count * 5 + 10          # each allocation's healthy deadline, one progress deadline
         assert job.custom_timeouts == {"create": f"{minutes}m", "update": f"{minutes}m"}, name
+
+
+def test_a_job_nomad_would_refuse_is_a_config_error_naming_the_service(monkeypatch):
+    """The rule runs Nomad's registration checks on the very job Shipyard would register."""
+    config = {"nomad": {"enabled": True, "cpuMhzPerVcpu": 2400},
+              "services": [{"name": "api", "image": "nginx:1.27"}]}
+    assert list(nomad_rules.nomad_registration(parse(config))) == []
+    seen = []
+    monkeypatch.setattr(nomad_rules, "job_problems",
+                        lambda job: seen.append(job) or ["group api: count 7 is greater than "
+                                                         "the scaling max 6"])
+    with pytest.raises(ConfigError) as error:
+        parse(config)
+    assert error.value.problems == ["shipyard:services[0]: Nomad would refuse its job: group api: "
+                                    "count 7 is greater than the scaling max 6"]
+    assert group(seen[0])["Count"] == 2 and task(seen[0])["Name"] == "api"
+
+
+def test_native_discovery_checks_take_no_consul_only_options(plans):
+    def driver_address(g):
+        g["Services"][0]["Checks"][0]["AddressMode"] = "driver"
+    assert _broken(plans, driver_address) == [
+        "group api: service api: address_mode driver and expose are Consul-only"]

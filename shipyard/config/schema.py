@@ -175,7 +175,7 @@ class Service(Model):
             "HTTP path that answers 200 when the service is healthy.")))
     public: bool = Field(False, description=(
         "Reachable from the internet (behind the shared ALB on ECS, a LoadBalancer Service on "
-        "Kubernetes)."))
+        "Kubernetes, a static host port and `shipyard:nomad.publicTags` on Nomad)."))
     host: Optional[Annotated[str, ALB_HOST]] = Field(None, max_length=128, description=(
         "ECS public services: route requests for this host name to the service."))
     path: Annotated[str, ALB_PATH] = Field("/*", max_length=128, description=(
@@ -190,7 +190,9 @@ class Service(Model):
     calls: list[DnsLabel] = Field([], description=(
         "Services this one calls, by name, at `http://<name>:<port>`. Only these callers get "
         "through to a service (security group rules on ECS, NetworkPolicies on Kubernetes); a "
-        "private service nobody calls accepts no traffic."))
+        "private service nobody calls accepts no traffic. On Nomad, env values naming "
+        "`<name>:<port>` get a healthy instance's address from the catalog instead, and nothing "
+        "restricts who connects (docs/nomad.md)."))
     domain: Optional[DomainName] = Field(None, description=(
         "Public services: serve HTTPS on this name, inside `shipyard:dns.zone`, with an ACM "
         "certificate validated in that zone and an alias record to the load balancer."))
