@@ -166,6 +166,8 @@ def test_durations_are_integer_nanoseconds(plans):
      "api.ServiceCheck (dropped silently)"),
     (("TaskGroups", 0, "Tasks", 0, "Config"), ("readonly_rootfs", "read_only_rootfs"),
      "Job.TaskGroups[0].Tasks[0].Config.read_only_rootfs: not a docker driver config key"),
+    (("TaskGroups", 0, "Tasks", 0, "Config", "mount", 0), ("target", "destination"),
+     "Job.TaskGroups[0].Tasks[0].Config.mount[0].destination: not a docker driver config key"),
 ])
 def test_a_misspelled_key_fails_with_its_path(plans, path, wrong, message):
     spec = copy.deepcopy(jobs(plans["shop"])["web"])

@@ -346,24 +346,35 @@ FIELDS: dict[str, dict[str, str]] = {
 
 # The docker task driver's `config` keys (Task.Config is map[string]interface{} in the API and is
 # decoded by the driver against its own spec): drivers/docker/config.go, taskConfigSpec, at the
-# same commit. `block` keys hold nested objects the checker does not descend into.
+# same commit (its top-level keys; `number` attributes as `int`). `block` keys hold nested blocks
+# or lists of maps the checker does not descend into.
 DOCKER_CONFIG: dict[str, str] = {
-    "image": "string", "args": "[]string", "auth": "block", "auth_soft_fail": "bool",
-    "cap_add": "[]string", "cap_drop": "[]string", "cgroupns": "string", "command": "string",
-    "cpuset_cpus": "string", "cpu_hard_limit": "bool", "container_exists_attempts": "int",
-    "devices": "block", "dns_search_domains": "[]string", "dns_options": "[]string",
-    "dns_servers": "[]string", "entrypoint": "[]string", "extra_hosts": "[]string",
-    "force_pull": "bool", "group_add": "[]string", "healthchecks": "block", "hostname": "string",
-    "init": "bool", "interactive": "bool", "ipc_mode": "string", "isolation": "string",
-    "labels": "block", "load": "string", "logging": "block", "mac_address": "string",
-    "memory_hard_limit": "int", "mount": "block", "mounts": "block",
-    "network_aliases": "[]string", "network_mode": "string", "oom_score_adj": "int",
-    "runtime": "string", "pids_limit": "int", "pid_mode": "string", "ports": "[]string",
-    "port_map": "block", "privileged": "bool", "image_pull_timeout": "string",
-    "readonly_rootfs": "bool", "security_opt": "[]string", "shm_size": "int",
-    "storage_opt": "block", "sysctl": "block", "tty": "bool", "ulimit": "block",
-    "uts_mode": "string", "userns_mode": "string", "volumes": "[]string",
+    "image": "string", "advertise_ipv6_address": "bool", "args": "[]string", "auth": "block",
+    "auth_soft_fail": "bool", "cap_add": "[]string", "cap_drop": "[]string", "cgroupns": "string",
+    "command": "string", "cpuset_cpus": "string", "cpu_hard_limit": "bool",
+    "cpu_cfs_period": "int", "container_exists_attempts": "int", "devices": "block",
+    "dns_search_domains": "[]string", "dns_options": "[]string", "dns_servers": "[]string",
+    "entrypoint": "[]string", "extra_hosts": "[]string", "force_pull": "bool",
+    "group_add": "[]string", "healthchecks": "block", "hostname": "string", "init": "bool",
+    "interactive": "bool", "ipc_mode": "string", "ipv4_address": "string",
+    "ipv6_address": "string", "isolation": "string", "labels": "block", "load": "string",
+    "logging": "block", "mac_address": "string", "memory_hard_limit": "int", "mount": "block",
+    "mounts": "block", "network_aliases": "[]string", "network_mode": "string",
+    "oom_score_adj": "int", "runtime": "string", "pids_limit": "int", "pid_mode": "string",
+    "ports": "[]string", "port_map": "block", "privileged": "bool",
+    "image_pull_timeout": "string", "readonly_rootfs": "bool", "security_opt": "[]string",
+    "shm_size": "int", "storage_opt": "block", "sysctl": "block", "tty": "bool",
+    "ulimit": "block", "uts_mode": "string", "userns_mode": "string", "volumes": "[]string",
     "volume_driver": "string", "work_dir": "string",
+}
+
+# The `mount` block's keys (mountBodySpec, same file) and its `tmpfs_options` block's.
+DOCKER_MOUNT: dict[str, str] = {
+    "type": "string", "target": "string", "source": "string", "readonly": "bool",
+    "bind_options": "block", "tmpfs_options": "DockerTmpfsOptions", "volume_options": "block",
+}
+DOCKER_BLOCKS: dict[str, dict[str, str]] = {
+    "DockerMount": DOCKER_MOUNT, "DockerTmpfsOptions": {"size": "int", "mode": "int"},
 }
 
 _SCALARS = {"string": str, "bool": bool, "float": (int, float)}
@@ -420,14 +431,20 @@ def _problems(value: Any, kind: str, path: str) -> Iterator[str]:
             yield f"{path}: {problem}"
 
 
-def _docker_config_problems(config: Any, path: str) -> Iterator[str]:
+def _docker_config_problems(config: Any, path: str, keys: dict[str, str] = DOCKER_CONFIG
+                            ) -> Iterator[str]:
     if not isinstance(config, dict):
         return
     for key, item in config.items():
-        if key not in DOCKER_CONFIG:
+        if key not in keys:
             yield f"{path}.{key}: not a docker driver config key"
-        elif DOCKER_CONFIG[key] != "block":
-            yield from _problems(item, DOCKER_CONFIG[key], f"{path}.{key}")
+        elif key in ("mount", "mounts") and keys is DOCKER_CONFIG:
+            for index, mount in enumerate(item if isinstance(item, list) else [item]):
+                yield from _docker_config_problems(mount, f"{path}.{key}[{index}]", DOCKER_MOUNT)
+        elif keys[key] in DOCKER_BLOCKS:
+            yield from _docker_config_problems(item, f"{path}.{key}", DOCKER_BLOCKS[keys[key]])
+        elif keys[key] != "block":
+            yield from _problems(item, keys[key], f"{path}.{key}")
 
 
 def field_problems(job: dict[str, Any]) -> list[str]:
