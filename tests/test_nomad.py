@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 import subprocess
 import sys
 import textwrap
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from shipyard import controls, cost, engine, shipped_stacks, traffic
+from shipyard import controls, cost, engine, k8s_manifests, mocks, shipped_stacks, traffic
 from shipyard.controls.base import Resource as Checked
 from shipyard.cli import main
 from shipyard.config import ConfigError, parse
@@ -407,9 +408,31 @@ def test_secrets_reach_the_task_as_env_vars_through_a_nomadvar_template(plans):
         'KEY={{ printf "%s" .KEY | toJSON }}\n'
         '{{ end }}\n')
     assert template["Envvars"] is True
-    assert template["ChangeMode"] == "restart"                 # a rotation restarts the task
+    # Not `restart`: `pulumi up` writes the Variable and rolls the job; a restart on the
+    # re-render would restart every allocation at once.
+    assert template["ChangeMode"] == "noop"
     assert template["DestPath"].startswith("secrets/")        # the task's private directory
     assert "MODE" not in template["EmbeddedTmpl"]
+
+
+def test_a_rotated_secret_rolls_the_job_out_allocation_by_allocation(plans, monkeypatch):
+    """The job's meta carries the secrets' versions (never their values): a new version (a
+    rotation, same ARN) changes it, a destructive update that the update block rolls out."""
+    meta = jobs(plans["shop"])["api"]["Meta"]
+    assert re.fullmatch(r"[0-9a-f]{16}", meta[builder.SECRET_VERSIONS_META])
+    real_call = mocks.ShipyardMocks.call
+
+    def rotated(self, args):
+        result = real_call(self, args)
+        if args.token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            result = {**result, "versionId": "rotated-version"}
+        return result
+
+    monkeypatch.setattr(mocks.ShipyardMocks, "call", rotated)
+    after = jobs(run_shipyard(STACKS["shop"]))["api"]["Meta"]
+    assert after[builder.SECRET_VERSIONS_META] == k8s_manifests.secret_versions_digest(
+        {"DB_PASSWORD": "rotated-version", "KEY": "1"}) != meta[builder.SECRET_VERSIONS_META]
+    assert "shipyard-secret-versions" not in jobs(plans["shop"])["web"]["Meta"]
 
 
 def test_a_service_without_secrets_has_no_variable(plans):

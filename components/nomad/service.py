@@ -30,20 +30,24 @@ class NomadService(pulumi.ComponentResource):
         service, settings = args.service, args.settings
         child = pulumi.ResourceOptions(parent=self)
         depends_on = []
+        versions: pulumi.Output[dict[str, str]] = pulumi.Output.from_input({})
         if service.secrets:
             # Read at `pulumi up` from the same references as on ECS and Kubernetes; the values
-            # stay Pulumi secrets in the Variable's `items`, never in the jobspec.
-            items = {key: read_secret(arn, f"service {service.name}, secret {key} ({arn})").value
+            # stay Pulumi secrets in the Variable's `items`, never in the jobspec, which carries
+            # only their versions (not secret, so its diff stays readable).
+            reads = {key: read_secret(arn, f"service {service.name}, secret {key} ({arn})")
                      for key, arn in sorted(service.secrets.items())}
             depends_on.append(nomad.Variable(
                 f"{name}-secrets", path=jobspec.variable_path(service.name),
-                namespace=settings.namespace, items=items, opts=child))
+                namespace=settings.namespace,
+                items={key: read.value for key, read in reads.items()}, opts=child))
+            versions = pulumi.Output.all(**{key: read.version for key, read in reads.items()})
         waits = jobspec.deployment_minutes(service, settings)
         nomad.Job(
             name,
-            jobspec=pulumi.Output.from_input(args.image).apply(
-                lambda image: jobspec.jobspec(service, image, settings, args.callees,
-                                               args.architectures)),
+            jobspec=pulumi.Output.all(args.image, versions).apply(
+                lambda values: jobspec.jobspec(service, values[0], settings, args.callees,
+                                               args.architectures, values[1])),
             json=True,
             # Wait for the deployment: healthy allocations, or a failed (auto-reverted) one.
             detach=False,

@@ -4,8 +4,10 @@ integer nanoseconds), built from typed data: `pulumi-nomad` registers it with `j
 Every key written here is checked against Nomad's own structs (api_fields.py, tests/test_nomad.py).
 What the task receives:
 - plain `env` as the task's Env;
-- `secrets`, each from the Nomad Variable at `nomad/jobs/<job>` (which only this job may read)
-  through a `nomadVar` template with `env = true`: a new value re-renders it and restarts the task;
+- `secrets`, each from the Nomad Variable at `nomad/jobs/<job>` (which this job may read with no
+  ACL policy) through a `nomadVar` template with `env = true`. A rotation (a new version of a
+  secret) changes the job's meta, so `pulumi up` rolls it out through the update block, one
+  health-checked allocation at a time, rather than restarting every allocation at once;
 - calls: each env value naming a callee as `<callee>:<port>` (e.g. `API_URL=http://api:8080`,
   which resolves by DNS on ECS and Kubernetes) is rendered from the catalog instead, with one
   healthy instance's address (`http://10.0.3.7:24512`): the same variable names and URLs, with the
@@ -21,7 +23,7 @@ from decimal import Decimal
 from typing import Any, Optional, Sequence
 
 from shipyard.config.schema import Service
-from shipyard.k8s_manifests import RUN_AS_USER, SCRATCH_SIZE
+from shipyard.k8s_manifests import RUN_AS_USER, SCRATCH_SIZE, secret_versions_digest
 from shipyard.platforms.nomad.spec import Nomad
 from shipyard.scaling import ReplicaBounds, replica_bounds
 
@@ -34,6 +36,10 @@ SCRATCH_BYTES = int(SCRATCH_SIZE.removesuffix("Mi")) * 1024 * 1024  # a tmpfs /t
 # Where templates render: the task's secrets/ directory is private to it and never on the image.
 SECRETS_FILE = "secrets/shipyard.env"
 CALLS_FILE = "secrets/calls.env"
+# Job meta: the digest of the secrets' versions (never their values). A change of the combined
+# task meta is a destructive update (hashicorp/nomad scheduler/util.go, tasksUpdated: "task
+# meta"), so a rotation is rolled out as a deployment.
+SECRET_VERSIONS_META = "shipyard-secret-versions"
 # Nomad's defaults are max_parallel 1, min_healthy_time 10s, healthy_deadline 5m, but
 # auto_revert false: Shipyard waits for health and reverts (api/jobs.go, DefaultUpdateStrategy).
 UPDATE = {"MaxParallel": 1, "HealthCheck": "checks", "MinHealthyTime": 10 * SECOND,
@@ -133,9 +139,9 @@ def secrets_template(service: Service, job_id: str) -> Optional[str]:
             + "\n{{ end }}\n")
 
 
-def _template(body: str, destination: str, splay: int) -> dict[str, Any]:
+def _template(body: str, destination: str, change_mode: str, splay: int) -> dict[str, Any]:
     return {"EmbeddedTmpl": body, "DestPath": destination, "Envvars": True,
-            "ChangeMode": "restart", "Splay": splay, "Perms": "0400"}
+            "ChangeMode": change_mode, "Splay": splay, "Perms": "0400"}
 
 
 def autoscaler_policy(nomad: Nomad) -> dict[str, Any]:
@@ -152,9 +158,11 @@ def autoscaler_policy(nomad: Nomad) -> dict[str, Any]:
 
 
 def job(service: Service, image: str, nomad: Nomad, callees: Sequence[Service] = (),
-        architectures: Sequence[str] = ()) -> dict[str, Any]:
+        architectures: Sequence[str] = (),
+        secret_versions: Optional[dict[str, str]] = None) -> dict[str, Any]:
     """The api.Job of `service`: one group of `replicas` docker tasks, kept to clients of
-    `architectures` (Nomad's `attr.cpu.arch` is Go's GOARCH: amd64, arm64) unless empty."""
+    `architectures` (Nomad's `attr.cpu.arch` is Go's GOARCH: amd64, arm64) unless empty;
+    `secret_versions`: env var -> the version of the secret its value was read from."""
     job_id = service.name
     bounds = scaling_bounds(service, nomad)
     port = {"Label": PORT_LABEL, "To": service.port}
@@ -166,9 +174,13 @@ def job(service: Service, image: str, nomad: Nomad, callees: Sequence[Service] =
     rendered = set(service.secrets)
     if calls:
         rendered |= {line.split("=", 1)[0] for line in calls.splitlines()}
-    templates = [_template(body, path, splay) for body, path, splay in (
-        (secrets_template(service, job_id), SECRETS_FILE, 0),
-        (calls, CALLS_FILE, CALLS_SPLAY)) if body]
+    templates = [_template(body, path, change_mode, splay)
+                 for body, path, change_mode, splay in (
+                     # `pulumi up` writes the Variable and rolls the job (SECRET_VERSIONS_META):
+                     # restarting on the re-render would restart every allocation at once.
+                     (secrets_template(service, job_id), SECRETS_FILE, "noop", 0),
+                     # A callee that moved: the callers that picked it restart, spread out.
+                     (calls, CALLS_FILE, "restart", CALLS_SPLAY)) if body]
     task = {
         "Name": service.name, "Driver": "docker", "User": TASK_USER,
         "Config": {
@@ -202,6 +214,8 @@ def job(service: Service, image: str, nomad: Nomad, callees: Sequence[Service] =
     spec = {"ID": job_id, "Name": job_id, "Type": "service", "Namespace": nomad.namespace,
             "Datacenters": list(nomad.datacenters), "TaskGroups": [group],
             "Meta": {"managed-by": "shipyard"}}
+    if secret_versions:
+        spec["Meta"][SECRET_VERSIONS_META] = secret_versions_digest(secret_versions)
     if architectures:
         spec["Constraints"] = [{"LTarget": "${attr.cpu.arch}", "Operand": "set_contains_any",
                                 "RTarget": ",".join(architectures)}]
@@ -211,8 +225,10 @@ def job(service: Service, image: str, nomad: Nomad, callees: Sequence[Service] =
 
 
 def jobspec(service: Service, image: str, nomad: Nomad, callees: Sequence[Service] = (),
-            architectures: Sequence[str] = ()) -> str:
+            architectures: Sequence[str] = (),
+            secret_versions: Optional[dict[str, str]] = None) -> str:
     """The job as the JSON text `nomad.Job(jobspec=..., json=True)` takes: stable key order, one
     key a line, so `pulumi preview --diff` shows which lines changed (the provider compares the
     parsed jobs, so the layout itself never shows as a change)."""
-    return json.dumps(job(service, image, nomad, callees, architectures), sort_keys=True, indent=2)
+    return json.dumps(job(service, image, nomad, callees, architectures, secret_versions),
+                      sort_keys=True, indent=2)
