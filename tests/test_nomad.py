@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from shipyard import controls, cost, engine, k8s_manifests, mocks, shipped_stacks, traffic
+from shipyard import (controls, cost, engine, k8s_manifests, lifecycle, mocks, shipped_stacks,
+                      traffic)
 from shipyard.controls.base import Resource as Checked
 from shipyard.cli import main
 from shipyard.config import ConfigError, parse
@@ -579,3 +580,13 @@ def test_native_discovery_checks_take_no_consul_only_options(plans):
         g["Services"][0]["Checks"][0]["AddressMode"] = "driver"
     assert _broken(plans, driver_address) == [
         "group api: service api: address_mode driver and expose are Consul-only"]
+
+
+def test_only_a_new_job_id_or_namespace_replaces_a_job():
+    """`diff` reads the jobspec's JSON by path; the lifecycle row names the keys that force a
+    new job (terraform-provider-nomad resourceJobCustomizeDiff)."""
+    assert lifecycle.replacing_inputs(JOB, ["jobspec.Namespace", "jobspec.TaskGroups[0].Count",
+                                            "jobspec.TaskGroups[0].Tasks[0].Config.image"]) == {
+        "jobspec.Namespace"}
+    assert lifecycle.replacing_inputs(JOB, ["jobspec.ID"]) == {"jobspec.ID"}
+    assert lifecycle.replacing_inputs(VARIABLE, ["items.TOKEN", "path"]) == {"path"}
