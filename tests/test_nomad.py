@@ -331,7 +331,8 @@ def test_the_service_is_registered_with_an_http_check_on_its_health_path(plans):
 def test_public_tags_go_to_public_services_only():
     plan = engine.run("nomad", stack_file=EXAMPLE)
     shop = jobs(plan)
-    assert group(shop["web"])["Services"][0]["Tags"] == ["traefik.enable=true"]
+    assert group(shop["web"])["Services"][0]["Tags"] == [
+        "traefik.enable=true", "traefik.http.routers.web.rule=Host(`web.example.com`)"]
     assert group(shop["api"])["Services"][0]["Tags"] == []
 
 

@@ -139,6 +139,13 @@ def secrets_template(service: Service, job_id: str) -> Optional[str]:
             + "\n{{ end }}\n")
 
 
+def public_tags(service: Service, nomad: Nomad) -> list[str]:
+    """`publicTags` of a public service, `{name}` in each replaced by the service's name (so one
+    list gives each service its own ingress router); none for a private service."""
+    return [tag.replace("{name}", service.name) for tag in nomad.public_tags] if service.public \
+        else []
+
+
 def _template(body: str, destination: str, change_mode: str, splay: int) -> dict[str, Any]:
     return {"EmbeddedTmpl": body, "DestPath": destination, "Envvars": True,
             "ChangeMode": change_mode, "Splay": splay, "Perms": "0400"}
@@ -199,7 +206,7 @@ def job(service: Service, image: str, nomad: Nomad, callees: Sequence[Service] =
         "Networks": [network],
         "Services": [{
             "Name": service.name, "PortLabel": PORT_LABEL, "Provider": nomad.discovery,
-            "Tags": list(nomad.public_tags) if service.public else [],
+            "Tags": public_tags(service, nomad),
             "Checks": [{"Name": f"{service.name}-health", "Type": "http",
                         "Path": service.health_check_path, "PortLabel": PORT_LABEL,
                         "Interval": CHECK_INTERVAL, "Timeout": CHECK_TIMEOUT,

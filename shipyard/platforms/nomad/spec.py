@@ -53,9 +53,10 @@ class Nomad(Model):
         "Service discovery provider of the services' registrations: `nomad` (native, no Consul "
         "needed; http/tcp checks) or `consul` (the cluster's Consul)."))
     public_tags: list[Tag] = Field([], description=(
-        "Tags added to public services' registrations, for an ingress that reads the catalog "
-        "(e.g. `traefik.enable=true`). Public services also listen on a static host port equal "
-        "to their `port` on each client they run on."))
+        "Tags added to public services' registrations, for an ingress that reads the catalog, "
+        "`{name}` replaced by the service's name (e.g. `traefik.enable=true`, "
+        "``traefik.http.routers.{name}.rule=Host(`{name}.example.com`)``). Public services also "
+        "listen on a static host port equal to their `port` on each client they run on."))
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "The job groups' `scaling` block (min/max), acted on by the Nomad Autoscaler, a separate "
         "agent; `pulumi up` keeps the count it chose (preserve_counts)."))
