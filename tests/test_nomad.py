@@ -483,9 +483,12 @@ def test_the_provider_takes_the_address_and_keeps_token_and_key_secret(plans):
     assert provider.inputs["certPem"] == "-----BEGIN CERTIFICATE-----client"
 
 
-def test_callees_are_registered_before_their_callers(plans):
-    names = [spec_of(j)["ID"] for j in plans["shop"].of_type(JOB)]
-    assert names.index("api") < names.index("web")
+def test_a_caller_is_deployed_once_its_callees_deployments_succeed(plans):
+    """So the caller's template finds its callees at its first render."""
+    plan = plans["shop"]
+    api, web = plan.one(JOB, "nomad-api"), plan.one(JOB, "nomad-web")
+    assert api.urn in web.depends_on
+    assert web.urn not in api.depends_on
 
 
 def test_an_example_plan_makes_no_aws_resource():

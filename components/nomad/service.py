@@ -21,6 +21,7 @@ class NomadServiceArgs:
     settings: Nomad
     callees: tuple[Service, ...] = ()  # the services it calls, found through discovery
     architectures: tuple[str, ...] = ()  # client architectures to keep it to; () for any
+    after: tuple[pulumi.Resource, ...] = ()  # jobs whose deployment must succeed first
 
 
 class NomadService(pulumi.ComponentResource):
@@ -29,7 +30,7 @@ class NomadService(pulumi.ComponentResource):
         super().__init__("shipyard:nomad:NomadService", name, None, opts)
         service, settings = args.service, args.settings
         child = pulumi.ResourceOptions(parent=self)
-        depends_on = []
+        depends_on = list(args.after)
         versions: pulumi.Output[dict[str, str]] = pulumi.Output.from_input({})
         if service.secrets:
             # Read at `pulumi up` from the same references as on ECS and Kubernetes; the values
@@ -43,7 +44,7 @@ class NomadService(pulumi.ComponentResource):
                 items={key: read.value for key, read in reads.items()}, opts=child))
             versions = pulumi.Output.all(**{key: read.version for key, read in reads.items()})
         waits = jobspec.deployment_minutes(service, settings)
-        nomad.Job(
+        self.job = nomad.Job(
             name,
             jobspec=pulumi.Output.all(args.image, versions).apply(
                 lambda values: jobspec.jobspec(service, values[0], settings, args.callees,

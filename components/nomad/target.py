@@ -41,10 +41,15 @@ class NomadTarget(pulumi.ComponentResource):
             cert_pem=settings.cert_pem, key_pem=_secret(settings.key_pem),
             opts=pulumi.ResourceOptions(parent=self))
         by_name = {s.name: s for s in args.services}
-        for service in callees_first(args.services):  # a caller's template finds its callees
-            NomadService(f"{name}-{service.name}", NomadServiceArgs(
+        created: dict[str, NomadService] = {}
+        for service in callees_first(args.services):
+            # A caller starts once its callees' deployments are healthy, so its template finds
+            # them in the catalog at its first render (rather than an empty address, then a
+            # restart).
+            created[service.name] = NomadService(f"{name}-{service.name}", NomadServiceArgs(
                 service, args.images[service.name], settings,
                 callees=tuple(by_name[c] for c in service.calls if c in by_name),
-                architectures=args.architectures.get(service.name, ())),
+                architectures=args.architectures.get(service.name, ()),
+                after=tuple(created[c].job for c in service.calls if c in created)),
                 opts=pulumi.ResourceOptions(parent=self, providers=[provider]))
         self.register_outputs({"namespace": settings.namespace})
