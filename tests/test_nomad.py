@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from shipyard import (controls, cost, engine, k8s_manifests, lifecycle, mocks, shipped_stacks,
+from shipyard import (controls, cost, engine, k8s_manifests, lifecycle, shipped_stacks,
                       traffic)
 from shipyard.controls.base import Resource as Checked
 from shipyard.cli import main
@@ -417,20 +417,12 @@ def test_secrets_reach_the_task_as_env_vars_through_a_nomadvar_template(plans):
     assert "MODE" not in template["EmbeddedTmpl"]
 
 
-def test_a_rotated_secret_rolls_the_job_out_allocation_by_allocation(plans, monkeypatch):
+def test_a_rotated_secret_rolls_the_job_out_allocation_by_allocation(plans, rotate_secrets):
     """The job's meta carries the secrets' versions (never their values): a new version (a
     rotation, same ARN) changes it, a destructive update that the update block rolls out."""
     meta = jobs(plans["shop"])["api"]["Meta"]
     assert re.fullmatch(r"[0-9a-f]{16}", meta[builder.SECRET_VERSIONS_META])
-    real_call = mocks.ShipyardMocks.call
-
-    def rotated(self, args):
-        result = real_call(self, args)
-        if args.token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
-            result = {**result, "versionId": "rotated-version"}
-        return result
-
-    monkeypatch.setattr(mocks.ShipyardMocks, "call", rotated)
+    rotate_secrets("rotated-version")
     after = jobs(run_shipyard(STACKS["shop"]))["api"]["Meta"]
     assert after[builder.SECRET_VERSIONS_META] == k8s_manifests.secret_versions_digest(
         {"DB_PASSWORD": "rotated-version", "KEY": "1"}) != meta[builder.SECRET_VERSIONS_META]
