@@ -586,3 +586,10 @@ def test_only_a_new_job_id_or_namespace_replaces_a_job():
         "jobspec.Namespace"}
     assert lifecycle.replacing_inputs(JOB, ["jobspec.ID"]) == {"jobspec.ID"}
     assert lifecycle.replacing_inputs(VARIABLE, ["items.TOKEN", "path"]) == {"path"}
+
+
+def test_the_hardening_control_gives_no_verdict_on_a_jobspec_not_known_yet():
+    [control] = [c for c in controls.CONTROLS if c.id == "NOMAD.hardened"]
+    unknown = Checked("urn:pulumi:test::shipyard::nomad:index/job:Job::api", JOB, "api",
+                      {"jobspec": None})
+    assert control.evaluate([unknown]) == ()

@@ -36,7 +36,9 @@ def task_problems(task: Mapping[str, Any]) -> list[str]:
 def hardened(resources: Sequence[Resource]) -> Iterator[Finding]:
     for job in of_type(resources, JOB):
         spec = job.inputs.get("jobspec")
-        document = json.loads(spec) if isinstance(spec, str) else {}
+        if not isinstance(spec, str):
+            continue  # not known yet (a preview of an image still to be built): no verdict
+        document = json.loads(spec)
         problems = [problem for group in document.get("TaskGroups") or []
                     for task in group.get("Tasks") or [] if task.get("Driver") == "docker"
                     for problem in task_problems(task)]
