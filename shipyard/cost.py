@@ -224,6 +224,22 @@ def _lines(pricer: _Pricer) -> Iterator[Line]:
                    "prices: no AWS cost")
     yield from _ec2_lines(pricer)
     yield from _fargate_lines(pricer)
+    yield from _nomad_lines(plan)
+
+
+# --- nomad
+NOMAD_NOTE = "runs on your Nomad clients: no AWS cost"
+
+
+def _nomad_lines(plan: Plan) -> Iterator[Line]:
+    """Nomad jobs cost nothing on AWS: a zero line each, so the estimate says so."""
+    for job in plan.of_type("nomad:index/job:Job"):
+        spec = json.loads(job.inputs["jobspec"])
+        for group in spec["TaskGroups"]:
+            sizes = ", ".join(f"{t['Resources']['CPU']} MHz, {t['Resources']['MemoryMB']} MiB"
+                              for t in group["Tasks"])
+            yield Line(f"Nomad job {spec['ID']}", f"{group['Count']} x ({sizes})", Decimal(0),
+                       NOMAD_NOTE)
 
 
 def _launch_template(plan: Plan, resource: Resource) -> Resource:

@@ -31,7 +31,8 @@ def _lifecycle_options(resource: Resource) -> dict[str, Any]:
     options = {"deleteBeforeReplace": resource.delete_before_replace,
                "retainOnDelete": resource.retain_on_delete,
                "ignoreChanges": list(resource.ignore_changes),
-               "inputsFrom": {key: list(urns) for key, urns in resource.input_sources.items()}}
+               "inputsFrom": {key: list(urns) for key, urns in resource.input_sources.items()},
+               "customTimeouts": dict(resource.custom_timeouts)}
     return {key: value for key, value in options.items() if value}
 
 

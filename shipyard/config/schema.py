@@ -50,6 +50,7 @@ from shipyard.platforms.ecs.spec import Ecs
 from shipyard.platforms.eks.spec import Eks
 from shipyard.platforms.kubernetes.spec import Kubernetes
 from shipyard.platforms.swarm.spec import Swarm
+from shipyard.platforms.nomad.spec import Nomad
 
 
 class Network(Model):
@@ -182,7 +183,7 @@ class Service(Model):
             "(BusyBox's will do)."))
     public: bool = Field(False, description=(
         "Reachable from the internet (behind the shared ALB on ECS, a LoadBalancer Service on "
-        "Kubernetes)."))
+        "Kubernetes, a static host port and `shipyard:nomad.publicTags` on Nomad)."))
     host: Optional[Annotated[str, ALB_HOST]] = Field(None, max_length=128, description=(
         "ECS public services: route requests for this host name to the service."))
     path: Annotated[str, ALB_PATH] = Field("/*", max_length=128, description=(
@@ -197,7 +198,9 @@ class Service(Model):
     calls: list[DnsLabel] = Field([], description=(
         "Services this one calls, by name, at `http://<name>:<port>`. Only these callers get "
         "through to a service (security group rules on ECS, NetworkPolicies on Kubernetes); a "
-        "private service nobody calls accepts no traffic."))
+        "private service nobody calls accepts no traffic. On Nomad, env values naming "
+        "`<name>:<port>` get a healthy instance's address from the catalog instead, and nothing "
+        "restricts who connects (docs/nomad.md)."))
     domain: Optional[DomainName] = Field(None, description=(
         "Public services: serve HTTPS on this name, inside `shipyard:dns.zone`, with an ACM "
         "certificate validated in that zone and an alias record to the load balancer."))
@@ -267,6 +270,8 @@ class StackConfig(Model):
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
     swarm: Swarm = Field(Swarm(), description=(
         "An existing Docker Swarm (on AWS or anywhere): set `host` (docs/swarm.md)."))
+    nomad: Nomad = Field(Nomad(), description=(
+        "An existing HashiCorp Nomad cluster: each service a Nomad job (docs/nomad.md)."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
     deploy: Deploy = Field(Deploy(), description=(
         "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API "
