@@ -95,7 +95,7 @@ class ResourceFacts:
 def k8s(*immutable: str, holds: str = "", key_settings: tuple[str, ...] = (),
         outputs: Optional[MockOutputs] = None) -> ResourceFacts:
     """A Kubernetes object's row: its name and namespace (and `immutable` fields) replace it."""
-    return ResourceFacts("kubernetes", replaced_by=("metadata.name", "metadata.namespace", *immutable),
+    return ResourceFacts("clusters", replaced_by=("metadata.name", "metadata.namespace", *immutable),
                          unique_by=("metadata.name", "metadata.namespace"), holds=holds,
                          provider_deletes_first=True, source=K8S_DIFF,
                          key_settings=key_settings, outputs=outputs)

@@ -36,7 +36,7 @@ def _cluster(call: MockCall) -> dict:
 
 FACTS: dict[str, ResourceFacts] = {
     "eks:index:Cluster": ResourceFacts(
-        "kubernetes", ("name",), unique_by=("name",), holds="the cluster and every workload on it",
+        "clusters", ("name",), unique_by=("name",), holds="the cluster and every workload on it",
         protected_by="deletionProtection", one_minor_step=("version",),
         source="pulumi-eks nodejs/eks/cluster.ts (its aws.eks.Cluster: name and role ForceNew; "
         "version, subnets and logging update in place)",
@@ -45,38 +45,38 @@ FACTS: dict[str, ResourceFacts] = {
     # UpdateClusterVersion moves one minor version at a time (EKS user guide, "Update existing
     # cluster to new Kubernetes version": "you can update only one minor version at a time").
     "aws:eks/cluster:Cluster": ResourceFacts(
-        "kubernetes", ("name", "roleArn", "kubernetesNetworkConfig"), unique_by=("name",),
+        "clusters", ("name", "roleArn", "kubernetesNetworkConfig"), unique_by=("name",),
         holds="every workload on it", protected_by="deletionProtection",
         one_minor_step=("version",), source=TF + "eks/cluster.go", name_rule=_CLUSTER_NAME),
     # pulumi-eks answers nodeGroup (its aws.eks.NodeGroup) as a resource reference, which the
     # offline engine reads as None (shipyard/engine.py).
     "eks:index:ManagedNodeGroup": ResourceFacts(
-        "kubernetes", _NODE_GROUP, source="pulumi-eks nodejs/eks/nodegroup.ts "
+        "clusters", _NODE_GROUP, source="pulumi-eks nodejs/eks/nodegroup.ts "
         "createManagedNodeGroup (its aws.eks.NodeGroup; auto-named, so a replacement exists "
         "beside the old group)",
         key_settings=("instanceTypes", "capacityType", "scalingConfig", "version"),
         outputs={"nodeGroup": None}, name_rule=_NODE_GROUP_NAME),
     "aws:eks/nodeGroup:NodeGroup": ResourceFacts(
-        "kubernetes", _NODE_GROUP, unique_by=("clusterName", "nodeGroupName"),
+        "clusters", _NODE_GROUP, unique_by=("clusterName", "nodeGroupName"),
         source=TF + "eks/node_group.go", name_rule=_NODE_GROUP_NAME),
     # awslabs cdk-eks-blueprints FargateProfileConstraints: 1..63 characters (DNS limits).
     "aws:eks/fargateProfile:FargateProfile": ResourceFacts(
-        "kubernetes", (EVERY_INPUT,), unique_by=("clusterName", "fargateProfileName"),
+        "clusters", (EVERY_INPUT,), unique_by=("clusterName", "fargateProfileName"),
         source=TF + "eks/fargate_profile.go (every argument ForceNew but tags)",
         key_settings=("fargateProfileName", "selectors"), arn=("eks", "fargateprofile/{name}"),
         name_rule=NameRule("fargateProfileName", "parent", 1, 63, r"[A-Za-z0-9][A-Za-z0-9_-]*",
                            "EKS CreateFargateProfile fargateProfileName: 1-63 characters (EKS "
                            "Blueprints' FargateProfileConstraints)")),
     "aws:eks/accessEntry:AccessEntry": ResourceFacts(
-        "kubernetes", ("clusterName", "principalArn", "type"),
+        "clusters", ("clusterName", "principalArn", "type"),
         unique_by=("clusterName", "principalArn"), source=TF + "eks/access_entry.go",
         key_settings=("type",), name_rule=NAMELESS),
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": ResourceFacts(
-        "kubernetes", ("clusterName", "principalArn", "policyArn", "accessScope"),
+        "clusters", ("clusterName", "principalArn", "policyArn", "accessScope"),
         unique_by=("clusterName", "principalArn", "policyArn"),
         source=TF + "eks/access_policy_association.go", name_rule=NAMELESS),
     "aws:eks/addon:Addon": ResourceFacts(
-        "kubernetes", ("clusterName", "addonName"), unique_by=("clusterName", "addonName"),
+        "clusters", ("clusterName", "addonName"), unique_by=("clusterName", "addonName"),
         source=TF + "eks/addon.go (addon_version updates in place)",
         key_settings=("addonName", "addonVersion", "configurationValues"),
         arn=("eks", "addon/{name}"), name_rule=NAMELESS),
