@@ -3,6 +3,8 @@ stacks (prod passes everything, other stacks fail only what they waive); waivers
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from shipyard import check, controls
@@ -168,8 +170,6 @@ def test_check_json_lists_every_control_with_its_failures(capsys):
 
 
 def test_check_exits_1_when_a_resource_breaks_a_lifecycle_rule(monkeypatch, capsys):
-    from dataclasses import replace
-
     from shipyard import lifecycle
     row = lifecycle.FACTS["aws:ecs/service:Service"]
     # As before the fix: an ECS service whose updates need a deployment flag it lacks.
