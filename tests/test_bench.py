@@ -39,11 +39,11 @@ STILL_NAMING = {
             "components/ecs_cluster.py", "components/ecs_service.py",
             "components/load_balancer.py"},
     "eks": {REGISTRY, "shipyard/architectures.py", "shipyard/config/rules.py",
-            "shipyard/config/schema.py", "shipyard/controls/__init__.py", "shipyard/cost.py",
-            "shipyard/endpoints.py", "shipyard/reachability.py", "components/eks_cluster.py",
+            "shipyard/config/schema.py", "shipyard/controls/__init__.py", "shipyard/endpoints.py",
+            "shipyard/reachability.py", "shipyard/shared_facts.py", "components/eks_cluster.py",
             "components/eks_node_group.py"},
     "kubernetes": {REGISTRY, "shipyard/config/schema.py", "shipyard/controls/__init__.py",
-                   "shipyard/cost.py", "shipyard/reachability.py", "shipyard/traffic.py",
+                   "shipyard/reachability.py", "shipyard/traffic.py",
                    "components/kubernetes_target.py", "components/kubernetes_workload.py"},
 }
 
