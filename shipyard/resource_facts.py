@@ -21,6 +21,18 @@ Where a row lives (the rule for adding one):
 tests/test_platforms.py fails, naming the platform and the type, when a type a platform's plan
 registers has no row or its row lacks a member the program needs.
 
+A row needs its graph class and the source of its lifecycle facts; an AWS type its name rule
+(or NAMELESS); a type whose computed outputs the program reads, `outputs` (the mocks answer
+nothing else but ids and ARNs); a type that costs money around the clock, `cost`. The other
+members default to "nothing". For example, a platform's own type:
+
+    FACTS = {
+        "aws:ecs/cluster:Cluster": ResourceFacts(
+            "serving", ("name",), unique_by=("name",), source=TF + "ecs/cluster.go",
+            key_settings=("name", "settings"), mock_id="name", arn=("ecs", "cluster/{name}"),
+            name_rule=NameRule("name", "region", 1, 255, r"[A-Za-z0-9_-]+", "ECS API ...")),
+    }
+
 Sources of the lifecycle facts. pulumi-aws is bridged from the Terraform AWS provider: an input
 replaces its resource exactly when the provider schema marks it `ForceNew` (or
 `RequiresReplace`), in github.com/hashicorp/terraform-provider-aws
