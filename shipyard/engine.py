@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import contextvars
 import difflib
+import gc
 import json
 import runpy
 import sys
@@ -29,7 +30,8 @@ from typing import Any, Iterator, Mapping, NamedTuple, Optional
 import pulumi
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -114,21 +116,6 @@ def _unwrap_secrets(value: Any) -> Any:
     return value
 
 
-@contextlib.contextmanager
-def _thread_event_loop() -> Iterator[None]:
-    """Give a monitor call on an executor thread its own event loop, closed when it returns."""
-    if threading.current_thread() is threading.main_thread():
-        yield
-        return
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        yield
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
-
-
 class RecordingMonitor(MockMonitor):
     """A mock monitor that records registrations and never advertises resource references."""
 
@@ -137,6 +124,26 @@ class RecordingMonitor(MockMonitor):
         self.recorded: list[Resource] = []
         self.invokes: list[Invoke] = []
         self._lock = threading.Lock()
+        self._thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def _thread_event_loop(self) -> None:
+        """Give each executor thread making monitor calls an event loop of its own, made on its
+        first call (one per call cost a selector and a socket pair per resource) and closed by
+        :meth:`close_thread_loops` when the run ends."""
+        if threading.current_thread() is threading.main_thread():
+            return
+        try:
+            asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:  # none set on this thread yet
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            with self._lock:
+                self._thread_loops.append(loop)
+
+    def close_thread_loops(self) -> None:
+        for loop in self._thread_loops:
+            loop.close()
+        self._thread_loops.clear()
 
     def SupportsFeature(self, request):
         supported = request.id not in ("outputValues", "resourceReferences")
@@ -149,19 +156,19 @@ class RecordingMonitor(MockMonitor):
             if f != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES])
 
     def Invoke(self, request):
-        with _thread_event_loop():
-            invoke = Invoke(request.tok, _unwrap_secrets(rpc.deserialize_properties(request.args)))
-            with self._lock:
-                self.invokes.append(invoke)
-            return super().Invoke(request)
+        self._thread_event_loop()
+        invoke = Invoke(request.tok, _unwrap_secrets(rpc.deserialize_properties(request.args)))
+        with self._lock:
+            self.invokes.append(invoke)
+        return super().Invoke(request)
 
     def ReadResource(self, request):
-        with _thread_event_loop():
-            return super().ReadResource(request)
+        self._thread_event_loop()
+        return super().ReadResource(request)
 
     def RegisterResource(self, request):
-        with _thread_event_loop():
-            response = super().RegisterResource(request)
+        self._thread_event_loop()
+        response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             parent = request.parent if "::pulumi:pulumi:Stack::" not in request.parent else None
             resource = Resource(
@@ -302,15 +309,16 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path,
     # the run that started it.
     executor = ThreadPoolExecutor(thread_name_prefix="shipyard-mock-monitor")
     loop.set_default_executor(executor)
+    mocks = ShipyardMocks(region, stack, PROJECT_NAME, _referenced_secret_keys(values))
+    monitor = RecordingMonitor(mocks)
     try:
         pulumi.runtime.set_all_config(values, secret_keys)
-        mocks = ShipyardMocks(region, stack, PROJECT_NAME, _referenced_secret_keys(values))
-        monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False,
                                  monitor=monitor)
         program = str(root / "__main__.py")
         try:
-            _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+            with _offline_registration():
+                _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
         except Exception as error:
             if isinstance(error, ConfigError):
                 error.registered = tuple(monitor.recorded)  # lets tests prove nothing was created
@@ -323,12 +331,38 @@ def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path,
     finally:
         _discard_unfinished_work(loop)
         executor.shutdown(wait=True)
+        monitor.close_thread_loops()
         loop.close()
         asyncio.set_event_loop(None)
     resources = tuple(sorted(monitor.recorded, key=lambda r: r.urn))
     invokes = tuple(sorted(monitor.invokes, key=lambda i: (i.token, json.dumps(i.args, sort_keys=True,
                                                                                 default=repr))))
     return Plan(stack=stack, resources=resources, outputs=outputs, region=region, invokes=invokes)
+
+
+@contextlib.contextmanager
+def _offline_registration() -> Iterator[None]:
+    """Register resources without the work only a real deployment reads.
+
+    - No cyclic garbage collection: nearly everything the run allocates (resources, outputs,
+      futures, their tasks) lives until the plan is recorded, and each collection rescans all
+      of it, so a plan's time grew faster than its resources (bench/run.py: 50 services took
+      2.25x one service). Reference counting still frees what dies; the collector resumes, and
+      finds the run's cycles, when the run ends.
+    - No stack trace per resource: the SDK walks and reads the source of every frame of each
+      registration (pulumi/runtime/resource.py `_get_stack_trace`, pulumi 3.272) for the CLI's
+      source positions; the mock monitor drops them. It gets the SDK's own empty trace.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    stack_trace = sdk_resource._get_stack_trace
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = stack_trace
+        if enabled:
+            gc.enable()
 
 
 def _discard_unfinished_work(loop: asyncio.AbstractEventLoop) -> None:

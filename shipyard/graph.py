@@ -18,7 +18,7 @@ from shipyard.platforms import PLATFORMS, resource_facts
 
 # Colours by graph class (each type's facts row names its class), so a prod graph reads at a
 # glance; Shipyard's own components, which have no row, are drawn as "other".
-FILL = {"network": "#e8f1fb", "serving": "#fdf0e0", "kubernetes": "#e9f6ec",
+FILL = {"network": "#e8f1fb", "serving": "#fdf0e0", "clusters": "#e9f6ec",
         "security": "#f6eaf4", "images": "#fff8d6", "other": "#eeeeee"}
 
 

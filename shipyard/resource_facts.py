@@ -7,7 +7,8 @@ A row (`ResourceFacts`) says, for one type token:
 - plan: the inputs `plan` shows beside it (`key_settings`);
 - mocks: the id, ARN and computed outputs the offline engine answers for it (`shipyard.mocks`);
 - graph: its class in the dependencies picture (`shipyard.graph.FILL`);
-- names: the rule AWS applies to its physical name (`shipyard.aws_names`), or NAMELESS.
+- names: the rule AWS applies to its physical name (`shipyard.aws_names`), or NAMELESS;
+- cost: the monthly cost lines of a plan's resources of the type (`shipyard.cost`), if any.
 
 Where a row lives (the rule for adding one):
 - a type registered by shared code (network, images, domains, logs, IAM, KMS, launch templates
@@ -19,6 +20,18 @@ Where a row lives (the rule for adding one):
 `shipyard.platforms.resource_facts()` collects both; a type written twice is an error, and
 tests/test_platforms.py fails, naming the platform and the type, when a type a platform's plan
 registers has no row or its row lacks a member the program needs.
+
+A row needs its graph class and the source of its lifecycle facts; an AWS type its name rule
+(or NAMELESS); a type whose computed outputs the program reads, `outputs` (the mocks answer
+nothing else but ids and ARNs); a type that costs money around the clock, `cost`. The other
+members default to "nothing". For example, a platform's own type:
+
+    FACTS = {
+        "aws:ecs/cluster:Cluster": ResourceFacts(
+            "serving", ("name",), unique_by=("name",), source=TF + "ecs/cluster.go",
+            key_settings=("name", "settings"), mock_id="name", arn=("ecs", "cluster/{name}"),
+            name_rule=NameRule("name", "region", 1, 255, r"[A-Za-z0-9_-]+", "ECS API ...")),
+    }
 
 Sources of the lifecycle facts. pulumi-aws is bridged from the Terraform AWS provider: an input
 replaces its resource exactly when the provider schema marks it `ForceNew` (or
@@ -35,12 +48,14 @@ dotted paths into one (`spec.selector`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping, Optional, Sequence, Union
 
 from shipyard.mock_values import MockCall
 
 if TYPE_CHECKING:
     from shipyard.aws_names import FromBotocore, NameRule
+    from shipyard.cost import Line, Pricer
+    from shipyard.engine import Resource
 
 EVERY_INPUT = "*"
 TF = "terraform-provider-aws internal/service/"
@@ -49,6 +64,8 @@ K8S_DIFF = "pulumi-kubernetes provider/pkg/provider/diff.go forceNew; provider.g
 NAMELESS = "nameless"
 
 MockOutputs = Union[Mapping[str, Any], Callable[[MockCall], Mapping[str, Any]]]
+# The plan's resources of the type -> their cost lines (a Pricer knows the plan and prices).
+CostLines = Callable[["Pricer", Sequence["Resource"]], Iterable["Line"]]
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,8 @@ class ResourceFacts:
     """Outputs the provider computes that the program reads, as the mocks answer them."""
     name_rule: Union[NameRule, FromBotocore, str, None] = None
     """The rule AWS applies to its physical name, or NAMELESS; None outside AWS."""
+    cost: Optional[CostLines] = None
+    """Its monthly cost lines; None when it costs nothing around the clock by itself."""
 
     def mock_outputs(self, call: MockCall) -> Mapping[str, Any]:
         if self.outputs is None:
@@ -94,9 +113,9 @@ class ResourceFacts:
 
 
 def k8s(*immutable: str, holds: str = "", key_settings: tuple[str, ...] = (),
-        outputs: Optional[MockOutputs] = None) -> ResourceFacts:
+        outputs: Optional[MockOutputs] = None, cost: Optional[CostLines] = None) -> ResourceFacts:
     """A Kubernetes object's row: its name and namespace (and `immutable` fields) replace it."""
-    return ResourceFacts("kubernetes", replaced_by=("metadata.name", "metadata.namespace", *immutable),
+    return ResourceFacts("clusters", replaced_by=("metadata.name", "metadata.namespace", *immutable),
                          unique_by=("metadata.name", "metadata.namespace"), holds=holds,
                          provider_deletes_first=True, source=K8S_DIFF,
-                         key_settings=key_settings, outputs=outputs)
+                         key_settings=key_settings, outputs=outputs, cost=cost)

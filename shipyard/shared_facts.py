@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from typing import TYPE_CHECKING, Iterator, Sequence
+
 from shipyard.aws_names import FromBotocore, NameRule
+from shipyard.cost import Line, Pricer, launch_template, root_volume_gb
 from shipyard.mock_values import ACCOUNT_ID, MockCall, digest, image_digest
 from shipyard.naming import ecr_repository_url
 from shipyard.resource_facts import EVERY_INPUT, NAMELESS, TF, ResourceFacts
+
+if TYPE_CHECKING:
+    from shipyard.engine import Resource
 
 _SG_RULE = ResourceFacts(
     "network", id_prefix="sgr", name_rule=NAMELESS,
@@ -52,6 +58,26 @@ def _vpc_endpoint(call: MockCall) -> dict:
     return {}
 
 
+def _interface_endpoints(pricer: Pricer, endpoints: Sequence[Resource]) -> Iterator[Line]:
+    interface = [e for e in endpoints if e.inputs["vpcEndpointType"] == "Interface"]
+    if interface:
+        az_hours = sum(len(e.inputs["subnetIds"]) for e in interface)
+        yield pricer.hourly(f"Interface VPC endpoints ({len(interface)}, per AZ)", az_hours,
+                            "interface_endpoint_az_hour")
+
+
+def _instances(pricer: Pricer, groups: Sequence[Resource]) -> Iterator[Line]:
+    plan = pricer.plan
+    for group in groups:
+        template = launch_template(plan, group)
+        if plan.by_urn(group.parent).type == "shipyard:eks:EksNodeGroup":
+            item, count = f"EKS self-managed nodes {group.name}", group.inputs["desiredCapacity"]
+        else:  # ECS managed scaling starts from the minimum
+            item, count = f"ECS container instances {group.name}", group.inputs["minSize"]
+        yield from pricer.ec2(item, count, template.inputs["instanceType"],
+                              root_volume_gb(template))
+
+
 FACTS: dict[str, ResourceFacts] = {
     # --- network
     "aws:ec2/vpc:Vpc": ResourceFacts(
@@ -65,12 +91,15 @@ FACTS: dict[str, ResourceFacts] = {
     "aws:ec2/internetGateway:InternetGateway": ResourceFacts(
         "network", source=TF + "ec2/vpc_internet_gateway.go (vpc_id attaches/detaches in place)",
         id_prefix="igw", name_rule=NAMELESS),
-    "aws:ec2/eip:Eip": ResourceFacts(
-        "network", ("domain", "address", "publicIpv4Pool", "networkBorderGroup"),
-        source=TF + "ec2/ec2_eip.go", id_prefix="eipalloc", name_rule=NAMELESS),
     "aws:ec2/natGateway:NatGateway": ResourceFacts(
         "network", ("allocationId", "subnetId", "connectivityType", "privateIp"),
-        source=TF + "ec2/vpc_nat_gateway.go", id_prefix="nat", name_rule=NAMELESS),
+        source=TF + "ec2/vpc_nat_gateway.go", id_prefix="nat", name_rule=NAMELESS,
+        cost=lambda pricer, nats: [pricer.hourly("NAT gateways", len(nats), "nat_gateway_hour")]),
+    "aws:ec2/eip:Eip": ResourceFacts(
+        "network", ("domain", "address", "publicIpv4Pool", "networkBorderGroup"),
+        source=TF + "ec2/ec2_eip.go", id_prefix="eipalloc", name_rule=NAMELESS,
+        cost=lambda pricer, addresses: [pricer.hourly(
+            "Public IPv4 addresses (NAT gateways)", len(addresses), "public_ipv4_hour")]),
     "aws:ec2/routeTable:RouteTable": ResourceFacts(
         "network", ("vpcId",), source=TF + "ec2/vpc_route_table.go", id_prefix="rtb",
         name_rule=NAMELESS),
@@ -96,7 +125,7 @@ FACTS: dict[str, ResourceFacts] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": ResourceFacts(
         "network", ("vpcId", "serviceName", "vpcEndpointType"), source=TF + "ec2/vpc_endpoint.go",
         key_settings=("serviceName", "vpcEndpointType"), id_prefix="vpce",
-        outputs=_vpc_endpoint, name_rule=NAMELESS),
+        outputs=_vpc_endpoint, name_rule=NAMELESS, cost=_interface_endpoints),
     "aws:ec2/flowLog:FlowLog": ResourceFacts(
         "network", ("vpcId", "subnetId", "trafficType", "logDestination", "logDestinationType",
                     "iamRoleArn", "maxAggregationInterval", "logFormat", "destinationOptions"),
@@ -116,7 +145,7 @@ FACTS: dict[str, ResourceFacts] = {
         key_settings=("minSize", "maxSize", "desiredCapacity"),
         arn=("autoscaling", "autoScalingGroup:{hex}:autoScalingGroupName/{name}"),
         name_rule=FromBotocore("name", "region", "autoscaling", "CreateAutoScalingGroup",
-                               "AutoScalingGroupName", auto_named=True)),
+                               "AutoScalingGroupName", auto_named=True), cost=_instances),
     # --- logs and keys
     "aws:cloudwatch/logGroup:LogGroup": ResourceFacts(
         "other", ("name", "namePrefix", "logGroupClass"), unique_by=("name",),
@@ -132,7 +161,8 @@ FACTS: dict[str, ResourceFacts] = {
         "that data is unreadable)", source=TF + "kms/key.go",
         key_settings=("enableKeyRotation", "deletionWindowInDays"), mock_id="uuid",
         arn=("kms", "key/{id}"), outputs=lambda call: {"keyId": call.resource_id},
-        name_rule=NAMELESS),
+        name_rule=NAMELESS,
+        cost=lambda pricer, keys: [pricer.monthly("KMS keys", len(keys), "kms_key_month")]),
     # Beyond the botocore pattern (KMS API CreateAlias): aliases start with alias/, and
     # alias/aws/ is reserved for AWS managed keys.
     "aws:kms/alias:Alias": ResourceFacts(

@@ -3,12 +3,15 @@ stacks (prod passes everything, other stacks fail only what they waive); waivers
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from shipyard import check, controls
 from shipyard.cli import main
 from shipyard.config import ConfigError
 from shipyard.controls import CONTROL_IDS, CONTROLS
+from shipyard.platforms import PLATFORMS
 from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 from tests.control_cases import CASES, GOOD_POD, deployment, res
 
@@ -48,7 +51,7 @@ def test_eks_controls_read_the_aws_cluster_resource_as_well():
                   encryptionConfig={"resources": ["secrets"], "provider": {"keyArn": "arn:k"}})
     assert all(f.passed for c in CONTROLS if c.id.startswith("EKS.") for f in c.evaluate([cluster]))
     open_cluster = res("aws:eks/cluster:Cluster", vpcConfig={})   # AWS defaults: public, no CIDRs
-    [finding] = controls.eks.CONTROLS[0].evaluate([open_cluster])
+    [finding] = PLATFORMS["eks"].hook("controls").CONTROLS[0].evaluate([open_cluster])
     assert not finding.passed and "the internet" in finding.reason
 
 
@@ -57,7 +60,7 @@ def test_pod_security_names_each_violation():
            "containers": [{"name": "app", "securityContext": {
                "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"], "add": ["SYS_ADMIN"]},
                "runAsUser": 0}}]}
-    [finding] = controls.kubernetes.CONTROLS[0].evaluate([deployment(pod)])
+    [finding] = PLATFORMS["kubernetes"].hook("controls").CONTROLS[0].evaluate([deployment(pod)])
     assert finding.reason == ("hostNetwork is true; volume host: type hostPath is not allowed; "
                               "container app: adds capabilities beyond NET_BIND_SERVICE; "
                               "container app: runs as user 0")
@@ -173,8 +176,6 @@ def test_check_json_lists_every_control_with_its_failures(capsys):
 
 
 def test_check_exits_1_when_a_resource_breaks_a_lifecycle_rule(monkeypatch, capsys):
-    from dataclasses import replace
-
     from shipyard import lifecycle
     row = lifecycle.FACTS["aws:ecs/service:Service"]
     # As before the fix: an ECS service whose updates need a deployment flag it lacks.

@@ -29,6 +29,7 @@ from shipyard.mocks import secret_document
 from shipyard.platforms.nomad import jobspec as builder
 from shipyard.platforms.nomad import rules as nomad_rules
 from shipyard.platforms.nomad.api_fields import DOCKER_CONFIG, FIELDS, field_problems
+from shipyard.platforms.nomad.facts import NO_AWS_COST
 from shipyard.platforms.nomad.spec import Nomad
 from shipyard.platforms.nomad.validation import job_problems
 from tests.conftest import PROJECT, run_shipyard
@@ -514,8 +515,8 @@ def test_the_picture_shows_the_cluster_its_jobs_the_static_port_and_the_call():
 def test_nomad_jobs_cost_nothing_on_aws_and_the_estimate_says_so():
     estimate = cost.estimate(engine.run("nomad", stack_file=EXAMPLE))
     assert [(line.item, line.quantity, line.monthly, line.note) for line in estimate.lines] == [
-        ("Nomad job api", "2 x (600 MHz, 512 MiB)", 0, cost.NOMAD_NOTE),
-        ("Nomad job web", "2 x (600 MHz, 512 MiB)", 0, cost.NOMAD_NOTE)]
+        ("Nomad job api", "2 x (600 MHz, 512 MiB)", 0, NO_AWS_COST),
+        ("Nomad job web", "2 x (600 MHz, 512 MiB)", 0, NO_AWS_COST)]
     assert estimate.total == 0 and estimate.complete
 
 

@@ -16,11 +16,13 @@ import threading
 import pytest
 import yaml
 from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockResourceArgs
 from pydantic import BaseModel
 
 from shipyard import engine, graph
 from shipyard.config.schema import Service, StackConfig
 from shipyard.config.types import ARCHITECTURES, Autoscaling
+from shipyard.mocks import ShipyardMocks
 from shipyard.platforms import NAMES, PLATFORMS, base, resource_facts, with_capability
 from shipyard.resource_facts import ResourceFacts
 from tests.conftest import PROJECT, SHIPPED_STACKS
@@ -60,6 +62,13 @@ def test_platform_has_its_section(name):
     assert section().enabled is False                            # off unless the stack asks
     if PLATFORMS[name].autoscaling:
         assert section.model_fields["autoscaling"].annotation is Autoscaling
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_platform_has_its_controls_and_check_runs_them(name):
+    from shipyard.controls import CONTROLS
+    own = PLATFORMS[name].hook("controls").CONTROLS
+    assert own and set(own) <= set(CONTROLS)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -227,3 +236,19 @@ def _shipyard_keys(name: str) -> dict:
 def test_kubernetes_enabled_is_a_key_like_every_platforms(section, enabled):
     """`shipyard:kubernetes.enabled: true` was rejected as an unknown key (a property)."""
     assert StackConfig.model_validate({"kubernetes": section}).kubernetes.enabled is enabled
+
+
+def test_a_type_has_one_row(monkeypatch):
+    """A platform's facts repeating a shared row is an error naming its file and the type."""
+    ecs_facts = PLATFORMS["ecs"].hook("facts")
+    monkeypatch.setitem(ecs_facts.FACTS, "aws:ec2/vpc:Vpc", ResourceFacts("network"))
+    with pytest.raises(ValueError, match=r"shipyard/platforms/ecs/facts.py repeats the rows "
+                       r"of aws:ec2/vpc:Vpc"):
+        resource_facts.__wrapped__()  # collected afresh; the cached table stays as it is
+
+
+def test_the_mocks_refuse_a_type_without_a_row():
+    mocks = ShipyardMocks("us-east-1", "dev", "shipyard")
+    with pytest.raises(NotImplementedError, match="aws:mq/broker:Broker has no facts row"):
+        mocks.new_resource(MockResourceArgs(typ="aws:mq/broker:Broker", name="queue", inputs={},
+                                            provider=None, resource_id=None))

@@ -63,8 +63,8 @@ def test_the_pack_registers_one_mandatory_policy_per_control(monkeypatch):
 
 def test_policy_names_follow_the_control_ids():
     assert [c.policy_name for c in CONTROLS][:3] == ["ecr-1", "ecr-2", "ecr-3"]
-    assert [c.policy_name for c in CONTROLS][-5:] == [
-        "pss-restricted", "swarm-1", "swarm-2", "swarm-3", "swarm-4"]
+    assert [c.policy_name for c in CONTROLS][-6:] == [
+        "pss-restricted", "swarm-1", "swarm-2", "swarm-3", "swarm-4", "nomad-hardened"]
 
 
 def test_the_pack_runs_with_the_projects_virtualenv():

@@ -9,9 +9,9 @@ Checks that span several keys live in :mod:`shipyard.config.rules`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, create_model
 
 from shipyard.config.types import (
     ALB_HOST,
@@ -46,11 +46,6 @@ from shipyard.config.types import (
 from shipyard.image_reference import image_problem, tag_problem
 from shipyard.platforms import NAMES as PLATFORM_NAMES
 from shipyard.platforms import PLATFORMS
-from shipyard.platforms.ecs.spec import Ecs
-from shipyard.platforms.eks.spec import Eks
-from shipyard.platforms.kubernetes.spec import Kubernetes
-from shipyard.platforms.swarm.spec import Swarm
-from shipyard.platforms.nomad.spec import Nomad
 
 
 class Network(Model):
@@ -254,8 +249,8 @@ class Deploy(Model):
         "`pulumi up`."))
 
 
-class StackConfig(Model):
-    """Everything under the `shipyard:` namespace of one stack."""
+class _StackConfig(Model):
+    """Everything under the `shipyard:` namespace of one stack but the platforms' sections."""
 
     production: bool = Field(False, description=(
         "Production stack: protects stateful resources (ECR repositories, KMS keys, log "
@@ -264,14 +259,6 @@ class StackConfig(Model):
     network: Network = Field(Network(), description="The VPC.")
     ecr: Ecr = Field(Ecr(), description="Container image repositories.")
     services: list[Service] = Field([], description="Cloud-neutral service specs.")
-    ecs: Ecs = Field(Ecs(), description="Amazon ECS.")
-    eks: Eks = Field(Eks(), description="Amazon EKS.")
-    kubernetes: Kubernetes = Field(Kubernetes(), description=(
-        "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
-    swarm: Swarm = Field(Swarm(), description=(
-        "An existing Docker Swarm (on AWS or anywhere): set `host` (docs/swarm.md)."))
-    nomad: Nomad = Field(Nomad(), description=(
-        "An existing HashiCorp Nomad cluster: each service a Nomad job (docs/nomad.md)."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
     deploy: Deploy = Field(Deploy(), description=(
         "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API "
@@ -324,3 +311,18 @@ class StackConfig(Model):
         if self.eks.endpoint_public_access is None:
             return not self.production
         return self.eks.endpoint_public_access
+
+
+def _platform_sections() -> dict[str, Any]:
+    """`shipyard:<name>` for each registered platform: its `spec` hook's Section, off by default."""
+    sections = {}
+    for name, platform in PLATFORMS.items():
+        section = platform.hook("spec").Section
+        sections[name] = (section, Field(section(), description=platform.section))
+    return sections
+
+
+# The platforms' sections come from the registry, after the stack's shared settings.
+StackConfig = create_model("StackConfig", __base__=_StackConfig, __module__=__name__,
+                           **_platform_sections())
+StackConfig.__doc__ = "Everything under the `shipyard:` namespace of one stack."

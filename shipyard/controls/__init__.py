@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
-from shipyard.controls import ec2, ecr, ecs, eks, elb, kms, kubernetes
+from shipyard.controls import ec2, ecr, elb, kms
 from shipyard.controls.base import Control, Finding, Resource
-from shipyard.platforms.nomad import controls as nomad
-from shipyard.platforms.swarm import controls as swarm
+from shipyard.platforms import PLATFORMS
 
-CONTROLS: tuple[Control, ...] = (*ecr.CONTROLS, *ecs.CONTROLS, *eks.CONTROLS, *elb.CONTROLS,
-                                 *ec2.CONTROLS, *kms.CONTROLS, *kubernetes.CONTROLS,
-                                 *swarm.CONTROLS, *nomad.CONTROLS)
+# The AWS services' controls, then each platform's own (its `controls` hook), in registry order.
+CONTROLS: tuple[Control, ...] = (
+    *ecr.CONTROLS, *elb.CONTROLS, *ec2.CONTROLS, *kms.CONTROLS,
+    *(control for platform in PLATFORMS.values() for control in platform.hook("controls").CONTROLS))
 CONTROL_IDS: tuple[str, ...] = tuple(c.id for c in CONTROLS)
 
 

@@ -16,7 +16,9 @@ read the registry. Its code lives beside it and is imported only when asked for:
 - `shipyard.platforms.<name>.facts`: `FACTS: dict[str, ResourceFacts]`, one row per resource
   type only this platform's components register (lifecycle, key settings, mock outputs, graph
   class, name rule; shipyard/resource_facts.py says what each member is and where a row lives).
-  It imports no provider SDK: the offline tools read every platform's rows.
+  It imports no provider SDK: the offline tools read every platform's rows;
+- `shipyard.platforms.<name>.controls`: `CONTROLS`, the security controls over the resources
+  only this platform registers (shipyard/controls/base.py), run by `check` and the policy pack.
 
 tests/test_platforms.py holds every platform to this contract (CONTRIBUTING.md: adding a platform).
 """
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from shipyard.aws_context import AwsContext
     from shipyard.config.schema import StackConfig
 
-HOOKS = ("spec", "rules", "capacity", "deploy", "facts")
+HOOKS = ("spec", "rules", "capacity", "deploy", "facts", "controls")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Platform:
     secrets_at_deploy: bool   # Shipyard reads secret values during `pulumi up`, in aws:region
     domains: bool             # a public service can get a `domain` (an AWS load balancer)
     autoscaling: bool         # its section has `autoscaling` (min/max replicas)
+    section: str              # what `shipyard:<name>` is, in the config reference
     picture: Picture
 
     def hook(self, module: str) -> ModuleType:

@@ -4,9 +4,16 @@ service discovery and autoscaling. What a row holds: shipyard/resource_facts.py.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import TYPE_CHECKING, Iterator, Sequence
+
 from shipyard.aws_names import FromBotocore, NameRule
+from shipyard.cost import Line, Pricer
 from shipyard.mock_values import ALB_ZONE_ID, MockCall, uuid
 from shipyard.resource_facts import EVERY_INPUT, NAMELESS, TF, ResourceFacts
+
+if TYPE_CHECKING:
+    from shipyard.engine import Resource
 
 _ECS_NAME = r"[A-Za-z0-9_-]+"
 _ELB_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -37,6 +44,50 @@ def _bucket(call: MockCall) -> dict:
 def _s3_part(source: str, replaced_by: tuple[str, ...] = _S3_PART) -> ResourceFacts:
     return ResourceFacts("other", replaced_by, unique_by=("bucket",), source=TF + source,
                          name_rule=NAMELESS)
+
+
+def _load_balancers(pricer: Pricer, balancers: Sequence[Resource]) -> Iterator[Line]:
+    for balancer in balancers:
+        yield pricer.hourly(f"Application load balancer {balancer.name}", 1, "load_balancer_hour")
+        if not balancer.inputs.get("internal"):
+            yield pricer.hourly("Public IPv4 addresses (load balancer, one per AZ)",
+                                len(balancer.inputs["subnets"]), "public_ipv4_hour")
+
+
+def _web_acls(pricer: Pricer, acls: Sequence[Resource]) -> Iterator[Line]:
+    acl_rate, rule_rate = pricer.price("waf_web_acl_month"), pricer.price("waf_rule_month")
+    for acl in acls:
+        rules = len(acl.inputs.get("rules") or [])
+        yield Line(f"AWS WAF web ACL {acl.name}", f"1 web ACL + {rules} rules x 1 month",
+                   None if acl_rate is None or rule_rate is None
+                   else pricer.money(acl_rate + rule_rate * rules))
+
+
+def _services(pricer: Pricer, services: Sequence[Resource]) -> Iterator[Line]:
+    """Cloud Map instances of the Service Connect endpoints, then each service's Fargate tasks
+    (EC2 capacity is priced by its Auto Scaling groups)."""
+    endpoint_tasks = sum(s.inputs["desiredCount"] for s in services
+                         if s.inputs.get("serviceConnectConfiguration", {}).get("services"))
+    if endpoint_tasks:
+        yield pricer.monthly("Cloud Map instances (Service Connect endpoint tasks)",
+                             endpoint_tasks, "cloud_map_resource_month")
+    tasks = {t.name: t for t in pricer.plan.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+    discount = pricer.price("fargate_spot_discount") or Decimal(0)
+    for service in services:
+        task = tasks[service.name]
+        if task.inputs["requiresCompatibilities"] != ["FARGATE"]:
+            continue
+        vcpu, gib = Decimal(task.inputs["cpu"]) / 1024, Decimal(task.inputs["memory"]) / 1024
+        arch = task.inputs["runtimePlatform"]["cpuArchitecture"]
+        count = service.inputs["desiredCount"]
+        strategy = {s["capacityProvider"]: s for s in service.inputs["capacityProviderStrategies"]}
+        spot = strategy.get("FARGATE_SPOT", {}).get("weight", 0) > 0
+        on_demand = min(count, strategy.get("FARGATE", {}).get("base", 0)) if spot else count
+        if on_demand:
+            yield pricer.fargate(f"ECS Fargate {service.name}", Decimal(on_demand), vcpu, gib, arch)
+        if count - on_demand:
+            yield pricer.fargate(f"ECS Fargate Spot {service.name}", Decimal(count - on_demand),
+                                 vcpu, gib, arch, discount, note="Spot discount ~70%, varies")
 
 
 FACTS: dict[str, ResourceFacts] = {
@@ -73,7 +124,8 @@ FACTS: dict[str, ResourceFacts] = {
         "Service docstring: \"Updating this argument requires `force_new_deployment = true`\")",
         key_settings=("name", "desiredCount", "capacityProviderStrategies", "platformVersion",
                       "serviceConnectConfiguration.services"),
-        arn=("ecs", "service/{name}"), name_rule=_ecs_name("CreateService serviceName", scope="parent")),
+        arn=("ecs", "service/{name}"), name_rule=_ecs_name("CreateService serviceName", scope="parent"),
+        cost=_services),
     # description is ForceNew too, but components/ecs_cluster.py derives it from the name: it
     # never changes alone, and a new name is a namespace that can exist beside the old one.
     "aws:servicediscovery/httpNamespace:HttpNamespace": ResourceFacts(
@@ -102,7 +154,8 @@ FACTS: dict[str, ResourceFacts] = {
         name_rule=NameRule("name", "region", 1, 32, _ELB_NAME,
                            "ELB API CreateLoadBalancer Name: at most 32 alphanumerics and "
                            "hyphens, not starting or ending with a hyphen, not starting with "
-                           "'internal-'", auto_named=True, forbidden_prefixes=("internal-",))),
+                           "'internal-'", auto_named=True, forbidden_prefixes=("internal-",)),
+        cost=_load_balancers),
     "aws:lb/targetGroup:TargetGroup": ResourceFacts(
         "serving", ("name", "namePrefix", "port", "protocol", "protocolVersion", "targetType",
                     "vpcId", "ipAddressType"), unique_by=("name",),
@@ -130,7 +183,7 @@ FACTS: dict[str, ResourceFacts] = {
         arn=("wafv2", "regional/webacl/{name}/{id}"),
         outputs=lambda call: {"capacity": 925, "lockToken": uuid(f"{call.digest}/lock")},
         name_rule=FromBotocore("name", "region", "wafv2", "CreateWebACL", "Name",
-                               auto_named=True)),
+                               auto_named=True), cost=_web_acls),
     "aws:wafv2/webAclAssociation:WebAclAssociation": ResourceFacts(
         "other", ("resourceArn", "webAclArn"), unique_by=("resourceArn",),
         source=TF + "wafv2/web_acl_association.go (Delete calls DisassociateWebACL with the "

@@ -6,10 +6,17 @@ holds: shipyard/resource_facts.py."""
 from __future__ import annotations
 
 import json
+from datetime import date
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from shipyard.aws_names import FromBotocore, NameRule
+from shipyard.cost import Line, Pricer, launch_template, root_volume_gb
+from shipyard.eks_versions import EKS_SUPPORT_WINDOWS
 from shipyard.mock_values import ACCOUNT_ID, MockCall, digest, kubeconfig
 from shipyard.resource_facts import EVERY_INPUT, NAMELESS, TF, ResourceFacts
+
+if TYPE_CHECKING:
+    from shipyard.engine import Resource
 
 _NODE_GROUP = ("nodeGroupName", "nodeGroupNamePrefix", "subnetIds", "instanceTypes",
                "capacityType", "amiType", "nodeRoleArn", "diskSize", "remoteAccess")
@@ -20,6 +27,15 @@ _NODE_GROUP_NAME = NameRule(
     "EKS CreateNodegroup nodegroupName (EKS docs): at most 63 characters, a letter or digit "
     "first, then letters, digits, '-' and '_'", auto_named=True)
 _CLUSTER_NAME = FromBotocore("name", "region", "eks", "CreateCluster", "name", auto_named=True)
+COREDNS_PODS = 2
+COREDNS_VCPU, COREDNS_MIB = 0.1, 70
+# metrics-server's chart defaults: one replica requesting 100m CPU and 200Mi memory.
+METRICS_SERVER_PODS = 1
+METRICS_SERVER_VCPU, METRICS_SERVER_MIB = 0.1, 200
+# Pods Shipyard runs on Fargate itself when a cluster has no nodes: (profile, replicas, vCPU, MiB).
+SYSTEM_FARGATE_PODS = (("shipyard-coredns", "CoreDNS", COREDNS_PODS, COREDNS_VCPU, COREDNS_MIB),
+                       ("shipyard-kube-system", "metrics-server", METRICS_SERVER_PODS,
+                        METRICS_SERVER_VCPU, METRICS_SERVER_MIB))
 
 
 def _cluster(call: MockCall) -> dict:
@@ -34,49 +50,74 @@ def _cluster(call: MockCall) -> dict:
             "nodeSecurityGroupId": f"sg-{call.digest[::-1]}"}
 
 
+def _control_planes(pricer: Pricer, clusters: Sequence[Resource]) -> Iterator[Line]:
+    for cluster in clusters:
+        standard_end = EKS_SUPPORT_WINDOWS.get(cluster.inputs["version"], (date.max,))[0]
+        extended = pricer.priced_on > standard_end
+        yield pricer.hourly(f"EKS control plane {cluster.inputs['name']}", 1,
+                            "eks_extended_support_hour" if extended else "eks_control_plane_hour",
+                            note="extended support" if extended else "")
+
+
+def _managed_nodes(pricer: Pricer, groups: Sequence[Resource]) -> Iterator[Line]:
+    for group in groups:
+        yield from pricer.ec2(f"EKS managed nodes {group.name}",
+                              group.inputs["scalingConfig"]["desiredSize"],
+                              group.inputs["instanceTypes"][0],
+                              root_volume_gb(launch_template(pricer.plan, group)))
+
+
+def _system_pods(pricer: Pricer, profiles: Sequence[Resource]) -> Iterator[Line]:
+    """The cluster's own pods on Fargate (a service's pods are priced with its Deployment)."""
+    names = {p.inputs["fargateProfileName"] for p in profiles}
+    for profile, label, pods, vcpu, mib in SYSTEM_FARGATE_PODS:
+        if profile in names:
+            yield pricer.eks_fargate_pods(f"EKS Fargate pods {label}", pods, vcpu, mib)
+
+
 FACTS: dict[str, ResourceFacts] = {
     "eks:index:Cluster": ResourceFacts(
-        "kubernetes", ("name",), unique_by=("name",), holds="the cluster and every workload on it",
+        "clusters", ("name",), unique_by=("name",), holds="the cluster and every workload on it",
         protected_by="deletionProtection", one_minor_step=("version",),
         source="pulumi-eks nodejs/eks/cluster.ts (its aws.eks.Cluster: name and role ForceNew; "
         "version, subnets and logging update in place)",
         key_settings=("name", "version", "endpointPublicAccess", "authenticationMode"),
-        outputs=_cluster, name_rule=_CLUSTER_NAME),
+        outputs=_cluster, name_rule=_CLUSTER_NAME, cost=_control_planes),
     # UpdateClusterVersion moves one minor version at a time (EKS user guide, "Update existing
     # cluster to new Kubernetes version": "you can update only one minor version at a time").
     "aws:eks/cluster:Cluster": ResourceFacts(
-        "kubernetes", ("name", "roleArn", "kubernetesNetworkConfig"), unique_by=("name",),
+        "clusters", ("name", "roleArn", "kubernetesNetworkConfig"), unique_by=("name",),
         holds="every workload on it", protected_by="deletionProtection",
         one_minor_step=("version",), source=TF + "eks/cluster.go", name_rule=_CLUSTER_NAME),
     # pulumi-eks answers nodeGroup (its aws.eks.NodeGroup) as a resource reference, which the
     # offline engine reads as None (shipyard/engine.py).
     "eks:index:ManagedNodeGroup": ResourceFacts(
-        "kubernetes", _NODE_GROUP, source="pulumi-eks nodejs/eks/nodegroup.ts "
+        "clusters", _NODE_GROUP, source="pulumi-eks nodejs/eks/nodegroup.ts "
         "createManagedNodeGroup (its aws.eks.NodeGroup; auto-named, so a replacement exists "
         "beside the old group)",
         key_settings=("instanceTypes", "capacityType", "scalingConfig", "version"),
-        outputs={"nodeGroup": None}, name_rule=_NODE_GROUP_NAME),
+        outputs={"nodeGroup": None}, name_rule=_NODE_GROUP_NAME, cost=_managed_nodes),
     "aws:eks/nodeGroup:NodeGroup": ResourceFacts(
-        "kubernetes", _NODE_GROUP, unique_by=("clusterName", "nodeGroupName"),
+        "clusters", _NODE_GROUP, unique_by=("clusterName", "nodeGroupName"),
         source=TF + "eks/node_group.go", name_rule=_NODE_GROUP_NAME),
     # awslabs cdk-eks-blueprints FargateProfileConstraints: 1..63 characters (DNS limits).
     "aws:eks/fargateProfile:FargateProfile": ResourceFacts(
-        "kubernetes", (EVERY_INPUT,), unique_by=("clusterName", "fargateProfileName"),
+        "clusters", (EVERY_INPUT,), unique_by=("clusterName", "fargateProfileName"),
         source=TF + "eks/fargate_profile.go (every argument ForceNew but tags)",
         key_settings=("fargateProfileName", "selectors"), arn=("eks", "fargateprofile/{name}"),
         name_rule=NameRule("fargateProfileName", "parent", 1, 63, r"[A-Za-z0-9][A-Za-z0-9_-]*",
                            "EKS CreateFargateProfile fargateProfileName: 1-63 characters (EKS "
-                           "Blueprints' FargateProfileConstraints)")),
+                           "Blueprints' FargateProfileConstraints)"), cost=_system_pods),
     "aws:eks/accessEntry:AccessEntry": ResourceFacts(
-        "kubernetes", ("clusterName", "principalArn", "type"),
+        "clusters", ("clusterName", "principalArn", "type"),
         unique_by=("clusterName", "principalArn"), source=TF + "eks/access_entry.go",
         key_settings=("type",), name_rule=NAMELESS),
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": ResourceFacts(
-        "kubernetes", ("clusterName", "principalArn", "policyArn", "accessScope"),
+        "clusters", ("clusterName", "principalArn", "policyArn", "accessScope"),
         unique_by=("clusterName", "principalArn", "policyArn"),
         source=TF + "eks/access_policy_association.go", name_rule=NAMELESS),
     "aws:eks/addon:Addon": ResourceFacts(
-        "kubernetes", ("clusterName", "addonName"), unique_by=("clusterName", "addonName"),
+        "clusters", ("clusterName", "addonName"), unique_by=("clusterName", "addonName"),
         source=TF + "eks/addon.go (addon_version updates in place)",
         key_settings=("addonName", "addonVersion", "configurationValues"),
         arn=("eks", "addon/{name}"), name_rule=NAMELESS),

@@ -7,4 +7,5 @@ PLATFORM = Platform(
     secrets_at_deploy=True,  # read through the stack's AWS provider into Nomad Variables
     domains=False,           # no AWS load balancer or zone Shipyard controls
     autoscaling=True,        # the group `scaling` block, acted on by the Nomad Autoscaler
+    section="An existing HashiCorp Nomad cluster: each service a Nomad job (docs/nomad.md).",
     picture=Picture("#eef7f1", "#00a166", "Nomad cluster"))

@@ -3,7 +3,28 @@ bridged from terraform-provider-nomad v2.6.1). What a row holds: shipyard/resour
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from shipyard.cost import Line, Pricer
 from shipyard.resource_facts import ResourceFacts
+
+if TYPE_CHECKING:
+    from shipyard.engine import Resource
+
+NO_AWS_COST = "runs on your Nomad clients: no AWS cost"
+
+
+def _jobs(pricer: Pricer, jobs: Sequence[Resource]) -> Iterator[Line]:
+    """Nomad jobs cost nothing on AWS: a zero line each, so the estimate says so."""
+    for job in jobs:
+        spec = json.loads(job.inputs["jobspec"])
+        for group in spec["TaskGroups"]:
+            sizes = ", ".join(f"{t['Resources']['CPU']} MHz, {t['Resources']['MemoryMB']} MiB"
+                              for t in group["Tasks"])
+            yield Line(f"Nomad job {spec['ID']}", f"{group['Count']} x ({sizes})", Decimal(0),
+                       NO_AWS_COST)
 
 FACTS: dict[str, ResourceFacts] = {
     "pulumi:providers:nomad": ResourceFacts(
@@ -16,6 +37,7 @@ FACTS: dict[str, ResourceFacts] = {
     "nomad:index/job:Job": ResourceFacts(
         "serving", ("jobspec.ID", "jobspec.Namespace"),
         unique_by=("jobspec.ID", "jobspec.Namespace"), key_settings=("detach", "purgeOnDestroy"),
+        cost=_jobs,
         source="terraform-provider-nomad nomad/resource_job.go resourceJobCustomizeDiff"),
     "nomad:index/variable:Variable": ResourceFacts(
         "security", ("path", "namespace"), unique_by=("path", "namespace"),

@@ -5,9 +5,24 @@ shipyard/resource_facts.py."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from shipyard.cost import Line, Pricer
 from shipyard.resource_facts import EVERY_INPUT, ResourceFacts
 
+if TYPE_CHECKING:
+    from shipyard.engine import Resource
+
 DOCKER_TF = "terraform-provider-docker internal/provider/"
+
+
+def _services(pricer: Pricer, services: Sequence[Resource]) -> Iterator[Line]:
+    """One zero line, so the estimate says Swarm services cost nothing on AWS."""
+    tasks = sum(s.inputs["mode"]["replicated"]["replicas"] for s in services)
+    yield Line("Docker Swarm services", f"{len(services)} services, {tasks} tasks", Decimal(0),
+               "on the Swarm's own nodes, which this stack neither creates nor prices: no AWS "
+               "cost")
 
 FACTS: dict[str, ResourceFacts] = {
     "pulumi:providers:docker": ResourceFacts(
@@ -16,7 +31,7 @@ FACTS: dict[str, ResourceFacts] = {
         "provider that every `pulumi up` shows (pulumi/pulumi-docker#952)"),
     "docker:index/service:Service": ResourceFacts(
         "serving", ("name", "auth"), unique_by=("name",), mock_id="hex25",
-        key_settings=("name", "mode.replicated.replicas", "endpointSpec"),
+        key_settings=("name", "mode.replicated.replicas", "endpointSpec"), cost=_services,
         source=DOCKER_TF + "resource_docker_service.go (only name and auth are ForceNew; the "
         "task spec, mode and update settings update the service in place)"),
     "docker:index/network:Network": ResourceFacts(
