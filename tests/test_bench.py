@@ -42,11 +42,9 @@ STILL_NAMING = {
             "shipyard/config/schema.py", "shipyard/endpoints.py",
             "shipyard/reachability.py", "shipyard/shared_facts.py", "components/eks_cluster.py",
             "components/eks_node_group.py"},
-    "kubernetes": {REGISTRY, "shipyard/reachability.py", "shipyard/traffic.py",
-                   "shipyard/platforms/nomad/capacity.py",
+    "kubernetes": {REGISTRY, "shipyard/reachability.py", "shipyard/platforms/nomad/capacity.py",
                    "components/kubernetes_target.py", "components/kubernetes_workload.py"},
-    "swarm": {REGISTRY, "shipyard/traffic.py"},
-    "nomad": {REGISTRY, "shipyard/reachability.py", "shipyard/traffic.py"},
+    "nomad": {REGISTRY, "shipyard/reachability.py"},
 }
 
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from shipyard.aws_context import AwsContext
     from shipyard.config.schema import StackConfig
 
-HOOKS = ("spec", "rules", "capacity", "deploy", "facts", "controls")
+HOOKS = ("spec", "rules", "capacity", "deploy", "facts", "controls", "traffic")
 
 
 @dataclass(frozen=True)
