@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from shipyard import check, controls, cost, diff, engine, k8s_manifests, lifecycle, traffic
+from shipyard import check, ci_policy, controls, cost, diff, engine, k8s_manifests, lifecycle, traffic
 from shipyard import plan as plan_view
 from shipyard.config import ConfigError
 from shipyard.config.rules import platform_notes
@@ -235,6 +235,9 @@ def test_images_of_the_stacks_own_repositories_pull_with_its_accounts_token_by_d
     assert re.fullmatch(r"123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com/acme/api:1\.0"
                         r"@sha256:[0-9a-f]{64}", image)
     assert stored_by_swarm(image) == image
+    # The lookup is ecr:DescribeImages, which ReadOnlyAccess grants (an invoke ci-policy does
+    # not know raises UnknownType).
+    assert ci_policy.secret_reads(plan.invokes) == ((), ())
 
 
 def test_the_familiar_form_is_the_moby_clients():
