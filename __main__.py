@@ -20,7 +20,7 @@ prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 # Account, region and zones, when a platform runs in the VPC (ECR and an existing cluster need none)
 aws_context = AwsContext.lookup(config.network) if config.needs_network else None
 
-# Images: one stack owns (creates) each repository, the others use it (README: ECR across stacks)
+# Images: one stack owns (creates) each repository, the others use it (docs/images.md: ECR across stacks)
 built_into = {s.repository for s in config.services if s.build}
 repository_urls = {
     repo.name: EcrRepository(repository_logical_name(repo.name), EcrRepositoryArgs(

@@ -68,7 +68,7 @@ class EcsServiceArgs:
     egress: Egress = Egress()
     log_key_arn: Optional[pulumi.Input[str]] = None   # KMS key of the log group
     # Production: the log group is protected, so removing or renaming the service stops
-    # `pulumi up` until someone decides about its logs (README: Nothing lost).
+    # `pulumi up` until someone decides about its logs (docs/lifecycle.md: Nothing lost).
     protect_logs: bool = False
 
 

@@ -242,11 +242,14 @@ DEPLOY_ACTIONS: dict[str, Row | tuple[Row, ...]] = {
     # The Kubernetes provider calls no AWS API: its kubeconfig's `aws eks get-token` presigns
     # sts:GetCallerIdentity, which needs no permission.
     "pulumi:providers:kubernetes": Row(()),
+    # --- nomad: the Nomad provider calls no AWS API (its token is Nomad's ACL token).
+    "pulumi:providers:nomad": Row(()),
 }
 # Kubernetes objects go to the cluster's API, which authorises them through the cluster's
-# access entries (Kubernetes RBAC), not IAM; Swarm objects to a manager's Docker API; Shipyard's
-# own components call nothing themselves.
-NO_AWS_CALLS = ("kubernetes:", "docker:", "pulumi:providers:docker", "shipyard:")
+# access entries (Kubernetes RBAC), not IAM; Swarm objects to a manager's Docker API; Nomad jobs
+# and variables to Nomad's API, which its ACL token authorises; Shipyard's own components call
+# nothing themselves.
+NO_AWS_CALLS = ("kubernetes:", "docker:", "pulumi:providers:docker", "nomad:", "shipyard:")
 
 
 class UnknownType(LookupError):

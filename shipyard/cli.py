@@ -38,8 +38,12 @@ def _where_to_run(args: argparse.Namespace) -> str:
 
 def _plan(args: argparse.Namespace) -> int:
     result = _run(args)
-    print(plan_view.to_json(result) if args.json
-          else plan_view.to_text(result) + "\n" + _where_to_run(args))
+    if args.json:
+        print(plan_view.to_json(result))
+        return 0
+    config = engine.stack_settings(args.stack, args.project, args.stack_file)
+    notes = plan_view.notes(result, config)
+    print(plan_view.to_text(result) + ("\n" + notes if notes else "") + "\n" + _where_to_run(args))
     return 0
 
 
@@ -76,7 +80,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _cost(args: argparse.Namespace) -> int:
     from shipyard import cost
-    estimate = cost.estimate(_run(args))
+    estimate = cost.estimate(_run(args),
+                             config=engine.stack_settings(args.stack, args.project, args.stack_file))
     print(cost.to_json(estimate) if args.json else cost.render(estimate))
     return 0
 
@@ -99,12 +104,12 @@ def _graph(args: argparse.Namespace) -> int:
 def _docs(args: argparse.Namespace) -> int:
     from shipyard import docs
     if args.check:
-        stale = docs.readme_is_stale(args.project)
-        print("README tables are stale: run `python -m shipyard docs --write`"
-              if stale else "README tables are current")
+        stale = docs.stale_pages(args.project)
+        print(f"generated docs are stale ({', '.join(stale)}): run `python -m shipyard docs "
+              f"--write`" if stale else "generated docs are current")
         return 1 if stale else 0
     if args.write:
-        docs.write_readme(args.project)
+        docs.write_pages(args.project)
     else:
         print(docs.config_table())
     return 0
@@ -248,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ci_policy = commands.add_parser(
         "ci-policy", parents=[stack_file],
-        help="IAM policy documents for the GitHub Actions roles (see README: CI)")
+        help="IAM policy documents for the GitHub Actions roles (see docs/ci.md)")
     ci_policy.add_argument("kind", choices=["preview", "deploy", "trust", "ecr-push"],
                            help="preview / deploy: what `pulumi preview` / `pulumi up` of the "
                                 "stacks need beyond ReadOnlyAccess, by policy name; trust: a "
@@ -270,10 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     ci_policy.set_defaults(run=_ci_policy)
 
     docs = commands.add_parser("docs", parents=[project],
-                               help="print the config reference table from the schema")
+                               help="print the config reference table from the schema; --write updates "
+                                    "the generated tables in docs/")
     mode = docs.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="update the table in README.md")
-    mode.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
+    mode.add_argument("--write", action="store_true", help="update docs/config.md and docs/costs.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 if they are stale")
     docs.set_defaults(run=_docs)
     return parser
 

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import yaml
 
+from shipyard.config import StackConfig
+from shipyard.ecs_task import resized_tasks
 from shipyard.eks_versions import EKS_SUPPORT_WINDOWS
 from shipyard.engine import Plan, Resource
 from shipyard.fargate import right_size
@@ -37,6 +39,35 @@ SYSTEM_FARGATE_PODS = (("shipyard-coredns", "CoreDNS", COREDNS_PODS, COREDNS_VCP
 # Builds cost no AWS resource of their own: they run where `pulumi up` runs.
 IMAGE_BUILDS_NOTE = ("image builds (they run on the machine that runs `pulumi up`; their "
                      "images and BuildKit cache count as ECR storage)")
+
+
+def _has(*types: str) -> Callable[[Plan], bool]:
+    return lambda plan: any(plan.of_type(t) for t in types)
+
+
+def _kubernetes_load_balancers(plan: Plan) -> bool:
+    return any(s.inputs["spec"]["type"] == "LoadBalancer" and _in_this_account(plan, s)
+               for s in plan.of_type("kubernetes:core/v1:Service"))
+
+
+# prices.yaml's not_included key -> whether a plan incurs that usage-based charge.
+USAGE_CHARGES: dict[str, Callable[[Plan], bool]] = {
+    "nat_gateway": _has("aws:ec2/natGateway:NatGateway"),
+    "application_load_balancer": _has("aws:lb/loadBalancer:LoadBalancer"),
+    "network_load_balancer": _kubernetes_load_balancers,
+    "log_groups": _has("aws:cloudwatch/logGroup:LogGroup", "eks:index:Cluster"),
+    "container_insights": lambda plan: any(
+        {"name": "containerInsights", "value": "enabled"} in (c.inputs.get("settings") or [])
+        for c in plan.of_type("aws:ecs/cluster:Cluster")),
+    "ecr_storage": _has("aws:ecr/repository:Repository"),
+    "data_transfer": lambda plan: any(r.custom and r.type.startswith(("aws:", "eks:"))
+                                      for r in plan.resources),
+    "certificate_validation": _has("aws:acm/certificateValidation:CertificateValidation"),
+    "cloud_map": _has("aws:servicediscovery/httpNamespace:HttpNamespace"),
+    "waf": _has("aws:wafv2/webAclAssociation:WebAclAssociation"),
+    "access_logs": lambda plan: any((b.inputs.get("accessLogs") or {}).get("enabled")
+                                    for b in plan.of_type("aws:lb/loadBalancer:LoadBalancer")),
+}
 
 
 @dataclass(frozen=True)
@@ -123,6 +154,12 @@ def _kubernetes_target(plan: Plan, resource: Resource) -> Optional[str]:
     return None
 
 
+def _in_this_account(plan: Plan, resource: Resource) -> bool:
+    """Whether a Kubernetes object is on a cluster in the stack's VPC (not one outside AWS)."""
+    target = _kubernetes_target(plan, resource)  # named after its platform
+    return target in PLATFORMS and PLATFORMS[target].in_vpc
+
+
 def _lines(pricer: _Pricer) -> Iterator[Line]:
     plan = pricer.plan
     for cluster in plan.of_type("eks:index:Cluster"):
@@ -149,8 +186,7 @@ def _lines(pricer: _Pricer) -> Iterator[Line]:
         if service.inputs["spec"]["type"] != "LoadBalancer":
             continue
         item = f"Load balancer for Kubernetes service {service.name}"
-        target = _kubernetes_target(plan, service)  # named after its platform
-        if target not in PLATFORMS or not PLATFORMS[target].in_vpc:
+        if not _in_this_account(plan, service):
             yield Line(item, "1", None, "on a cluster outside this stack's AWS account: not priced")
             continue
         yield pricer.hourly(item, 1, "load_balancer_hour", note="created by Kubernetes, not Pulumi")
@@ -188,6 +224,22 @@ def _lines(pricer: _Pricer) -> Iterator[Line]:
                    "prices: no AWS cost")
     yield from _ec2_lines(pricer)
     yield from _fargate_lines(pricer)
+    yield from _nomad_lines(plan)
+
+
+# --- nomad
+NOMAD_NOTE = "runs on your Nomad clients: no AWS cost"
+
+
+def _nomad_lines(plan: Plan) -> Iterator[Line]:
+    """Nomad jobs cost nothing on AWS: a zero line each, so the estimate says so."""
+    for job in plan.of_type("nomad:index/job:Job"):
+        spec = json.loads(job.inputs["jobspec"])
+        for group in spec["TaskGroups"]:
+            sizes = ", ".join(f"{t['Resources']['CPU']} MHz, {t['Resources']['MemoryMB']} MiB"
+                              for t in group["Tasks"])
+            yield Line(f"Nomad job {spec['ID']}", f"{group['Count']} x ({sizes})", Decimal(0),
+                       NOMAD_NOTE)
 
 
 def _launch_template(plan: Plan, resource: Resource) -> Resource:
@@ -252,13 +304,32 @@ def _fargate_lines(pricer: _Pricer) -> Iterator[Line]:
                                  Decimal(size.cpu) / 1024, Decimal(size.memory) / 1024, "X86_64")
 
 
-def estimate(plan: Plan, table: Optional[dict[str, Any]] = None) -> Estimate:
+def _right_sized(lines: list[Line], config: StackConfig) -> list[Line]:
+    """Say on each ECS Fargate line whose task is larger than its spec asks that it is billed
+    at its right-sized task, and from what (the plan explains why)."""
+    notes = {r.service: f"right-sized from {r.asked} to {r.runs}, the smallest valid Fargate size"
+             for r in resized_tasks(config)}
+    for index, line in enumerate(lines):
+        name = line.item.rsplit(" ", 1)[-1]
+        if line.item.startswith("ECS Fargate") and name in notes:
+            note = "; ".join(filter(None, (line.note, notes[name])))
+            lines[index] = Line(line.item, line.quantity, line.monthly, note)
+    return lines
+
+
+def estimate(plan: Plan, table: Optional[dict[str, Any]] = None,
+             config: Optional[StackConfig] = None) -> Estimate:
+    """The plan's monthly estimate; with the stack's `config`, lines say which tasks were
+    right-sized from their spec."""
     table = table or load_prices()
     pricer = _Pricer(plan, table)
     lines = list(_lines(pricer))
+    if config is not None:
+        lines = _right_sized(lines, config)
     if pricer.prices is None:
         lines = [Line(l.item, l.quantity, None, f"{plan.region} is not priced") for l in lines]
-    not_included = tuple(table["not_included"])
+    not_included = tuple(text for key, text in table["not_included"].items()
+                         if USAGE_CHARGES[key](plan))
     if plan.of_type("docker-build:index:Image"):
         not_included += (IMAGE_BUILDS_NOTE,)
     return Estimate(plan.stack, plan.region, table["date"], tuple(lines), not_included)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from shipyard.calls import called
-from shipyard.config.schema import Service
-from shipyard.fargate import TaskSize, right_size
+from shipyard.config.schema import Service, StackConfig
+from shipyard.fargate import TaskSize, right_size, why_resized
 
 SCRATCH_VOLUME = "scratch"
 SCRATCH_PATH = "/tmp"
@@ -42,6 +43,47 @@ def task_size(service: Service, proxied: bool) -> TaskSize:
     if proxied:
         return right_size(service.cpu + PROXY_VCPU, service.memory + PROXY_MIB)
     return right_size(service.cpu, service.memory)
+
+
+@dataclass(frozen=True)
+class Resized:
+    """A service whose ECS task runs larger than its spec asks, and why."""
+    service: str
+    vcpu: float       # the spec's cpu
+    memory: int       # the spec's memory, MiB
+    proxied: bool     # plus the Service Connect proxy's share
+    size: TaskSize    # what the task definition gets
+
+    @property
+    def asked(self) -> str:
+        proxy = f" + {PROXY_VCPU:g} vCPU, {PROXY_MIB} MiB for its Service Connect proxy" if self.proxied else ""
+        return f"{self.vcpu:g} vCPU, {self.memory} MiB{proxy}"
+
+    @property
+    def runs(self) -> str:
+        return f"{self.size.vcpu:g} vCPU, {self.size.memory / 1024:g} GiB"
+
+    def explain(self) -> str:
+        needed = (self.vcpu + PROXY_VCPU, self.memory + PROXY_MIB) if self.proxied else (self.vcpu, self.memory)
+        return (f"{self.service}: asks {self.asked}; runs {self.runs}, the smallest valid Fargate "
+                f"size that holds it: {why_resized(*needed, self.size)}")
+
+
+def resized_tasks(config: StackConfig) -> list[Resized]:
+    """The ECS services whose task is rounded up to a valid Fargate size (`task_size`, which
+    sizes the task on every capacity), in config order."""
+    if not config.ecs.enabled:
+        return []
+    on_ecs = config.services_on("ecs")
+    resized = []
+    for service in on_ecs:
+        proxied = uses_service_connect(service, on_ecs)
+        size = task_size(service, proxied)
+        needed = (service.cpu + PROXY_VCPU, service.memory + PROXY_MIB) if proxied else (
+            service.cpu, service.memory)
+        if (size.cpu, size.memory) != (needed[0] * 1024, needed[1]):
+            resized.append(Resized(service.name, service.cpu, service.memory, proxied, size))
+    return resized
 
 
 def service_connect_configuration(service: Service, namespace_arn: Any, endpoint: bool,

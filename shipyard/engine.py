@@ -67,6 +67,8 @@ class Resource:
     retain_on_delete: bool = False
     # input -> URNs of the resources its value comes from: replacing one of them changes it.
     input_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # operation (create, update, delete) -> how long the provider may take, where set
+    custom_timeouts: Mapping[str, str] = field(default_factory=dict)
 
 
 class Invoke(NamedTuple):
@@ -174,7 +176,10 @@ class RecordingMonitor(MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 input_sources={key: tuple(sorted(deps.urns))
                                for key, deps in sorted(request.propertyDependencies.items())
-                               if deps.urns})
+                               if deps.urns},
+                custom_timeouts={operation: getattr(request.customTimeouts, operation)
+                                 for operation in ("create", "update", "delete")
+                                 if getattr(request.customTimeouts, operation)})
             with self._lock:
                 self.recorded.append(resource)
         return response

@@ -56,3 +56,27 @@ def right_size(vcpu: float, memory_mib: int) -> TaskSize:
     raise NoFargateSize(
         f"{vcpu:g} vCPU with {memory_mib} MiB exceeds the largest Fargate task "
         f"({MAX_CPU_UNITS // 1024} vCPU, {MAX_MEMORY_MIB} MiB)")
+
+
+def _gib(mib: int) -> str:
+    return f"{mib / 1024:g}"
+
+
+def _memory_choices(cpu: int) -> str:
+    memories = FARGATE_SIZES[cpu]
+    steps = {high - low for low, high in zip(memories, memories[1:])}
+    if len(steps) == 1 and len(memories) > 3:
+        return (f"{_gib(memories[0])} to {_gib(memories[-1])} GiB of memory, "
+                f"in {_gib(steps.pop())} GiB steps")
+    return ", ".join(_gib(m) for m in memories[:-1]) + f" or {_gib(memories[-1])} GiB of memory"
+
+
+def why_resized(vcpu: float, memory_mib: int, size: TaskSize) -> str:
+    """Why `right_size(vcpu, memory_mib)` gave `size`, in the words of AWS's table."""
+    reasons = []
+    if size.cpu != vcpu * 1024:
+        cpus = [f"{cpu / 1024:g}" for cpu in FARGATE_SIZES]
+        reasons.append(f"Fargate tasks have {', '.join(cpus[:-1])} or {cpus[-1]} vCPU")
+    if size.cpu != vcpu * 1024 or size.memory != memory_mib:
+        reasons.append(f"{size.vcpu:g} vCPU comes with {_memory_choices(size.cpu)}")
+    return "; ".join(reasons)

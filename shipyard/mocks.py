@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any, Iterable, Mapping, Optional
 
 import pulumi
@@ -25,6 +26,27 @@ CALLER_ARN = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/shipyard-deploy/pulumi"
 _GLOBAL = {"iam"}
 # Shipyard's own components have no cloud state, so no row: only the engine's id.
 _COMPONENT = ResourceFacts("other")
+
+
+# What a plan shows that the mocks made up, and `pulumi up` learns from AWS instead: (what, a
+# pattern matching it in the plan's inputs and outputs). The plan names each one it contains.
+PLACEHOLDERS = (
+    ("AWS account id", re.escape(ACCOUNT_ID)),
+    ("AMI ids", r"\bami-[0-9a-f]{17}\b"),
+    # (not the OIDC issuer's host, oidc.eks.<region>.amazonaws.com: that one is AWS's own)
+    ("DNS names", r"(?<![\w.-])(?!oidc\.)[\w.-]+\.(?:elb|eks)\.[\w.-]*amazonaws\.com"),
+    ("hosted zone ids", r"\bZ[0-9A-F]{20}\b"),
+    ("availability zone names", r"\b[a-z]{2}-[a-z]+-\d[a-z]\b"),
+)
+# Built images' digests are the mocks' hash of the build's files, not BuildKit's.
+BUILD_DIGEST = r"sha256:[0-9a-f]{64}"
+
+
+def resource_id_pattern() -> str:
+    """The ids the mocks give (each facts row's id_prefix, and a prefix list's pl-), matched with
+    the prefix as a group: the plan shows them by prefix."""
+    prefixes = {row.id_prefix for row in resource_facts().values() if row.id_prefix} | {"pl"}
+    return rf"\b((?:{'|'.join(sorted(prefixes))})-)[0-9a-f]{{8,17}}\b"
 
 
 # One real account's us-east-1 name -> zone ID mapping (names are shuffled per account; use1-az3

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from shipyard.config import StackConfig
+from shipyard.ecs_task import resized_tasks
 from shipyard.engine import Plan, Resource
 from shipyard.inputs import lookup, masked
+from shipyard.mocks import BUILD_DIGEST, PLACEHOLDERS, resource_id_pattern
 from shipyard.platforms import resource_facts
 
 def settings_of(resource: Resource) -> dict[str, Any]:
@@ -27,7 +31,8 @@ def _lifecycle_options(resource: Resource) -> dict[str, Any]:
     options = {"deleteBeforeReplace": resource.delete_before_replace,
                "retainOnDelete": resource.retain_on_delete,
                "ignoreChanges": list(resource.ignore_changes),
-               "inputsFrom": {key: list(urns) for key, urns in resource.input_sources.items()}}
+               "inputsFrom": {key: list(urns) for key, urns in resource.input_sources.items()},
+               "customTimeouts": dict(resource.custom_timeouts)}
     return {key: value for key, value in options.items() if value}
 
 
@@ -68,4 +73,41 @@ def to_text(plan: Plan) -> str:
     lines.append("Outputs:")
     for name, value in plan.outputs.items():
         lines.append(f"  {name}: {json.dumps(masked(value), sort_keys=True)}")
+    return "\n".join(lines)
+
+
+def placeholders(plan: Plan, shown: int = 3) -> list[tuple[str, str]]:
+    """(what, examples) for each kind of value in the plan that the offline mocks made up.
+    A pattern with a group (an id's prefix) lists every prefix it matched; the others, the
+    first `shown` values."""
+    text = json.dumps([masked(r.inputs) for r in plan.resources] + [masked(plan.outputs)],
+                      sort_keys=True)
+    kinds = [(what, re.compile(pattern), text) for what, pattern in
+             (PLACEHOLDERS[0], ("resource ids", resource_id_pattern()), *PLACEHOLDERS[1:])]
+    kinds.append(("digests of built images", re.compile(BUILD_DIGEST),
+                  json.dumps(plan.outputs.get("builtImages"))))
+    found = []
+    for what, pattern, searched in kinds:
+        values = sorted(set(pattern.findall(searched)))
+        if pattern.groups:
+            found.append((what, ", ".join(f"{v}..." for v in values)))
+        elif values:
+            found.append((what, ", ".join(values[:shown]) + (", ..." if len(values) > shown else "")))
+    return [(what, examples) for what, examples in found if examples]
+
+
+def notes(plan: Plan, config: StackConfig) -> str:
+    """What the plan does not say by itself: tasks sized up from their spec, and which values
+    are stand-ins."""
+    lines = []
+    resized = resized_tasks(config)
+    if resized:
+        lines.append("Right-sized ECS tasks (each gets the smallest valid Fargate size that "
+                     "holds its spec; ECS rejects any other CPU/memory pair on Fargate):")
+        lines += [f"  {r.explain()}" for r in resized]
+    made_up = placeholders(plan)
+    if made_up:
+        lines.append("Placeholders (made up offline by the mocks; `pulumi up` gets the real "
+                     "values from AWS):")
+        lines += [f"  {what}: {examples}" for what, examples in made_up]
     return "\n".join(lines)

@@ -44,6 +44,7 @@ class Way:
 class Api:
     name: str
     ways: tuple[Way, ...]      # empty: Shipyard cannot tell offline (an existing cluster)
+    deploys: str = "Kubernetes objects"  # what `pulumi up` sends through it
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def is_github_hosted(runs_on: tuple[str, ...] | list[str]) -> bool:
 
 
 def cluster_apis(config: StackConfig) -> list[Api]:
-    """The Kubernetes APIs `pulumi up` deploys through, each with the ways into it."""
+    """The cluster APIs (Kubernetes, Nomad) `pulumi up` deploys through, each with the ways
+    into it."""
     apis = []
     if config.eks.enabled:
         eks = config.eks
@@ -87,6 +89,11 @@ def cluster_apis(config: StackConfig) -> list[Api]:
         where = ("the server in shipyard:kubernetes.kubeconfig" if config.kubernetes.kubeconfig
                  else f"the server of {context} in the deployer's kubeconfig")
         apis.append(Api(f"the existing cluster's API server ({where})", ()))
+    # --- nomad
+    if config.nomad.enabled:
+        where = (f"shipyard:nomad.address, {config.nomad.address}" if config.nomad.address
+                 else "the deployer's NOMAD_ADDR")
+        apis.append(Api(f"the Nomad cluster's HTTP API ({where})", (), deploys="Nomad jobs"))
     return apis
 
 
@@ -181,7 +188,7 @@ def describe(config: StackConfig) -> list[str]:
                      f"no Kubernetes API): runner {_runner(who)}")
         return lines
     for api in apis:
-        lines.append(f"  it deploys Kubernetes objects through {api.name}, reachable by")
+        lines.append(f"  it deploys {api.deploys} through {api.name}, reachable by")
         lines += [f"    {_way_line(way)}" for way in api.ways] or [
             "    whatever network reaches that server: Shipyard cannot check it offline"]
         verdict = reaches(api, who)

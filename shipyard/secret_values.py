@@ -1,4 +1,5 @@
-"""Secret values read at deploy time (Kubernetes and Swarm targets), with errors a user can act on."""
+"""Secret values read at deploy time (Kubernetes, Swarm and Nomad targets), with errors a user can
+act on."""
 
 from __future__ import annotations
 

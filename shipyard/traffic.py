@@ -8,10 +8,12 @@ ids), so the picture shows what `pulumi up` would build, not what the config mea
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from shipyard.engine import Plan, Resource
+from shipyard.platforms.nomad.jobspec import callees_in
 
 INTERNET = "internet"
 
@@ -44,7 +46,7 @@ class Group:
 
     key: str
     label: str
-    kind: str                      # "network" | a platform's name (ecs, eks, kubernetes, swarm)
+    kind: str                      # "network" | a platform's name (its registry entry)
     parent: Optional[str] = None   # the network a platform runs in
 
 
@@ -169,12 +171,13 @@ def _ecs(read: _Reader, network: Optional[str]) -> tuple[list[Group], list[Node]
                                         default=[])}
     for cluster in clusters:
         on_cluster = [s for s in services if cluster.urn in s.depends_on]
-        capacity = sorted({c["capacityProvider"] for s in on_cluster
-                           for c in s.inputs.get("capacityProviderStrategies", [])})
-        capacity_label = "Fargate" if capacity and all(c.startswith("FARGATE") for c in capacity) \
-            else "EC2"
+        # What the tasks run on: the providers a strategy places tasks with (a base or a weight).
+        used = {c["capacityProvider"] for s in on_cluster
+                for c in s.inputs.get("capacityProviderStrategies", [])
+                if c.get("base") or c.get("weight")}
+        capacity = " + ".join(sorted({ECS_CAPACITY_NAMES.get(c, "EC2") for c in used}))
         groups.append(Group(cluster.urn, f"ECS cluster {cluster.inputs.get('name', cluster.name)}"
-                            f"  ({capacity_label})", "ecs", network))
+                            + (f"  ({capacity})" if capacity else ""), "ecs", network))
         for service in on_cluster:
             ports = [lb["containerPort"] for lb in service.inputs.get("loadBalancers", [])]
             nodes.append(Node(service.urn, _service_label(
@@ -192,6 +195,9 @@ def _ecs(read: _Reader, network: Optional[str]) -> tuple[list[Group], list[Node]
             flows.append(Flow(caller.urn, callee.urn, "call",
                               _call_label(callee, rule.inputs.get("fromPort"))))
     return groups, nodes, flows
+
+
+ECS_CAPACITY_NAMES = {"FARGATE": "Fargate", "FARGATE_SPOT": "Fargate Spot"}  # else EC2's own
 
 
 def _connect_ports(service: Resource) -> list[int]:
@@ -310,6 +316,43 @@ def _swarm(read: _Reader) -> tuple[list[Group], list[Node], list[Flow]]:
     return groups, nodes, flows
 
 
+# --- nomad
+NOMAD_TARGET = "shipyard:nomad:NomadTarget"
+NOMAD_JOB = "nomad:index/job:Job"
+NOMAD_PROVIDER = "pulumi:providers:nomad"
+
+
+def _nomad(read: _Reader) -> tuple[list[Group], list[Node], list[Flow]]:
+    """Each Nomad cluster, its jobs, public static ports and calls through the catalog."""
+    groups, nodes, flows = [], [], []
+    for target in read.of_type(NOMAD_TARGET):
+        [provider] = read.under(NOMAD_PROVIDER, target) or [None]
+        address = _get(provider.inputs if provider else {}, "address") or "NOMAD_ADDR"
+        jobs = {}
+        for job in read.under(NOMAD_JOB, target):
+            spec = json.loads(job.inputs["jobspec"])
+            jobs[spec["ID"]] = (job, spec)
+        namespace = next((spec["Namespace"] for _, spec in jobs.values()), "default")
+        groups.append(Group(target.urn, f"existing Nomad cluster {address}  (namespace "
+                                        f"{namespace})", "nomad"))
+        for job, spec in jobs.values():
+            for group in spec["TaskGroups"]:
+                networks = group.get("Networks") or [{}]
+                static = [p["Value"] for n in networks for p in n.get("ReservedPorts") or []]
+                ports = [p["To"] for n in networks for key in ("ReservedPorts", "DynamicPorts")
+                         for p in n.get(key) or []]
+                nodes.append(Node(job.urn, _service_label(spec["ID"], ports, group.get("Count"),
+                                                          "allocations"), "service", target.urn))
+                if static:
+                    flows.append(Flow(INTERNET, job.urn, "ingress", " ".join(
+                        f"static port :{port} on each client" for port in static)))
+            for callee in callees_in(spec):
+                if callee in jobs:
+                    flows.append(Flow(job.urn, jobs[callee][0].urn, "call",
+                                      "http://<address>:<port> from the catalog"))
+    return groups, nodes, flows
+
+
 def of_plan(plan: Plan) -> Architecture:
     read = _Reader(plan)
     networks = _network_groups(read)
@@ -318,9 +361,11 @@ def of_plan(plan: Plan) -> Architecture:
     ecs_groups, ecs_nodes, ecs_flows = _ecs(read, network)
     k8s_groups, k8s_nodes, k8s_flows = _kubernetes(read, network)
     swarm_groups, swarm_nodes, swarm_flows = _swarm(read)
-    nodes = [*alb_nodes, *ecs_nodes, *k8s_nodes, *swarm_nodes]
-    flows = [*alb_flows, *ecs_flows, *k8s_flows, *swarm_flows]
+    nomad_groups, nomad_nodes, nomad_flows = _nomad(read)
+    nodes = [*alb_nodes, *ecs_nodes, *k8s_nodes, *swarm_nodes, *nomad_nodes]
+    flows = [*alb_flows, *ecs_flows, *k8s_flows, *swarm_flows, *nomad_flows]
     if any(f.source == INTERNET for f in flows):
         nodes.insert(0, Node(INTERNET, "Internet", "internet"))
-    return Architecture(tuple(networks + ecs_groups + k8s_groups + swarm_groups), tuple(nodes),
+    return Architecture(tuple(networks + ecs_groups + k8s_groups + swarm_groups + nomad_groups),
+                        tuple(nodes),
                         tuple(flows))

@@ -36,3 +36,22 @@ def run_shipyard(shipyard: dict[str, Any], stack: str = "test", **extra: Any) ->
 @pytest.fixture
 def run_config() -> Callable[..., engine.Plan]:
     return run_shipyard
+
+
+@pytest.fixture
+def rotate_secrets(monkeypatch) -> Callable[[str], None]:
+    """Make every Secrets Manager secret read return a new version id (a rotation, same ARN)."""
+    from shipyard import mocks
+
+    def rotate(version: str) -> None:
+        real_call = mocks.ShipyardMocks.call
+
+        def rotated(self, args):
+            result = real_call(self, args)
+            if args.token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+                result = {**result, "versionId": version}
+            return result
+
+        monkeypatch.setattr(mocks.ShipyardMocks, "call", rotated)
+
+    return rotate

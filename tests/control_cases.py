@@ -59,6 +59,14 @@ def swarm_service(logical: str = "api", networks: Any = (), **container: Any) ->
                taskSpec={"containerSpec": spec, "networksAdvanceds": list(networks)})
 
 
+GOOD_NOMAD_TASK = {"Name": "app", "Driver": "docker", "User": "10001:10001", "Config": {
+    "readonly_rootfs": True, "privileged": False, "cap_drop": ["ALL"]}}
+
+
+def nomad_job(task: dict[str, Any], logical: str = "r") -> Resource:
+    return res("nomad:index/job:Job", logical, jobspec=json.dumps({"TaskGroups": [{"Tasks": [task]}]}))
+
+
 def alb(**inputs: Any) -> Resource:
     good = {"loadBalancerType": "application", "dropInvalidHeaderFields": True,
             "enableDeletionProtection": True, "desyncMitigationMode": "defensive",
@@ -143,4 +151,9 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "SWARM.3": ([swarm_service(), swarm_service("binds", capAdds=["NET_BIND_SERVICE"])],
                 [swarm_service("keeps", capDrops=None), swarm_service("adds", capAdds=["SYS_ADMIN"])]),
     "SWARM.4": ([swarm_service()], [swarm_service(networks=[{"name": "host"}])]),
+    # --- nomad
+    "NOMAD.hardened": ([nomad_job(GOOD_NOMAD_TASK)],
+                       [nomad_job({**GOOD_NOMAD_TASK, "User": "root"}, "as-root"),
+                        nomad_job({**GOOD_NOMAD_TASK, "Config": {"privileged": True}},
+                                  "privileged")]),
 }

@@ -107,7 +107,7 @@ def test_ec2_ami_comes_from_the_al2023_ssm_parameter_for_the_architecture(ec2):
 
 @pytest.mark.parametrize("instance_type, graviton", [
     ("t4g.medium", True), ("m7g.large", True), ("c7gn.xlarge", True), ("x2gd.large", True),
-    ("m6i.large", False), ("g5.xlarge", False), ("t3.medium", False), ("c6in.large", False)])
+    ("a1.large", True), ("m6i.large", False), ("g5.xlarge", False), ("t3.medium", False), ("c6in.large", False)])
 def test_graviton_instance_types_get_the_arm64_ami(instance_type, graviton):
     assert is_graviton(instance_type) is graviton
     from shipyard.ami import ecs_ami_parameter

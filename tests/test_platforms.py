@@ -39,13 +39,13 @@ def example_plans() -> dict[str, engine.Plan]:
 
 def test_the_registry_lists_each_platform_once_under_its_own_name():
     assert list(PLATFORMS) == [p.name for p in PLATFORMS.values()] == list(NAMES)
-    assert set(NAMES) == {"ecs", "eks", "kubernetes", "swarm"}
+    assert set(NAMES) == {"ecs", "eks", "kubernetes", "swarm", "nomad"}
 
 
 def test_run_on_takes_exactly_the_registered_platforms():
     api = {"name": "api", "image": "ghcr.io/acme/api:1.0"}
     assert Service.model_validate({**api, "runOn": list(NAMES)}).run_on == list(NAMES)
-    with pytest.raises(ValueError, match="'ecs', 'eks', 'kubernetes' or 'swarm'"):
+    with pytest.raises(ValueError, match="'ecs', 'eks', 'kubernetes', 'swarm' or 'nomad'"):
         Service.model_validate({**api, "runOn": ["mesos"]})
 
 
@@ -182,9 +182,9 @@ def test_platform_is_in_the_picture_and_the_docs(name):
 
 def test_capabilities_are_read_from_the_registry():
     assert with_capability("in_vpc") == ("ecs", "eks")
-    assert with_capability("secrets_at_deploy") == ("eks", "kubernetes", "swarm")
+    assert with_capability("secrets_at_deploy") == ("eks", "kubernetes", "swarm", "nomad")
     assert with_capability("domains") == ("ecs", "eks")
-    assert with_capability("autoscaling") == ("ecs", "eks", "kubernetes")
+    assert with_capability("autoscaling") == ("ecs", "eks", "kubernetes", "nomad")
 
 
 def test_needs_network_follows_the_platforms_in_the_vpc():

@@ -441,7 +441,7 @@ def deployer_reaches_cluster(config: StackConfig) -> Iterator[Problem]:
                 f"the runner ({who.label}) cannot reach {api.name}, which `pulumi up` deploys "
                 f"the services through: {reachability.refusals(api, who)}. Admit its egress in "
                 "shipyard:eks.publicAccessCidrs or its network in shipyard:eks.privateAccessCidrs, "
-                "or run on a runner that is (README: where `pulumi up` runs)")
+                "or run on a runner that is (docs/eks.md: where `pulumi up` runs)")
 
 
 def _region_of(arn: str) -> str:

@@ -1,7 +1,7 @@
 """The stack-config contract: every `shipyard:` key, its type, default and meaning, in one place.
 
 Keys are camelCase as Pulumi users write them (`pulumi config set --path shipyard:ecs.enabled true`).
-The README's configuration table is generated from these models (`python -m shipyard docs`), so a
+The configuration reference (docs/config.md) is generated from these models (`python -m shipyard docs`), so a
 default or a description is written once, here, or for a platform's own section in its
 ``shipyard/platforms/<name>/spec.py``; the value types they share are in :mod:`shipyard.config.types`.
 Checks that span several keys live in :mod:`shipyard.config.rules`.
@@ -50,6 +50,7 @@ from shipyard.platforms.ecs.spec import Ecs
 from shipyard.platforms.eks.spec import Eks
 from shipyard.platforms.kubernetes.spec import Kubernetes
 from shipyard.platforms.swarm.spec import Swarm
+from shipyard.platforms.nomad.spec import Nomad
 
 
 class Network(Model):
@@ -182,7 +183,7 @@ class Service(Model):
             "(BusyBox's will do)."))
     public: bool = Field(False, description=(
         "Reachable from the internet (behind the shared ALB on ECS, a LoadBalancer Service on "
-        "Kubernetes)."))
+        "Kubernetes, a static host port and `shipyard:nomad.publicTags` on Nomad)."))
     host: Optional[Annotated[str, ALB_HOST]] = Field(None, max_length=128, description=(
         "ECS public services: route requests for this host name to the service."))
     path: Annotated[str, ALB_PATH] = Field("/*", max_length=128, description=(
@@ -197,7 +198,9 @@ class Service(Model):
     calls: list[DnsLabel] = Field([], description=(
         "Services this one calls, by name, at `http://<name>:<port>`. Only these callers get "
         "through to a service (security group rules on ECS, NetworkPolicies on Kubernetes); a "
-        "private service nobody calls accepts no traffic."))
+        "private service nobody calls accepts no traffic. On Nomad, env values naming "
+        "`<name>:<port>` get a healthy instance's address from the catalog instead, and nothing "
+        "restricts who connects (docs/nomad.md)."))
     domain: Optional[DomainName] = Field(None, description=(
         "Public services: serve HTTPS on this name, inside `shipyard:dns.zone`, with an ACM "
         "certificate validated in that zone and an alias record to the load balancer."))
@@ -246,8 +249,9 @@ class Deploy(Model):
     bootstrapped: bool = Field(False, description=(
         "The stack's first `pulumi up` is done, so its VPC (and any VPN, peering or transit "
         "gateway attached to it since) exists: a runner there may deploy through a private "
-        "endpoint. Set it when making the endpoint private after bootstrapping (README: where "
-        "`pulumi up` runs); a new stack with it would fail its first `pulumi up`."))
+        "endpoint. Set it when making the endpoint private after bootstrapping "
+        "(docs/eks.md: where `pulumi up` runs); a new stack with it would fail its first "
+        "`pulumi up`."))
 
 
 class StackConfig(Model):
@@ -266,10 +270,12 @@ class StackConfig(Model):
         "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
     swarm: Swarm = Field(Swarm(), description=(
         "An existing Docker Swarm (on AWS or anywhere): set `host` (docs/swarm.md)."))
+    nomad: Nomad = Field(Nomad(), description=(
+        "An existing HashiCorp Nomad cluster: each service a Nomad job (docs/nomad.md)."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
     deploy: Deploy = Field(Deploy(), description=(
-        "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API (README: "
-        "where `pulumi up` runs)."))
+        "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API "
+        "(docs/eks.md: where `pulumi up` runs)."))
     logs: Logs = Field(Logs(), description="CloudWatch log groups.")
     waivers: list[Waiver] = Field([], description=(
         "Security controls this stack may fail, each with a reason (not allowed in production "

@@ -12,11 +12,12 @@ from typing import Mapping, Optional, Sequence
 
 from shipyard.controls import ec2, ecr, ecs, eks, elb, kms, kubernetes
 from shipyard.controls.base import Control, Finding, Resource
+from shipyard.platforms.nomad import controls as nomad
 from shipyard.platforms.swarm import controls as swarm
 
 CONTROLS: tuple[Control, ...] = (*ecr.CONTROLS, *ecs.CONTROLS, *eks.CONTROLS, *elb.CONTROLS,
                                  *ec2.CONTROLS, *kms.CONTROLS, *kubernetes.CONTROLS,
-                                 *swarm.CONTROLS)
+                                 *swarm.CONTROLS, *nomad.CONTROLS)
 CONTROL_IDS: tuple[str, ...] = tuple(c.id for c in CONTROLS)
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from shipyard.platforms import ecs, eks, kubernetes, swarm
+from shipyard.platforms import ecs, eks, kubernetes, swarm, nomad
 from shipyard.platforms.base import Platform
 
 if TYPE_CHECKING:
     from shipyard.resource_facts import ResourceFacts
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (ecs.PLATFORM, eks.PLATFORM,
-                                                        kubernetes.PLATFORM, swarm.PLATFORM)}
+                                                        kubernetes.PLATFORM, swarm.PLATFORM,
+                                                        nomad.PLATFORM)}
 NAMES: tuple[str, ...] = tuple(PLATFORMS)
 
 

@@ -171,7 +171,7 @@ def eks_reachable_on_first_up(config: StackConfig) -> Iterator[Problem]:
             "gateway to it exists yet) and every Kubernetes object would fail: make it public "
             "to your runner's egress (endpointPublicAccess: true, publicAccessCidrs), deploy "
             "into an existing VPC your runner reaches (shipyard:network.vpcId), or, once the "
-            "stack exists, set shipyard:deploy.bootstrapped (README: where `pulumi up` runs)")
+            "stack exists, set shipyard:deploy.bootstrapped (docs/eks.md: where `pulumi up` runs)")
     elif not eks.private_access_cidrs:
         yield ("eks", "privateAccessCidrs"), (
             "required while the API endpoint is private: list the networks `pulumi up` runs from "

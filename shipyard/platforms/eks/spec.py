@@ -69,7 +69,7 @@ class Eks(Model):
     endpoint_public_access: Optional[bool] = Field(None, description=(
         "Expose the API endpoint publicly (private access is always on). Default: false when "
         "`shipyard:production` is true, otherwise true. Private-only in a VPC this stack creates "
-        "is unreachable on the first `pulumi up` (README: where `pulumi up` runs)."))
+        "is unreachable on the first `pulumi up` (docs/eks.md: where `pulumi up` runs)."))
     public_access_cidrs: list[Cidr] = Field([], description=(
         "CIDRs allowed to reach a public endpoint; required when it is public (EKS.1)."))
     private_access_cidrs: list[Cidr] = Field([], description=(

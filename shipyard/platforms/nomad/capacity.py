@@ -1,0 +1,7 @@
+"""An existing Nomad cluster's clients are unknown to Shipyard, as an existing Kubernetes
+cluster's nodes are: the same answer (a job is kept to clients of its image's architectures,
+`attr.cpu.arch`, see jobspec.py)."""
+
+from shipyard.platforms.kubernetes.capacity import build_architectures, capacity
+
+__all__ = ["build_architectures", "capacity"]

@@ -1,0 +1,25 @@
+"""The facts rows of the resource types only the Nomad platform registers (pulumi-nomad 2.6.1,
+bridged from terraform-provider-nomad v2.6.1). What a row holds: shipyard/resource_facts.py."""
+
+from __future__ import annotations
+
+from shipyard.resource_facts import ResourceFacts
+
+FACTS: dict[str, ResourceFacts] = {
+    "pulumi:providers:nomad": ResourceFacts(
+        "other", key_settings=("address", "region"),
+        source="terraform-provider-nomad nomad/provider.go: no ForceNew; another address or "
+        "region points every job at another cluster"),
+    # The job's identity is in the jobspec (keys of its JSON text): a new ID (the service name)
+    # or namespace forces a new job (ForceNew of id/name, namespace), the old one deregistered
+    # after (deregister_on_id_change), so the two never collide; anything else is a new version.
+    "nomad:index/job:Job": ResourceFacts(
+        "serving", ("jobspec.ID", "jobspec.Namespace"),
+        unique_by=("jobspec.ID", "jobspec.Namespace"), key_settings=("detach", "purgeOnDestroy"),
+        source="terraform-provider-nomad nomad/resource_job.go resourceJobCustomizeDiff"),
+    "nomad:index/variable:Variable": ResourceFacts(
+        "security", ("path", "namespace"), unique_by=("path", "namespace"),
+        key_settings=("path", "namespace"),
+        source="terraform-provider-nomad nomad/resource_variable.go (path, namespace ForceNew; "
+        "items update in place)"),
+}
