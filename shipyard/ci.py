@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
+from shipyard.platforms import PLATFORMS
+
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
 
 _STACK_FILE = re.compile(r"Pulumi\.(?P<stack>[^/]+)\.yaml")
 _NO_EFFECT = re.compile(r".*\.md")
@@ -39,3 +44,9 @@ def changed_since(base: str, root: Path) -> list[str] | None:
     result = subprocess.run(["git", "-C", str(root), "diff", "--name-only", f"{base}...HEAD"],
                             capture_output=True, text=True, check=False)
     return result.stdout.splitlines() if result.returncode == 0 else None
+
+
+def refresh_first(config: StackConfig) -> bool:
+    """Whether `pulumi up` of the stack must refresh its state first: one of its platforms'
+    orchestrators changes deployed services by itself (`Platform.refresh_before_up`)."""
+    return any(PLATFORMS[name].refresh_before_up for name in config.enabled_platforms())

@@ -278,6 +278,7 @@ READ_ONLY_INVOKES = frozenset({
     "aws:ec2/getVpc:getVpc",                                 # ec2:DescribeVpcs
     "aws:ecr/getRepository:getRepository",                   # ecr:DescribeRepositories
     "aws:ecr/getAuthorizationToken:getAuthorizationToken",   # ecr:GetAuthorizationToken
+    "aws:ecr/getImage:getImage",                             # ecr:DescribeImages
     "aws:eks/getAddonVersion:getAddonVersion",               # eks:DescribeAddonVersions
     "aws:route53/getZone:getZone",                           # route53:ListHostedZones
     "aws:lb/getHostedZoneId:getHostedZoneId",

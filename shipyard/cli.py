@@ -131,6 +131,12 @@ def _runners(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh_first(args: argparse.Namespace) -> int:
+    from shipyard import ci
+    print(str(ci.refresh_first(engine.stack_settings(args.stack, args.project))).lower())
+    return 0
+
+
 def _ci_policy(args: argparse.Namespace) -> int:
     from shipyard import ci_policy, iam
     if not re.fullmatch(r"\d{12}", args.account):
@@ -237,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
         "runners", parents=[project], help="each shipped stack's runner labels (shipyard:deploy.runsOn) as JSON, "
                         "for the workflows' runs-on")
     runners.set_defaults(run=_runners)
+
+    refresh_first = commands.add_parser(
+        "refresh-first", parents=[project],
+        help="`true` if `pulumi up` of the stack must refresh its state first (a platform whose "
+             "orchestrator changes services by itself: Docker Swarm rollbacks), else `false`")
+    refresh_first.add_argument("stack")
+    refresh_first.set_defaults(run=_refresh_first)
 
     ci_policy = commands.add_parser(
         "ci-policy", parents=[stack_file],

@@ -169,6 +169,15 @@ class ShipyardMocks(pulumi.runtime.Mocks):
                     "userName": "AWS", "password": password, "registryId": registry,
                     "proxyEndpoint": f"https://{registry}.dkr.ecr.{self.region}.amazonaws.com",
                     "expiresAt": "2026-01-01T12:00:00Z", "id": self.region}
+        if token == "aws:ecr/getImage:getImage":
+            # As DescribeImages answers for the tag: the manifest digest it points at now.
+            registry, name = inputs.get("registryId") or ACCOUNT_ID, inputs["repositoryName"]
+            image_digest = f"sha256:{digest(registry, name, inputs['imageTag'], length=64)}"
+            return {"registryId": registry, "repositoryName": name, "imageDigest": image_digest,
+                    "imageTag": inputs["imageTag"], "imageTags": [inputs["imageTag"]],
+                    "imageUri": f"{ecr_repository_url(registry, self.region, name)}@{image_digest}",
+                    "imagePushedAt": 1767225600, "imageSizeInBytes": 52428800,
+                    "id": image_digest}
         if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
             arn = inputs["secretId"]
             return {"arn": arn, "id": f"{arn}|AWSCURRENT", "secretId": arn,

@@ -77,6 +77,10 @@ class Platform:
     autoscaling: bool         # its section has `autoscaling` (min/max replicas)
     section: str              # what `shipyard:<name>` is, in the config reference
     picture: Picture
+    # Its orchestrator changes what `pulumi up` deployed by itself (Swarm rolls a failed update
+    # back) where the state does not see it: the shipped deploy workflow refreshes the state
+    # first for a stack that enables it (`python -m shipyard refresh-first <stack>`).
+    refresh_before_up: bool = False
 
     def hook(self, module: str) -> ModuleType:
         """One of the platform's modules (HOOKS), imported on first use."""

@@ -30,10 +30,18 @@ FACTS: dict[str, ResourceFacts] = {
         source="pulumi-docker: its registry auth changes with each ECR token, an update of the "
         "provider that every `pulumi up` shows (pulumi/pulumi-docker#952)"),
     "docker:index/service:Service": ResourceFacts(
-        "serving", ("name", "auth"), unique_by=("name",), mock_id="hex25",
+        "serving", ("name", "auth", "taskSpec.networksAdvanceds", "taskSpec.containerSpec.hosts",
+                    "taskSpec.containerSpec.sysctl"),
+        unique_by=("name",), mock_id="hex25",
         key_settings=("name", "mode.replicated.replicas", "endpointSpec"), cost=_services,
-        source=DOCKER_TF + "resource_docker_service.go (only name and auth are ForceNew; the "
-        "task spec, mode and update settings update the service in place)"),
+        source=DOCKER_TF + "resource_docker_service.go at v4.5.0: ForceNew are name, auth, "
+        "task_spec.container_spec.hosts and .sysctl, and every field of a "
+        "task_spec.networks_advanced element (a set: terraform-plugin-sdk diffs each element, so "
+        "any change of the networks, their ids or aliases replaces the service); `mode` is "
+        "ForceNew only as a block count, which Shipyard never changes. The rest of the task "
+        "spec, the replicas and the update settings update in place. Swarm refuses a second "
+        "service of one name (swarmkit manager/controlapi/service.go, CreateService), so "
+        "components/swarm/service.py replaces it delete-first"),
     "docker:index/network:Network": ResourceFacts(
         "network", (EVERY_INPUT,), mock_id="hex25", key_settings=("name", "driver"),
         source=DOCKER_TF + "resource_docker_network.go (every argument ForceNew). No unique_by: "
