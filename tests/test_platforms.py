@@ -72,6 +72,14 @@ def test_platform_has_its_controls_and_check_runs_them(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_platform_draws_itself_in_the_picture(name, example_plans):
+    from shipyard.traffic import Reader
+    groups, nodes, flows = PLATFORMS[name].hook("traffic").picture(Reader(example_plans[name]), None)
+    kubernetes_drawn = name == "eks"  # EKS's workloads are drawn by the kubernetes hook
+    assert kubernetes_drawn or {g.kind for g in groups} == {name} and nodes
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_platform_has_its_rules(name):
     rules = PLATFORMS[name].hook("rules")
     assert rules.RULES and all(callable(rule) for rule in rules.RULES)
