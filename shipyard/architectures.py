@@ -85,6 +85,17 @@ def eks_capacity(config: StackConfig) -> tuple[str, ...]:
     return _ordered(found) or (AMD64,)
 
 
+def any_node(config: StackConfig) -> tuple[str, ...]:
+    """The capacity of an existing cluster, whose nodes Shipyard does not know: any architecture
+    (the orchestrator keeps each container to nodes of its image's architectures)."""
+    return ARCHITECTURES
+
+
+def amd64_builds(config: StackConfig) -> tuple[str, ...]:
+    """What an image Shipyard builds for an existing cluster covers: amd64, the common case."""
+    return (AMD64,)
+
+
 def capacity(config: StackConfig, platform: str) -> tuple[str, ...]:
     """The architectures `platform` may run a container on (its `capacity` hook)."""
     return PLATFORMS[platform].hook("capacity").capacity(config)

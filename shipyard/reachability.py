@@ -20,7 +20,10 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from shipyard.config.schema import StackConfig
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
 
 ANYWHERE = "0.0.0.0/0"
 # GitHub's standard hosted runners (GitHub Docs, "GitHub-hosted runners reference"): one label
@@ -72,29 +75,9 @@ def is_github_hosted(runs_on: tuple[str, ...] | list[str]) -> bool:
 
 def cluster_apis(config: StackConfig) -> list[Api]:
     """The cluster APIs (Kubernetes, Nomad) `pulumi up` deploys through, each with the ways
-    into it."""
-    apis = []
-    if config.eks.enabled:
-        eks = config.eks
-        ways = []
-        if config.eks_endpoint_public:
-            ways.append(Way("public endpoint", True, "shipyard:eks.publicAccessCidrs",
-                            tuple(eks.public_access_cidrs), on_first_up=True))
-        ways.append(Way("private endpoint", False, "shipyard:eks.privateAccessCidrs",
-                        tuple(eks.private_access_cidrs), on_first_up=config.network.existing))
-        apis.append(Api("the EKS cluster's API endpoint", tuple(ways)))
-    if config.kubernetes.enabled:
-        context = (f"context '{config.kubernetes.context}'" if config.kubernetes.context
-                   else "the current context")
-        where = ("the server in shipyard:kubernetes.kubeconfig" if config.kubernetes.kubeconfig
-                 else f"the server of {context} in the deployer's kubeconfig")
-        apis.append(Api(f"the existing cluster's API server ({where})", ()))
-    # --- nomad
-    if config.nomad.enabled:
-        where = (f"shipyard:nomad.address, {config.nomad.address}" if config.nomad.address
-                 else "the deployer's NOMAD_ADDR")
-        apis.append(Api(f"the Nomad cluster's HTTP API ({where})", (), deploys="Nomad jobs"))
-    return apis
+    into it: what each enabled platform's section answers (`cluster_api`)."""
+    apis = (getattr(config, name).cluster_api(config) for name in config.enabled_platforms())
+    return [api for api in apis if api is not None]
 
 
 def deployer(config: StackConfig, runs_on: tuple[str, ...] | None = None) -> Deployer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import Field
 
@@ -19,6 +19,10 @@ from shipyard.config.types import (
     s3_bucket_name_problem,
     problem_check,
 )
+from shipyard.reachability import Api
+
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
 
 
 class Ec2Capacity(Model):
@@ -65,5 +69,9 @@ class Ecs(Model):
     enable_exec: bool = Field(False, description="Allow `aws ecs execute-command` into tasks.")
     load_balancer: LoadBalancer = Field(LoadBalancer(), description="The shared public ALB.")
 
+
+    def cluster_api(self, config: StackConfig) -> Optional[Api]:
+        """None: `pulumi up` reaches ECS through AWS's public APIs only."""
+        return None
 
 Section = Ecs

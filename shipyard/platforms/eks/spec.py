@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import AfterValidator, Field
 
@@ -25,6 +25,10 @@ from shipyard.config.types import (
 )
 from shipyard.eks_nodes import TaintEffect
 from shipyard.eks_versions import DEFAULT_EKS_VERSION
+from shipyard.reachability import Api, Way
+
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
 
 
 class Taint(Model):
@@ -91,5 +95,15 @@ class Eks(Model):
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "HorizontalPodAutoscaler settings for services on EKS."))
 
+
+    def cluster_api(self, config: StackConfig) -> Optional[Api]:
+        """The EKS cluster's API endpoint: public (allow-listed) and/or private, in the VPC."""
+        ways = []
+        if config.eks_endpoint_public:
+            ways.append(Way("public endpoint", True, "shipyard:eks.publicAccessCidrs",
+                            tuple(self.public_access_cidrs), on_first_up=True))
+        ways.append(Way("private endpoint", False, "shipyard:eks.privateAccessCidrs",
+                        tuple(self.private_access_cidrs), on_first_up=config.network.existing))
+        return Api("the EKS cluster's API endpoint", tuple(ways))
 
 Section = Eks

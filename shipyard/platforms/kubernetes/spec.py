@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -13,6 +13,10 @@ from shipyard.config.types import (
     Model,
     not_built_in_namespace,
 )
+from shipyard.reachability import Api
+
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
 
 
 class Kubernetes(Model):
@@ -39,5 +43,12 @@ class Kubernetes(Model):
                     or data.get("context") is not None}
         return data
 
+
+    def cluster_api(self, config: StackConfig) -> Optional[Api]:
+        """The existing cluster's API server: Shipyard cannot tell offline how it is reached."""
+        context = f"context '{self.context}'" if self.context else "the current context"
+        where = ("the server in shipyard:kubernetes.kubeconfig" if self.kubeconfig
+                 else f"the server of {context} in the deployer's kubeconfig")
+        return Api(f"the existing cluster's API server ({where})", ())
 
 Section = Kubernetes

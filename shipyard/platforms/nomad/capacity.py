@@ -2,6 +2,7 @@
 cluster's nodes are: the same answer (a job is kept to clients of its image's architectures,
 `attr.cpu.arch`, see jobspec.py)."""
 
-from shipyard.platforms.kubernetes.capacity import build_architectures, capacity
+from shipyard.architectures import amd64_builds as build_architectures
+from shipyard.architectures import any_node as capacity
 
 __all__ = ["build_architectures", "capacity"]

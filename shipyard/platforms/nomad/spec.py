@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import Field
 
 from shipyard.config.types import Autoscaling, Model, pattern_check
+from shipyard.reachability import Api
+
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
 
 DEFAULT_NAMESPACE = "default"
 DEFAULT_DATACENTERS = ("*",)  # every datacenter (Nomad >= 1.7's own default)
@@ -61,5 +65,11 @@ class Nomad(Model):
         "The job groups' `scaling` block (min/max), acted on by the Nomad Autoscaler, a separate "
         "agent; `pulumi up` keeps the count it chose (preserve_counts)."))
 
+
+    def cluster_api(self, config: StackConfig) -> Optional[Api]:
+        """The Nomad cluster's HTTP API, which `pulumi up` registers the jobs through."""
+        where = (f"shipyard:nomad.address, {self.address}" if self.address
+                 else "the deployer's NOMAD_ADDR")
+        return Api(f"the Nomad cluster's HTTP API ({where})", (), deploys="Nomad jobs")
 
 Section = Nomad

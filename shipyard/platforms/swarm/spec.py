@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 from pydantic import Field, model_validator
 
 from shipyard.config.types import Model, pattern_check, problem_check
+from shipyard.reachability import Api
+
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
 
 # The uid:gid the tasks run as unless `user` says otherwise: the same unprivileged user as
 # Kubernetes pods (shipyard/k8s_manifests.py RUN_AS_USER), so one image runs on both.
@@ -86,5 +90,10 @@ class Swarm(Model):
     def scheme(self) -> Optional[str]:
         return self.host.split("://", 1)[0] if self.host else None
 
+
+    def cluster_api(self, config: StackConfig) -> Optional[Api]:
+        """None here: the Swarm manager's Docker API is named in the plan's notes
+        (config/rules.py platform_notes), not checked against the deployer's network."""
+        return None
 
 Section = Swarm
