@@ -76,7 +76,7 @@ golden: $(STAMP)
 		$(BIN)/python -m shipyard plan $$stack --stack-file $$file --json \
 			> tests/golden/examples/$$example.$$stack.json || exit $$?; \
 		echo "tests/golden/examples/$$example.$$stack.json"; done
-	@$(BIN)/python -m shipyard.urns
+	@$(BIN)/python -m shipyard.review.urns
 
 ## bench: timing scripts (not tests); see bench/README.md
 bench: $(STAMP)

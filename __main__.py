@@ -7,13 +7,13 @@ from components.ecr import EcrRepository, EcrRepositoryArgs, existing_repository
 from components.image_build import ImageBuild, ImageBuildArgs
 from components.log_encryption_key import LogEncryptionKey, LogEncryptionKeyArgs
 from components.network import Network, NetworkArgs
-from shipyard.aws_context import AwsContext
+from shipyard.aws.context import AwsContext
+from shipyard.aws.endpoints import interface_endpoints
+from shipyard.aws.naming import repository_logical_name
 from shipyard.config import from_pulumi
-from shipyard.endpoints import interface_endpoints
-from shipyard.image_build import MUTABLE_TAG_FILTER, build_platforms
-from shipyard.naming import repository_logical_name
 from shipyard.platforms import PLATFORMS
 from shipyard.platforms.base import Shared
+from shipyard.services.image_build import MUTABLE_TAG_FILTER, build_platforms
 
 config = from_pulumi()  # the whole config is validated before any resource exists
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"

@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from shipyard import engine, plan as plan_view, shipped_stacks
+from shipyard import shipped_stacks
 from shipyard.config import ConfigError
+from shipyard.review import engine
+from shipyard.review import plan as plan_view
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -29,7 +31,7 @@ def _run(args: argparse.Namespace) -> engine.Plan:
 
 
 def _where_to_run(args: argparse.Namespace) -> str:
-    from shipyard import reachability
+    from shipyard.aws import reachability
     from shipyard.config.rules import platform_notes
     config = engine.stack_settings(args.stack, args.project, args.stack_file)
     return "\n".join([*reachability.describe(config),
@@ -48,7 +50,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from shipyard import diff
+    from shipyard.review import diff
     if args.base:
         if args.other or args.other_stack_file:
             raise UsageError("give either a second stack or --base, not both")
@@ -71,7 +73,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from shipyard import check
+    from shipyard.review import check
     review = check.run(args.stack, root=args.project, stack_file=args.stack_file)
     print(check.to_json(args.stack, review) if args.json
           else _where_to_run(args) + "\n" + check.render(args.stack, review))
@@ -79,7 +81,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _cost(args: argparse.Namespace) -> int:
-    from shipyard import cost
+    from shipyard.review import cost
     estimate = cost.estimate(_run(args),
                              config=engine.stack_settings(args.stack, args.project, args.stack_file))
     print(cost.to_json(estimate) if args.json else cost.render(estimate))
@@ -87,7 +89,7 @@ def _cost(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from shipyard import graph
+    from shipyard.review import graph
     source = graph.to_dot(_run(args), args.view)
     if args.format == "dot":
         output = source.encode()
@@ -102,7 +104,7 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from shipyard import docs
+    from shipyard.review import docs
     if args.check:
         stale = docs.stale_pages(args.project)
         print(f"generated docs are stale ({', '.join(stale)}): run `python -m shipyard docs "
@@ -116,7 +118,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _stacks(args: argparse.Namespace) -> int:
-    from shipyard import ci
+    from shipyard.review import ci
     stacks = shipped_stacks(args.project)
     if args.changed_since:
         changed = ci.changed_since(args.changed_since, args.project)
@@ -132,13 +134,14 @@ def _runners(args: argparse.Namespace) -> int:
 
 
 def _refresh_first(args: argparse.Namespace) -> int:
-    from shipyard import ci
+    from shipyard.review import ci
     print(str(ci.refresh_first(engine.stack_settings(args.stack, args.project))).lower())
     return 0
 
 
 def _ci_policy(args: argparse.Namespace) -> int:
-    from shipyard import ci_policy, iam
+    from shipyard.aws import iam
+    from shipyard.review import ci_policy
     if not re.fullmatch(r"\d{12}", args.account):
         raise UsageError(f"--account must be a 12-digit AWS account id, not {args.account!r}")
     if args.kind in ("preview", "deploy"):

@@ -7,7 +7,8 @@ from typing import Any, Callable
 
 import pytest
 
-from shipyard import engine, shipped_stacks
+from shipyard import shipped_stacks
+from shipyard.review import engine
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHIPPED_STACKS = shipped_stacks(PROJECT)
@@ -41,7 +42,7 @@ def run_config() -> Callable[..., engine.Plan]:
 @pytest.fixture
 def rotate_secrets(monkeypatch) -> Callable[[str], None]:
     """Make every Secrets Manager secret read return a new version id (a rotation, same ARN)."""
-    from shipyard import mocks
+    from shipyard.review import mocks
 
     def rotate(version: str) -> None:
         real_call = mocks.ShipyardMocks.call

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shipyard.controls import Resource
+from shipyard.review.controls import Resource
 
 
 def res(type_: str, logical: str = "r", protect: bool = False,

@@ -1,5 +1,5 @@
 """Names AWS accepts: every physical name in every shipped and generated plan fits its rule
-(shipyard/aws_names.py), the stack name is checked, and the shipped stacks never claim the same
+(shipyard/aws/names.py), the stack name is checked, and the shipped stacks never claim the same
 account- or region-wide name, so they deploy side by side."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from collections import defaultdict
 
 import pytest
 
-from shipyard import aws_names, engine
+from shipyard.aws import names as aws_names
 from shipyard.cli import main
 from shipyard.config import ConfigError
 from shipyard.platforms import resource_facts
+from shipyard.review import engine
 from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 
 NAME_RULE_MISSING = "give the type's facts row a name_rule (or NAMELESS)"

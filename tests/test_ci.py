@@ -16,8 +16,10 @@ import pytest
 import yaml
 from parliament import analyze_policy_string
 
-from shipyard import ci, engine, iam, reachability, shipped_stacks
+from shipyard import shipped_stacks
+from shipyard.aws import iam, reachability
 from shipyard.cli import main
+from shipyard.review import ci, engine
 from tests.conftest import PROJECT, SHIPPED_STACKS
 
 WORKFLOWS = PROJECT / ".github" / "workflows"
@@ -192,7 +194,7 @@ STACKS = ["dev", "prod", "staging"]
     (["Pulumi.prod.yaml"], ["prod"]),
     (["Pulumi.dev.yaml", "Pulumi.staging.yaml"], ["dev", "staging"]),
     (["README.md", "docs/guide.md"], []),
-    (["components/ecs_service.py"], STACKS),
+    (["components/ecs/service.py"], STACKS),
     (["Pulumi.dev.yaml", "examples/hello-api/server.py"], STACKS),   # a build context is code
     (["requirements.txt"], STACKS),
     (["Pulumi.qa.yaml"], []),                  # a deleted stack has nothing to preview

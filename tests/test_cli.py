@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from shipyard import check
 from shipyard.cli import build_parser, main
+from shipyard.review import check
 from tests.conftest import PROJECT
 
 

@@ -250,7 +250,7 @@ def test_a_call_problem_is_not_also_reported_as_a_cycle():
 
 def test_the_ecr_url_ecs_receives_counts_the_regions_domain():
     """In China regions ECR's domain ends in .amazonaws.com.cn: three characters more."""
-    from shipyard.naming import ecr_repository_url
+    from shipyard.aws.naming import ecr_repository_url
     repository = "team/" + "d" * 200
     config = {"ecs": ECS, "ecr": {"repositories": [{"name": repository}]},
               "services": [{"name": "api", "repository": repository, "tag": "v1"}]}

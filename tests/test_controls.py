@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from shipyard import check, controls
 from shipyard.cli import main
 from shipyard.config import ConfigError
-from shipyard.controls import CONTROL_IDS, CONTROLS
 from shipyard.platforms import PLATFORMS
+from shipyard.review import check, controls
+from shipyard.review.controls import CONTROL_IDS, CONTROLS
 from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 from tests.control_cases import CASES, GOOD_POD, deployment, res
 
@@ -100,7 +100,7 @@ def test_check_prints_the_table_and_exits_0_when_everything_passes(capsys):
     assert "  ELB.5           1          pass    ALBs write access logs" in out
     assert out.rstrip().endswith("38 controls: 33 pass, 0 fail, 0 waived, 5 n/a\n"
                                  "Lifecycle (updates, replacements and deletes; "
-                                 "shipyard/lifecycle.py): every resource is safe")
+                                 "shipyard/review/lifecycle.py): every resource is safe")
 
 
 def test_check_shows_waivers_with_their_reason(capsys):
@@ -176,7 +176,7 @@ def test_check_json_lists_every_control_with_its_failures(capsys):
 
 
 def test_check_exits_1_when_a_resource_breaks_a_lifecycle_rule(monkeypatch, capsys):
-    from shipyard import lifecycle
+    from shipyard.review import lifecycle
     row = lifecycle.FACTS["aws:ecs/service:Service"]
     # As before the fix: an ECS service whose updates need a deployment flag it lacks.
     monkeypatch.setitem(lifecycle.FACTS, "aws:ecs/service:Service", replace(

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from shipyard import docs
 from shipyard.config.schema import StackConfig
+from shipyard.review import docs
 from tests.conftest import PROJECT
 
 PAGES = ["README.md", *sorted(f"docs/{p.name}" for p in (PROJECT / "docs").glob("*.md"))]

@@ -10,8 +10,8 @@ import yaml
 from parliament import analyze_policy_string
 
 from shipyard.config import ConfigError
-from shipyard.engine import Plan, Resource, Secret
-from shipyard.mock_values import digest
+from shipyard.review.engine import Plan, Resource, Secret
+from shipyard.review.mock_values import digest
 from tests.conftest import run_shipyard
 
 CLUSTER = "eks:index:Cluster"

@@ -7,7 +7,8 @@ import base64
 import pytest
 import yaml
 
-from shipyard import eks_nodes, iam
+from shipyard.aws import iam
+from shipyard.platforms.eks import nodes as eks_nodes
 
 
 @pytest.mark.parametrize("instance_type, ami_type, architecture", [

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run_shipyard
-from shipyard import cost, plan as plan_view
+from shipyard.aws.fargate import (
+    FARGATE_SIZES,
+    NoFargateSize,
+    TaskSize,
+    right_size,
+    why_resized,
+)
 from shipyard.config import parse
-from shipyard.ecs_task import resized_tasks
-from shipyard.fargate import FARGATE_SIZES, NoFargateSize, TaskSize, right_size, why_resized
+from shipyard.platforms.ecs.task import resized_tasks
+from shipyard.review import cost
+from shipyard.review import plan as plan_view
+from tests.conftest import run_shipyard
 
 
 def test_table_matches_the_aws_documentation():

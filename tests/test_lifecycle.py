@@ -1,4 +1,4 @@
-"""The lifecycle table (shipyard/lifecycle.py) covers every type Shipyard registers, and every plan
+"""The lifecycle table (shipyard/review/lifecycle.py) covers every type Shipyard registers, and every plan
 — shipped stacks, examples, and configs that reach every component variant — keeps its rules: a
 replacement never collides with its predecessor, what others rely on is retained or protected in
 production, and update preconditions hold. Then one test per lifecycle finding of issue 14."""
@@ -14,8 +14,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from shipyard import engine, lifecycle, k8s_manifests
-from shipyard.engine import Plan
+from shipyard.platforms.kubernetes import manifests as k8s_manifests
+from shipyard.review import engine, lifecycle
+from shipyard.review.engine import Plan
 from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 
 EXAMPLE_FILES = sorted(PROJECT.glob("examples/*/Pulumi.*.yaml"))
@@ -91,7 +92,7 @@ def _created_types() -> set[str]:
     modules = {"aws": "pulumi_aws", "eks": "pulumi_eks", "k8s": "pulumi_kubernetes",
                "docker_build": "pulumi_docker_build", "docker": "pulumi_docker"}
     tokens = set()
-    for path in [*PROJECT.glob("components/**/*.py"), *PROJECT.glob("shipyard/*.py"),
+    for path in [*PROJECT.glob("components/**/*.py"), *PROJECT.glob("shipyard/**/*.py"),
                  PROJECT / "__main__.py"]:
         for name in _dotted_names(path):
             sdk, *package, attribute = name.split(".")

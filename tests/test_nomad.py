@@ -18,20 +18,21 @@ from typing import Any
 
 import pytest
 
-from shipyard import (controls, cost, engine, k8s_manifests, lifecycle, shipped_stacks,
-                      traffic)
-from shipyard.controls.base import Resource as Checked
+from shipyard import shipped_stacks
 from shipyard.cli import main
 from shipyard.config import ConfigError, parse
 from shipyard.config.schema import Service
-from shipyard.engine import Plan, Resource, Secret
-from shipyard.mocks import secret_document
+from shipyard.platforms.kubernetes import manifests as k8s_manifests
 from shipyard.platforms.nomad import jobspec as builder
 from shipyard.platforms.nomad import rules as nomad_rules
 from shipyard.platforms.nomad.api_fields import DOCKER_CONFIG, FIELDS, field_problems
 from shipyard.platforms.nomad.facts import NO_AWS_COST
 from shipyard.platforms.nomad.spec import Nomad
 from shipyard.platforms.nomad.validation import job_problems
+from shipyard.review import controls, cost, engine, lifecycle, traffic
+from shipyard.review.controls.base import Resource as Checked
+from shipyard.review.engine import Plan, Resource, Secret
+from shipyard.review.mocks import secret_document
 from tests.conftest import PROJECT, run_shipyard
 
 JOB = "nomad:index/job:Job"
@@ -533,7 +534,7 @@ def test_a_nomad_plan_imports_no_kubernetes_sdk():
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from shipyard import engine
+        from shipyard.review import engine
         engine.run("nomad", stack_file=Path({str(EXAMPLE)!r}))
         print(sorted({{m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')}}))
     """)

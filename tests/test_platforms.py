@@ -19,12 +19,12 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockResourceArgs
 from pydantic import BaseModel
 
-from shipyard import engine, graph
 from shipyard.config.schema import Service, StackConfig
 from shipyard.config.types import ARCHITECTURES, Autoscaling
-from shipyard.mocks import ShipyardMocks
 from shipyard.platforms import NAMES, PLATFORMS, base, resource_facts, with_capability
-from shipyard.resource_facts import ResourceFacts
+from shipyard.review import engine, graph
+from shipyard.review.mocks import ShipyardMocks
+from shipyard.review.resource_facts import ResourceFacts
 from tests.conftest import PROJECT, SHIPPED_STACKS
 
 WORKED_EXAMPLE = PROJECT / "examples" / "two-service-app"
@@ -66,14 +66,14 @@ def test_platform_has_its_section(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_platform_has_its_controls_and_check_runs_them(name):
-    from shipyard.controls import CONTROLS
+    from shipyard.review.controls import CONTROLS
     own = PLATFORMS[name].hook("controls").CONTROLS
     assert own and set(own) <= set(CONTROLS)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_platform_draws_itself_in_the_picture(name, example_plans):
-    from shipyard.traffic import Reader
+    from shipyard.review.traffic import Reader
     groups, nodes, flows = PLATFORMS[name].hook("traffic").picture(Reader(example_plans[name]), None)
     kubernetes_drawn = name == "eks"  # EKS's workloads are drawn by the kubernetes hook
     assert kubernetes_drawn or {g.kind for g in groups} == {name} and nodes
@@ -122,7 +122,7 @@ def test_every_type_a_platform_registers_has_its_facts(name, example_plans):
     missing = sorted(planned - set(resource_facts()))
     assert planned and missing == [], (
         f"{name} registers {', '.join(missing)} without a facts row: add it to "
-        f"shipyard/platforms/{name}/facts.py (shipyard/resource_facts.py says where)")
+        f"shipyard/platforms/{name}/facts.py (shipyard/review/resource_facts.py says where)")
 
 
 def _missing_members(resource_type: str, row: ResourceFacts) -> list[str]:
@@ -219,7 +219,7 @@ def test_a_single_platform_plan_imports_no_other_platforms_sdk(name, sdks):
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from shipyard import engine
+        from shipyard.review import engine
         engine.run({name!r}, stack_file=Path({str(_example(name))!r}))
         print(sorted({{m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')}}))
     """)

@@ -14,8 +14,8 @@ from typing import Callable, NamedTuple
 
 import pytest
 
-from shipyard import engine, traffic
-from shipyard.ecs_task import PROXY_MIB, PROXY_VCPU
+from shipyard.platforms.ecs.task import PROXY_MIB, PROXY_VCPU
+from shipyard.review import engine, traffic
 from tests.conftest import run_shipyard
 
 MHZ_PER_VCPU = 2400  # shipyard:nomad.cpuMhzPerVcpu: what Nomad reserves per vCPU
@@ -70,7 +70,7 @@ def ecs_view(plan: engine.Plan) -> Running:
     service = plan.one("aws:ecs/service:Service", "api")
     task = plan.one("aws:ecs/taskDefinition:TaskDefinition", "api")
     [container] = json.loads(task.inputs["containerDefinitions"])
-    # The task holds the app and its Service Connect proxy (shipyard/ecs_task.py task_size).
+    # The task holds the app and its Service Connect proxy (shipyard/platforms/ecs/task.py task_size).
     proxied = bool(service.inputs["serviceConnectConfiguration"]["enabled"])
     callers, addresses = _calls_into(plan, service.urn, lambda r: r.inputs["name"])
     return Running(service.inputs["desiredCount"],

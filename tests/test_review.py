@@ -11,8 +11,9 @@ from decimal import Decimal
 import pydot
 import pytest
 
-from shipyard import cost, diff, engine, graph, plan as plan_view
 from shipyard.cli import main
+from shipyard.review import cost, diff, engine, graph
+from shipyard.review import plan as plan_view
 from tests.conftest import PROJECT, run_shipyard
 from tests.test_kubernetes import KUBECONFIG
 
@@ -22,7 +23,7 @@ BASE = {"ecr": {"repositories": [{"name": "api"}, {"name": "web"}]},
 
 
 def document(config: dict, stack: str = "test") -> dict:
-    from shipyard import plan as plan_view
+    from shipyard.review import plan as plan_view
     return json.loads(plan_view.to_json(run_shipyard(config, stack=stack)))
 
 

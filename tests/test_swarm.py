@@ -12,16 +12,26 @@ import re
 
 import pytest
 
-from shipyard import check, ci_policy, controls, cost, diff, engine, k8s_manifests, lifecycle, traffic
-from shipyard import plan as plan_view
 from shipyard.config import ConfigError
 from shipyard.config.rules import platform_notes
 from shipyard.config.schema import Service, StackConfig
-from shipyard.image_reference import familiar_string
-from shipyard.inputs import Secret, reveal
-from shipyard.mocks import secret_document
+from shipyard.platforms.kubernetes import manifests as k8s_manifests
 from shipyard.platforms.swarm import service_spec as spec
 from shipyard.platforms.swarm.spec import DEFAULT_USER, Swarm
+from shipyard.review import (
+    check,
+    ci_policy,
+    controls,
+    cost,
+    diff,
+    engine,
+    lifecycle,
+    traffic,
+)
+from shipyard.review import plan as plan_view
+from shipyard.review.inputs import Secret, reveal
+from shipyard.review.mocks import secret_document
+from shipyard.services.image_reference import familiar_string
 from tests.conftest import PROJECT, run_shipyard
 
 SERVICE = "docker:index/service:Service"

@@ -10,7 +10,9 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
-from shipyard import cli, cost, diff, engine, graph, plan as plan_view
+from shipyard import cli
+from shipyard.review import cost, diff, engine, graph
+from shipyard.review import plan as plan_view
 from tests.conftest import PROJECT
 from tests.test_kubernetes import KUBERNETES_VERSION, manifests, objects
 

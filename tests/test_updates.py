@@ -1,6 +1,6 @@
 """No perpetual diff, no surprise replacement: for each shipped stack, a second plan with one
 setting changed touches only the resources that setting concerns, and replaces only what the
-docs/lifecycle.md's "What forces a replacement" lists (shipyard/lifecycle.py)."""
+docs/lifecycle.md's "What forces a replacement" lists (shipyard/review/lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from shipyard import diff, engine, lifecycle, plan as plan_view
+from shipyard.review import diff, engine, lifecycle
+from shipyard.review import plan as plan_view
 
 Config = dict[str, Any]
 
@@ -100,7 +101,7 @@ def test_the_diff_view_names_what_gets_replaced(stack_plan):
 #
 # Each case plans the shipped stack, applies one change, plans again, and asserts what `pulumi
 # up` would replace (and why, as `diff` shows it), that the new plan keeps every lifecycle rule
-# (shipyard/lifecycle.py), that nothing others rely on is lost without an explicit step, and
+# (shipyard/review/lifecycle.py), that nothing others rely on is lost without an explicit step, and
 # that AWS would accept each in-place update.
 
 def append_to(key: str, *path: Any, value: Any) -> Callable[[Config], None]:
@@ -195,7 +196,7 @@ MATRIX = [
          replaced=frozenset({f"{TASK_DEF} api"}),
          touched=frozenset({"kubernetes:apps/v1:Deployment eks-api"})),
     # registries: a new lifecycle policy replaces the old one, which is deleted first (its
-    # delete would clear the new one: shipyard/lifecycle.py)
+    # delete would clear the new one: shipyard/review/lifecycle.py)
     Case("prod", "ECR keepLastImages 100 -> 50",
          set_in("shipyard:ecr", "repositories", 0, "keepLastImages", value=50),
          replaced=frozenset({"aws:ecr/lifecyclePolicy:LifecyclePolicy shop-api-lifecycle"})),

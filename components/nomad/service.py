@@ -11,7 +11,7 @@ import pulumi_nomad as nomad
 from shipyard.config.schema import Service
 from shipyard.platforms.nomad import jobspec
 from shipyard.platforms.nomad.spec import Nomad
-from shipyard.secret_values import read_secret
+from shipyard.services.secret_values import read_secret
 
 
 @dataclass(frozen=True)

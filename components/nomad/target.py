@@ -10,9 +10,9 @@ import pulumi
 import pulumi_nomad as nomad
 
 from components.nomad.service import NomadService, NomadServiceArgs
-from shipyard.calls import callees_first
 from shipyard.config.schema import Service
 from shipyard.platforms.nomad.spec import Nomad
+from shipyard.services.calls import callees_first
 
 
 def _secret(value: Optional[str]) -> Optional[pulumi.Output[str]]:

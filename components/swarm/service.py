@@ -12,7 +12,7 @@ import pulumi_docker as docker
 from shipyard.config.schema import Service
 from shipyard.platforms.swarm import service_spec as spec
 from shipyard.platforms.swarm.spec import Swarm
-from shipyard.secret_values import read_secret
+from shipyard.services.secret_values import read_secret
 
 
 @dataclass(frozen=True)

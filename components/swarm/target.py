@@ -11,12 +11,12 @@ import pulumi_aws as aws
 import pulumi_docker as docker
 
 from components.swarm.service import SwarmService, SwarmServiceArgs
-from shipyard.calls import called
+from shipyard.aws.endpoints import ECR_IMAGE
 from shipyard.config.schema import Service
-from shipyard.endpoints import ECR_IMAGE
-from shipyard.image_reference import familiar_string, repository_path
 from shipyard.platforms.swarm import service_spec as spec
 from shipyard.platforms.swarm.spec import Swarm
+from shipyard.services.calls import called
+from shipyard.services.image_reference import familiar_string, repository_path
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Optional
 
-
-from shipyard import PROJECT_ROOT, reachability
-from shipyard import architectures as arch
-from shipyard.calls import find_cycle
+from shipyard import PROJECT_ROOT
+from shipyard.aws import reachability
+from shipyard.aws.endpoints import ecr_region
+from shipyard.aws.naming import repository_logical_name
 from shipyard.config.schema import Repository, Service, StackConfig
 from shipyard.config.types import Autoscaling
-from shipyard.endpoints import ecr_region
-from shipyard.image_build import context_problems
-from shipyard.naming import repository_logical_name
 from shipyard.platforms import PLATFORMS, with_capability
-from shipyard.routing import in_zone
-from shipyard.scaling import replica_bounds
+from shipyard.services import architectures as arch
+from shipyard.services.calls import find_cycle
+from shipyard.services.image_build import context_problems
+from shipyard.services.routing import in_zone
+from shipyard.services.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
 
@@ -259,7 +259,7 @@ _NODE_ADVICE = {arch.AMD64: "add a node group of x86 instance types (e.g. m6i.la
 def service_architectures(config: StackConfig) -> Iterator[Problem]:
     """The image must have an architecture that each of the service's platforms runs: ECS on
     Fargate runs both, on EC2 its instances' one; EKS Fargate amd64 only, EKS node groups their
-    instances' (shipyard/architectures.py). Where some match, pods are kept to matching nodes
+    instances' (shipyard/services/architectures.py). Where some match, pods are kept to matching nodes
     and ECS tasks run a matching architecture."""
     enabled = config.enabled_platforms()
     eks = config.eks

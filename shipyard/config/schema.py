@@ -43,9 +43,9 @@ from shipyard.config.types import (
     pattern_check,
     problem_check,
 )
-from shipyard.image_reference import image_problem, tag_problem
 from shipyard.platforms import NAMES as PLATFORM_NAMES
 from shipyard.platforms import PLATFORMS
+from shipyard.services.image_reference import image_problem, tag_problem
 
 
 class Network(Model):
@@ -54,7 +54,7 @@ class Network(Model):
         "public subnet of 1/64 of it."))
     availability_zones: int = Field(DEFAULT_AZ_COUNT, ge=2, le=6, description=(
         "How many availability zones the VPC spans: the region's first N by zone ID, skipping "
-        "zones where EKS or Fargate cannot run (shipyard/zones.py), so every account gets the "
+        "zones where EKS or Fargate cannot run (shipyard/aws/zones.py), so every account gets the "
         "same physical zones."))
     availability_zone_names: Optional[list[AvailabilityZoneName]] = Field(
         None, min_length=2, max_length=6, description=(
@@ -66,7 +66,7 @@ class Network(Model):
     vpc_endpoints: bool = Field(False, description=(
         "Create an S3 gateway endpoint and the interface endpoints the stack's compute calls "
         "(ECR, Logs, secrets; ECS agent and SSM on EC2 capacity; EC2, STS, EKS, EKS auth for "
-        "EKS; see shipyard/endpoints.py) so private subnets reach AWS without NAT."))
+        "EKS; see shipyard/aws/endpoints.py) so private subnets reach AWS without NAT."))
     flow_log_retention_days: LogRetentionDays = Field(DEFAULT_FLOW_LOG_RETENTION_DAYS, description=(
         "Retention of the VPC flow log group (a CloudWatch retention period)."))
     vpc_id: Optional[Annotated[str, pattern_check(r"vpc-[0-9a-f]{8,17}", "must be a VPC id (vpc-...)")]] = (
@@ -185,7 +185,7 @@ class Service(Model):
         "ECS public services: route requests matching this ALB path pattern to the service."))
     priority: Optional[int] = Field(None, ge=1, le=50000, description=(
         "ECS public services: the ALB listener rule priority (lower is evaluated first). "
-        "Default: derived from `host` and `path` (shipyard/routing.py), so it never changes "
+        "Default: derived from `host` and `path` (shipyard/services/routing.py), so it never changes "
         "when other services come or go."))
     run_on: Optional[list[Platform]] = Field(None, min_length=1, description=(
         f"Where the service runs: any of {', '.join(f'`{name}`' for name in PLATFORM_NAMES)}. "

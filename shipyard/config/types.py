@@ -13,10 +13,10 @@ from typing import Annotated, Literal, Optional
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from shipyard import aws_models
-from shipyard.controls import CONTROL_IDS
-from shipyard.eks_versions import SUPPORTED_EKS_VERSIONS
+from shipyard.aws import models as aws_models
 from shipyard.platforms import NAMES as PLATFORM_NAMES
+from shipyard.platforms.eks.versions import SUPPORTED_EKS_VERSIONS
+from shipyard.review.controls import CONTROL_IDS
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
@@ -33,7 +33,7 @@ DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
 DEFAULT_WORKLOAD_NAMESPACE = "apps"
 DEFAULT_DOCKERFILE = "Dockerfile"
 DEFAULT_ACCESS_LOG_EXPIRY_DAYS = 90
-# CPU architectures, by their OCI / Kubernetes names (shipyard/architectures.py). An image
+# CPU architectures, by their OCI / Kubernetes names (shipyard/services/architectures.py). An image
 # Shipyard does not build is taken to have amd64 only unless `architectures` says more.
 ARCHITECTURES = ("amd64", "arm64")
 DEFAULT_ARCHITECTURES = ("amd64",)
@@ -84,7 +84,7 @@ def _vpc_cidr(value: str) -> str:
             raise ValueError(f"lies in {space} ({block}), which a VPC can't use: use a private "
                              f"range such as 10.0.0.0/16")
     # /16 is the largest VPC AWS allows; /22 is the smallest from which Shipyard can carve
-    # 6 private and 6 public subnets of at least /28 (see shipyard.cidr).
+    # 6 private and 6 public subnets of at least /28 (see shipyard.aws.cidr).
     if not 16 <= network.prefixlen <= 22:
         raise ValueError("must have a prefix length between /16 and /22")
     return value

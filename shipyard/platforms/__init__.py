@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from shipyard.platforms import ecs, eks, kubernetes, swarm, nomad
+from shipyard.platforms import ecs, eks, kubernetes, nomad, swarm
 from shipyard.platforms.base import Platform
 
 if TYPE_CHECKING:
-    from shipyard.resource_facts import ResourceFacts
+    from shipyard.review.resource_facts import ResourceFacts
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (ecs.PLATFORM, eks.PLATFORM,
                                                         kubernetes.PLATFORM, swarm.PLATFORM,
@@ -28,10 +28,10 @@ def with_capability(capability: str) -> tuple[str, ...]:
 
 @functools.cache
 def resource_facts() -> dict[str, ResourceFacts]:
-    """Every resource type's facts row: the shared ones (shipyard/shared_facts.py), then each
+    """Every resource type's facts row: the shared ones (shipyard/review/shared_facts.py), then each
     platform's own (its `facts` hook), collected once: lifecycle, plan, mocks, graph and
     aws_names read this one table. A type written in two places is an error."""
-    from shipyard import shared_facts
+    from shipyard.review import shared_facts
 
     table = dict(shared_facts.FACTS)
     for name, platform in PLATFORMS.items():
@@ -39,6 +39,6 @@ def resource_facts() -> dict[str, ResourceFacts]:
         twice = sorted(set(rows) & set(table))
         if twice:
             raise ValueError(f"shipyard/platforms/{name}/facts.py repeats the rows of "
-                             f"{', '.join(twice)}: a type has one row (shipyard/resource_facts.py)")
+                             f"{', '.join(twice)}: a type has one row (shipyard/review/resource_facts.py)")
         table.update(rows)
     return table

@@ -15,10 +15,10 @@ read the registry. Its code lives beside it and is imported only when asked for:
   its provider SDK) is imported;
 - `shipyard.platforms.<name>.facts`: `FACTS: dict[str, ResourceFacts]`, one row per resource
   type only this platform's components register (lifecycle, key settings, mock outputs, graph
-  class, name rule; shipyard/resource_facts.py says what each member is and where a row lives).
+  class, name rule; shipyard/review/resource_facts.py says what each member is and where a row lives).
   It imports no provider SDK: the offline tools read every platform's rows;
 - `shipyard.platforms.<name>.controls`: `CONTROLS`, the security controls over the resources
-  only this platform registers (shipyard/controls/base.py), run by `check` and the policy pack.
+  only this platform registers (shipyard/review/controls/base.py), run by `check` and the policy pack.
 
 tests/test_platforms.py holds every platform to this contract (CONTRIBUTING.md: adding a platform).
 """
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from components.custom_domain import CustomDomain
     from components.network import Network
-    from shipyard.aws_context import AwsContext
+    from shipyard.aws.context import AwsContext
     from shipyard.config.schema import StackConfig
 
 HOOKS = ("spec", "rules", "capacity", "deploy", "facts", "controls", "traffic")

@@ -6,8 +6,16 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from shipyard.controls.base import (Control, Finding, Resource, container_definitions, get, items,
-                                    of_type, verdict)
+from shipyard.review.controls.base import (
+    Control,
+    Finding,
+    Resource,
+    container_definitions,
+    get,
+    items,
+    of_type,
+    verdict,
+)
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from components.ecs_cluster import EcsCluster, EcsClusterArgs
-from components.ecs_service import EcsService, EcsServiceArgs
-from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
-from shipyard.architectures import ecs_cpu_architecture
-from shipyard.calls import called, callees_first
-from shipyard.ecs_task import uses_service_connect
+from components.ecs.cluster import EcsCluster, EcsClusterArgs
+from components.ecs.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
+from components.ecs.service import EcsService, EcsServiceArgs
 from shipyard.platforms.base import Outputs, Shared
-from shipyard.routing import rule_priorities
+from shipyard.platforms.ecs.task import uses_service_connect
+from shipyard.services.architectures import ecs_cpu_architecture
+from shipyard.services.calls import called, callees_first
+from shipyard.services.routing import rule_priorities
 
 
 def deploy(shared: Shared) -> Outputs:

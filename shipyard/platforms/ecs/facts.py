@@ -1,19 +1,19 @@
 """The facts rows of the resource types only the ECS platform's components register: the
 cluster and its services, their load balancer (with its web ACL and access-log bucket),
-service discovery and autoscaling. What a row holds: shipyard/resource_facts.py."""
+service discovery and autoscaling. What a row holds: shipyard/review/resource_facts.py."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from shipyard.aws_names import FromBotocore, NameRule
-from shipyard.cost import Line, Pricer
-from shipyard.mock_values import ALB_ZONE_ID, MockCall, uuid
-from shipyard.resource_facts import EVERY_INPUT, NAMELESS, TF, ResourceFacts
+from shipyard.aws.names import FromBotocore, NameRule
+from shipyard.review.cost import Line, Pricer
+from shipyard.review.mock_values import ALB_ZONE_ID, MockCall, uuid
+from shipyard.review.resource_facts import EVERY_INPUT, NAMELESS, TF, ResourceFacts
 
 if TYPE_CHECKING:
-    from shipyard.engine import Resource
+    from shipyard.review.engine import Resource
 
 _ECS_NAME = r"[A-Za-z0-9_-]+"
 _ELB_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -126,7 +126,7 @@ FACTS: dict[str, ResourceFacts] = {
                       "serviceConnectConfiguration.services"),
         arn=("ecs", "service/{name}"), name_rule=_ecs_name("CreateService serviceName", scope="parent"),
         cost=_services),
-    # description is ForceNew too, but components/ecs_cluster.py derives it from the name: it
+    # description is ForceNew too, but components/ecs/cluster.py derives it from the name: it
     # never changes alone, and a new name is a namespace that can exist beside the old one.
     "aws:servicediscovery/httpNamespace:HttpNamespace": ResourceFacts(
         "serving", ("name",), unique_by=("name",), source=TF + "servicediscovery/http_namespace.go",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import Field
 
+from shipyard.aws.reachability import Api
 from shipyard.config.types import (
     DEFAULT_ACCESS_LOG_EXPIRY_DAYS,
     DEFAULT_ECS_INSTANCE_TYPE,
@@ -16,10 +17,9 @@ from shipyard.config.types import (
     LogRetentionDays,
     Model,
     WebAclArn,
-    s3_bucket_name_problem,
     problem_check,
+    s3_bucket_name_problem,
 )
-from shipyard.reachability import Api
 
 if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig

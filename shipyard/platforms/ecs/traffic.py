@@ -6,8 +6,16 @@ from __future__ import annotations
 
 from typing import Optional
 
-from shipyard.engine import Resource
-from shipyard.traffic import INTERNET, Flow, Group, Node, Reader, get, service_label
+from shipyard.review.engine import Resource
+from shipyard.review.traffic import (
+    INTERNET,
+    Flow,
+    Group,
+    Node,
+    Reader,
+    get,
+    service_label,
+)
 
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shipyard import architectures as arch
+from shipyard.services import architectures as arch
 
 if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping, Sequence
 
-from shipyard.controls.base import Control, Finding, Resource, get, items, of_type, verdict
-from shipyard.eks_versions import SUPPORTED_EKS_VERSIONS
+from shipyard.platforms.eks.versions import SUPPORTED_EKS_VERSIONS
+from shipyard.review.controls.base import (
+    Control,
+    Finding,
+    Resource,
+    get,
+    items,
+    of_type,
+    verdict,
+)
 
 PULUMI_EKS_CLUSTER = "eks:index:Cluster"
 AWS_EKS_CLUSTER = "aws:eks/cluster:Cluster"

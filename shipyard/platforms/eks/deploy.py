@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from components.eks_cluster import EksCluster, EksClusterArgs
-from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
-from shipyard.architectures import pod_architectures
+from components.eks.cluster import EksCluster, EksClusterArgs
+from components.kubernetes.target import KubernetesTarget, KubernetesTargetArgs
 from shipyard.platforms.base import Outputs, Shared
+from shipyard.services.architectures import pod_architectures
 
 
 def deploy(shared: Shared) -> Outputs:

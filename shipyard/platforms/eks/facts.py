@@ -1,7 +1,7 @@
 """The facts rows of the resource types only the EKS platform's components register: the
 cluster (pulumi-eks), its node groups, Fargate profiles, access entries and add-ons. Its
 workloads are the Kubernetes platform's (shipyard/platforms/kubernetes/facts.py). What a row
-holds: shipyard/resource_facts.py."""
+holds: shipyard/review/resource_facts.py."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from shipyard.aws_names import FromBotocore, NameRule
-from shipyard.cost import Line, Pricer, launch_template, root_volume_gb
-from shipyard.eks_versions import EKS_SUPPORT_WINDOWS
-from shipyard.mock_values import ACCOUNT_ID, MockCall, digest, kubeconfig
-from shipyard.resource_facts import EVERY_INPUT, NAMELESS, TF, ResourceFacts
+from shipyard.aws.names import FromBotocore, NameRule
+from shipyard.platforms.eks.versions import EKS_SUPPORT_WINDOWS
+from shipyard.review.cost import Line, Pricer, launch_template, root_volume_gb
+from shipyard.review.mock_values import ACCOUNT_ID, MockCall, digest, kubeconfig
+from shipyard.review.resource_facts import EVERY_INPUT, NAMELESS, TF, ResourceFacts
 
 if TYPE_CHECKING:
-    from shipyard.engine import Resource
+    from shipyard.review.engine import Resource
 
 _NODE_GROUP = ("nodeGroupName", "nodeGroupNamePrefix", "subnetIds", "instanceTypes",
                "capacityType", "amiType", "nodeRoleArn", "diskSize", "remoteAccess")
@@ -90,7 +90,7 @@ FACTS: dict[str, ResourceFacts] = {
         holds="every workload on it", protected_by="deletionProtection",
         one_minor_step=("version",), source=TF + "eks/cluster.go", name_rule=_CLUSTER_NAME),
     # pulumi-eks answers nodeGroup (its aws.eks.NodeGroup) as a resource reference, which the
-    # offline engine reads as None (shipyard/engine.py).
+    # offline engine reads as None (shipyard/review/engine.py).
     "eks:index:ManagedNodeGroup": ResourceFacts(
         "clusters", _NODE_GROUP, source="pulumi-eks nodejs/eks/nodegroup.ts "
         "createManagedNodeGroup (its aws.eks.NodeGroup; auto-named, so a replacement exists "

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from shipyard import aws_models
-from shipyard.ami import is_graviton
+from shipyard.aws import models as aws_models
+from shipyard.aws.ami import is_graviton
 from shipyard.config.rules import Problem, repeats
 from shipyard.config.schema import StackConfig
-from shipyard.eks_nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
+from shipyard.platforms.eks.nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
 from shipyard.platforms.eks.spec import NodeGroup
 
 
@@ -159,7 +159,7 @@ def eks_fargate_pods(config: StackConfig) -> Iterator[Problem]:
 
 def eks_reachable_on_first_up(config: StackConfig) -> Iterator[Problem]:
     """Some network must reach the API endpoint when the first `pulumi up` deploys the services
-    onto the cluster it has just created (shipyard/reachability.py)."""
+    onto the cluster it has just created (shipyard/aws/reachability.py)."""
     eks = config.eks
     if not eks.enabled or config.eks_endpoint_public:
         return

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import AfterValidator, Field
 
+from shipyard.aws.reachability import Api, Way
 from shipyard.config.types import (
     DEFAULT_NODE_INSTANCE_TYPE,
     DEFAULT_WORKLOAD_NAMESPACE,
@@ -23,9 +24,8 @@ from shipyard.config.types import (
     not_built_in_namespace,
     pattern_check,
 )
-from shipyard.eks_nodes import TaintEffect
-from shipyard.eks_versions import DEFAULT_EKS_VERSION
-from shipyard.reachability import Api, Way
+from shipyard.platforms.eks.nodes import TaintEffect
+from shipyard.platforms.eks.versions import DEFAULT_EKS_VERSION
 
 if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig
@@ -69,7 +69,7 @@ class FargateProfile(Model):
 class Eks(Model):
     enabled: bool = Field(False, description="Create an EKS cluster and run services on it.")
     version: EksVersion = Field(DEFAULT_EKS_VERSION, description=(
-        "Kubernetes version; must be one EKS supports (see shipyard/eks_versions.py)."))
+        "Kubernetes version; must be one EKS supports (see shipyard/platforms/eks/versions.py)."))
     endpoint_public_access: Optional[bool] = Field(None, description=(
         "Expose the API endpoint publicly (private access is always on). Default: false when "
         "`shipyard:production` is true, otherwise true. Private-only in a VPC this stack creates "

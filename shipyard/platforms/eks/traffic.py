@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from shipyard.traffic import Flow, Group, Node, Reader
+from shipyard.review.traffic import Flow, Group, Node, Reader
 
 
 def picture(read: Reader, network: Optional[str]) -> tuple[list[Group], list[Node], list[Flow]]:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping, Sequence
 
-from shipyard.controls.base import Control, Finding, Resource, get, items, of_type, verdict
+from shipyard.review.controls.base import (
+    Control,
+    Finding,
+    Resource,
+    get,
+    items,
+    of_type,
+    verdict,
+)
 
 # Workload type -> path of its pod spec.
 POD_SPECS = {

@@ -1,20 +1,19 @@
 """The facts rows of the resource types only the Kubernetes platform's components register: the
 provider of the cluster and each service's objects (EKS deploys through the same components).
-What a row holds: shipyard/resource_facts.py."""
+What a row holds: shipyard/review/resource_facts.py."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-import dataclasses
-
-from shipyard.cost import Line, Pricer
 from shipyard.platforms import PLATFORMS
-from shipyard.mock_values import MockCall
-from shipyard.resource_facts import ResourceFacts, k8s
+from shipyard.review.cost import Line, Pricer
+from shipyard.review.mock_values import MockCall
+from shipyard.review.resource_facts import ResourceFacts, k8s
 
 if TYPE_CHECKING:
-    from shipyard.engine import Plan, Resource
+    from shipyard.review.engine import Plan, Resource
 
 
 def _service(call: MockCall) -> dict:

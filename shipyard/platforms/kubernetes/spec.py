@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 from pydantic import AfterValidator, Field, model_validator
 
+from shipyard.aws.reachability import Api
 from shipyard.config.types import (
     DEFAULT_WORKLOAD_NAMESPACE,
     Autoscaling,
@@ -13,7 +14,6 @@ from shipyard.config.types import (
     Model,
     not_built_in_namespace,
 )
-from shipyard.reachability import Api
 
 if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig

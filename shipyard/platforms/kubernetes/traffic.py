@@ -7,8 +7,17 @@ from __future__ import annotations
 
 from typing import Optional
 
-from shipyard.engine import Resource
-from shipyard.traffic import EKS_CLUSTER, INTERNET, Flow, Group, Node, Reader, get, service_label
+from shipyard.review.engine import Resource
+from shipyard.review.traffic import (
+    EKS_CLUSTER,
+    INTERNET,
+    Flow,
+    Group,
+    Node,
+    Reader,
+    get,
+    service_label,
+)
 
 K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 K8S_SERVICE = "kubernetes:core/v1:Service"

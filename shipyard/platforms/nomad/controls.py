@@ -11,7 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator, Mapping, Sequence
 
-from shipyard.controls.base import Control, Finding, Resource, items, of_type, verdict
+from shipyard.review.controls.base import (
+    Control,
+    Finding,
+    Resource,
+    items,
+    of_type,
+    verdict,
+)
 
 JOB = "nomad:index/job:Job"
 ROOT_USERS = ("", "0", "root")

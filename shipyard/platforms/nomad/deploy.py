@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from components.nomad.target import NomadTarget, NomadTargetArgs
-from shipyard.architectures import pod_architectures
 from shipyard.platforms.base import Outputs, Shared
+from shipyard.services.architectures import pod_architectures
 
 
 def deploy(shared: Shared) -> Outputs:

@@ -1,5 +1,5 @@
 """The facts rows of the resource types only the Nomad platform registers (pulumi-nomad 2.6.1,
-bridged from terraform-provider-nomad v2.6.1). What a row holds: shipyard/resource_facts.py."""
+bridged from terraform-provider-nomad v2.6.1). What a row holds: shipyard/review/resource_facts.py."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from shipyard.cost import Line, Pricer
-from shipyard.resource_facts import ResourceFacts
+from shipyard.review.cost import Line, Pricer
+from shipyard.review.resource_facts import ResourceFacts
 
 if TYPE_CHECKING:
-    from shipyard.engine import Resource
+    from shipyard.review.engine import Resource
 
 NO_AWS_COST = "runs on your Nomad clients: no AWS cost"
 

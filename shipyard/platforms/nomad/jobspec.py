@@ -23,9 +23,13 @@ from decimal import Decimal
 from typing import Any, Optional, Sequence
 
 from shipyard.config.schema import Service
-from shipyard.k8s_manifests import RUN_AS_USER, SCRATCH_SIZE, secret_versions_digest
+from shipyard.platforms.kubernetes.manifests import (
+    RUN_AS_USER,
+    SCRATCH_SIZE,
+    secret_versions_digest,
+)
 from shipyard.platforms.nomad.spec import Nomad
-from shipyard.scaling import ReplicaBounds, replica_bounds
+from shipyard.services.scaling import ReplicaBounds, replica_bounds
 
 SECOND = 1_000_000_000          # time.Duration in JSON: integer nanoseconds
 MINUTE = 60 * SECOND

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import Field
 
+from shipyard.aws.reachability import Api
 from shipyard.config.types import Autoscaling, Model, pattern_check
-from shipyard.reachability import Api
 
 if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig

@@ -6,7 +6,15 @@ import json
 from typing import Optional
 
 from shipyard.platforms.nomad.jobspec import callees_in
-from shipyard.traffic import INTERNET, Flow, Group, Node, Reader, get, service_label
+from shipyard.review.traffic import (
+    INTERNET,
+    Flow,
+    Group,
+    Node,
+    Reader,
+    get,
+    service_label,
+)
 
 NOMAD_TARGET = "shipyard:nomad:NomadTarget"
 NOMAD_JOB = "nomad:index/job:Job"

@@ -3,7 +3,7 @@ keeps each task to nodes of its image's platforms (it reads them from the regist
 service is created: terraform-provider-docker resource_docker_service_funcs.go sets
 QueryRegistry)."""
 
-from shipyard.architectures import amd64_builds as build_architectures
-from shipyard.architectures import any_node as capacity
+from shipyard.services.architectures import amd64_builds as build_architectures
+from shipyard.services.architectures import any_node as capacity
 
 __all__ = ["build_architectures", "capacity"]

@@ -1,18 +1,18 @@
 """The facts rows of the resource types only the Swarm platform registers (pulumi-docker 5.2,
 bridged from terraform-provider-docker v4.5: internal/provider/resource_docker_<resource>.go;
 swarmkit refuses two services, networks or secrets of one name). What a row holds:
-shipyard/resource_facts.py."""
+shipyard/review/resource_facts.py."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from shipyard.cost import Line, Pricer
-from shipyard.resource_facts import EVERY_INPUT, ResourceFacts
+from shipyard.review.cost import Line, Pricer
+from shipyard.review.resource_facts import EVERY_INPUT, ResourceFacts
 
 if TYPE_CHECKING:
-    from shipyard.engine import Resource
+    from shipyard.review.engine import Resource
 
 DOCKER_TF = "terraform-provider-docker internal/provider/"
 

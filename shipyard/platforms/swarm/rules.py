@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterator
 
+from shipyard.aws.endpoints import ecr_region
 from shipyard.config.rules import Problem
 from shipyard.config.schema import StackConfig
-from shipyard.endpoints import ecr_region
 from shipyard.platforms import PLATFORMS, with_capability
 from shipyard.platforms.swarm.service_spec import (
     MIN_NANO_CPUS,

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 from pydantic import Field, model_validator
 
+from shipyard.aws.reachability import Api
 from shipyard.config.types import Model, pattern_check, problem_check
-from shipyard.reachability import Api
 
 if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig
 
 # The uid:gid the tasks run as unless `user` says otherwise: the same unprivileged user as
-# Kubernetes pods (shipyard/k8s_manifests.py RUN_AS_USER), so one image runs on both.
+# Kubernetes pods (shipyard/platforms/kubernetes/manifests.py RUN_AS_USER), so one image runs on both.
 DEFAULT_USER = "10001:10001"
 HOST_SCHEMES = ("unix", "ssh", "tcp")
 
