@@ -55,7 +55,7 @@ class EcsServiceArgs:
     service: Service
     image: pulumi.Input[str]
     # The task's runtimePlatform.cpuArchitecture (X86_64 or ARM64): one the image has and the
-    # capacity runs (shipyard.services.architectures.ecs_cpu_architecture).
+    # capacity runs (shipyard.platforms.ecs.capacity.cpu_architecture).
     cpu_architecture: str
     aws_context: AwsContext
     cluster: EcsCluster

@@ -37,27 +37,18 @@ EKS_FARGATE = ("sts",)
 ECR_IMAGE = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
 
 
-def _secret_services(services: list[Service]) -> Iterator[str]:
+def secret_services(services: list[Service]) -> Iterator[str]:
+    """The endpoint services the secrets of `services` are read through."""
     for service in services:
         for arn in service.secrets.values():
             yield "secretsmanager" if ":secretsmanager:" in arn else "ssm"
 
 
 def interface_endpoints(config: StackConfig) -> tuple[str, ...]:
-    """The interface endpoint services (`com.amazonaws.<region>.<name>`) the stack needs."""
-    needed: list[str] = []
-    if config.ecs.enabled:
-        needed += [*ECR, "logs", *_secret_services(config.services_on("ecs"))]
-        if config.ecs.capacity == "ec2":
-            needed += [*ECS_CONTAINER_INSTANCE, *SSM_AGENT]
-        if config.ecs.enable_exec:
-            needed += ECS_EXEC
-    if config.eks.enabled:
-        needed += ECR
-        if config.eks.node_groups:
-            needed += EKS_NODES
-        if config.eks.fargate_profiles or not config.eks.node_groups:
-            needed += EKS_FARGATE
+    """The interface endpoint services (`com.amazonaws.<region>.<name>`) the stack needs: what
+    each enabled platform's section asks for."""
+    needed = [name for platform in config.enabled_platforms()
+              for name in getattr(config, platform).interface_endpoints(config)]
     return tuple(dict.fromkeys(needed))  # first-seen order, no duplicates
 
 

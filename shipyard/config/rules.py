@@ -15,6 +15,8 @@ from shipyard.aws.naming import repository_logical_name
 from shipyard.config.schema import Repository, Service, StackConfig
 from shipyard.config.types import Autoscaling
 from shipyard.platforms import PLATFORMS, with_capability
+from shipyard.platforms.ecs import capacity as ecs_capacity
+from shipyard.platforms.eks import capacity as eks_capacity
 from shipyard.services import architectures as arch
 from shipyard.services.calls import find_cycle
 from shipyard.services.image_build import context_problems
@@ -275,17 +277,17 @@ def service_architectures(config: StackConfig) -> Iterator[Problem]:
         image = arch.image_architectures(config, service)
         claim = _image_claim(service, image)
         platforms = [p for p in config.platforms_of(service) if p in enabled]
-        ecs_runs = arch.ecs_capacity(config)
+        ecs_runs = ecs_capacity.capacity(config)
         if "ecs" in platforms and not set(image) & set(ecs_runs):
             yield at, (f"{claim}, but ECS runs its tasks on {config.ecs.ec2.instance_type} "
                        f"instances (shipyard:ecs.ec2.instanceType), which are "
                        f"{' and '.join(ecs_runs)}: {_list_them(image, ecs_runs)}, or "
                        f"{_ECS_ADVICE[image[0]]}")
-        profile = arch.eks_fargate_profile(config)
-        groups = arch.schedulable_node_groups(config)
+        profile = eks_capacity.fargate_profile(config)
+        groups = eks_capacity.schedulable_node_groups(config)
         if "eks" not in platforms or not (profile or groups):
             continue  # the pods have no capacity at all: eks_cluster / eks_fargate_pods say so
-        eks_runs = arch.eks_capacity(config)
+        eks_runs = eks_capacity.capacity(config)
         if set(image) & set(eks_runs):
             continue
         if profile:
@@ -294,7 +296,7 @@ def service_architectures(config: StackConfig) -> Iterator[Problem]:
                        f"{_list_them(image, eks_runs)}, or take the namespace out of the profile "
                        f"to run the pods on {' and '.join(image)} node groups")
         else:
-            listed = ", ".join(f"{g.name}: {' and '.join(arch.node_group_architectures(g))}"
+            listed = ", ".join(f"{g.name}: {' and '.join(eks_capacity.node_group_architectures(g))}"
                                for g in groups)
             yield at, (f"{claim}, but the EKS node groups its pods may be scheduled on are "
                        f"{' and '.join(eks_runs)} only ({listed}): {_list_them(image, eks_runs)}, "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -17,6 +17,10 @@ from shipyard.aws import models as aws_models
 from shipyard.platforms import NAMES as PLATFORM_NAMES
 from shipyard.platforms.eks.versions import SUPPORTED_EKS_VERSIONS
 from shipyard.review.controls import CONTROL_IDS
+
+if TYPE_CHECKING:
+    from shipyard.aws.reachability import Api
+    from shipyard.config.schema import StackConfig
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
@@ -245,6 +249,21 @@ class Model(BaseModel):
 
     # Keys are accepted only as written in the docs (camelCase): `node_groups` is an unknown key.
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True)
+
+
+class PlatformSection(Model):
+    """A `shipyard:<platform>` section (its platform's `spec` hook): besides its keys, what the
+    shared code asks every platform, answered from the section and the whole stack config."""
+
+    def cluster_api(self, config: StackConfig) -> Optional[Api]:
+        """The cluster API `pulumi up` deploys through (shipyard/aws/reachability.py), or None:
+        only AWS's public APIs, or an API Shipyard cannot check."""
+        return None
+
+    def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
+        """The VPC interface endpoints its compute calls when the stack has no NAT gateway
+        (shipyard/aws/endpoints.py); none outside the VPC."""
+        return ()
 
 
 class Autoscaling(Model):

@@ -26,64 +26,23 @@ of the image's architectures their capacity offers.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from shipyard.aws.ami import is_graviton
 from shipyard.config.schema import Service, StackConfig
 from shipyard.config.types import ARCHITECTURES, DEFAULT_ARCHITECTURES
 from shipyard.platforms import PLATFORMS
-from shipyard.platforms.eks.nodes import BLOCKING_TAINT_EFFECTS
-from shipyard.platforms.eks.spec import FargateProfile, NodeGroup
 
 AMD64, ARM64 = ARCHITECTURES
-ECS_NAMES = {AMD64: "X86_64", ARM64: "ARM64"}
-EKS_FARGATE = (AMD64,)
 
 
 def of_instance_type(instance_type: str) -> str:
     return ARM64 if is_graviton(instance_type) else AMD64
 
 
-def _ordered(architectures: set[str]) -> tuple[str, ...]:
+def ordered(architectures: set[str]) -> tuple[str, ...]:
     return tuple(a for a in ARCHITECTURES if a in architectures)
 
 
 # --- what the capacity runs ---------------------------------------------------------------------
-
-def ecs_capacity(config: StackConfig) -> tuple[str, ...]:
-    """The architectures ECS tasks can run on: both on Fargate (and Fargate Spot), the instances'
-    one on EC2 capacity."""
-    if config.ecs.capacity == "ec2":
-        return (of_instance_type(config.ecs.ec2.instance_type),)
-    return ARCHITECTURES
-
-
-def eks_fargate_profile(config: StackConfig) -> Optional[FargateProfile]:
-    """The Fargate profile that takes the services' namespace (every pod in it runs on Fargate:
-    Shipyard's profiles select whole namespaces)."""
-    return next((p for p in config.eks.fargate_profiles if config.eks.namespace in p.namespaces),
-                None)
-
-
-def schedulable_node_groups(config: StackConfig) -> list[NodeGroup]:
-    """The node groups Shipyard's pods (which tolerate nothing) may be scheduled on: those
-    without a NoSchedule or NoExecute taint."""
-    return [group for group in config.eks.node_groups
-            if not any(t.effect in BLOCKING_TAINT_EFFECTS for t in group.taints)]
-
-
-def node_group_architectures(group: NodeGroup) -> tuple[str, ...]:
-    return _ordered({of_instance_type(t) for t in group.instance_types})
-
-
-def eks_capacity(config: StackConfig) -> tuple[str, ...]:
-    """The architectures of the nodes the services' pods may land on: x86 only on Fargate,
-    otherwise those of the node groups they may be scheduled on."""
-    if eks_fargate_profile(config):
-        return EKS_FARGATE
-    found = {a for group in schedulable_node_groups(config) for a in node_group_architectures(group)}
-    return _ordered(found) or (AMD64,)
-
 
 def any_node(config: StackConfig) -> tuple[str, ...]:
     """The capacity of an existing cluster, whose nodes Shipyard does not know: any architecture
@@ -105,7 +64,7 @@ def built_architectures(config: StackConfig, service: Service) -> tuple[str, ...
     """The architectures Shipyard builds `service` for: every one its platforms run it on."""
     needed = {a for platform in config.platforms_of(service)
               for a in PLATFORMS[platform].hook("capacity").build_architectures(config)}
-    return _ordered(needed) or (AMD64,)
+    return ordered(needed) or (AMD64,)
 
 
 def image_architectures(config: StackConfig, service: Service) -> tuple[str, ...]:
@@ -119,14 +78,6 @@ def image_architectures(config: StackConfig, service: Service) -> tuple[str, ...
 
 # --- where it runs ------------------------------------------------------------------------------
 
-def ecs_cpu_architecture(config: StackConfig, service: Service) -> str:
-    """The task definition's `runtimePlatform.cpuArchitecture`: the first of the image's
-    architectures that the ECS capacity runs (a mismatch is a config error, reported first)."""
-    offered = ecs_capacity(config)
-    image = image_architectures(config, service)
-    return ECS_NAMES[next((a for a in image if a in offered), offered[0])]
-
-
 def pod_architectures(config: StackConfig, service: Service, platform: str) -> tuple[str, ...]:
     """The architectures to keep the service's pods to on a Kubernetes `platform` (the
     `kubernetes.io/arch` values), or () when every node they may land on can run the image."""
@@ -134,4 +85,4 @@ def pod_architectures(config: StackConfig, service: Service, platform: str) -> t
     offered = capacity(config, platform)
     if set(offered) <= image:
         return ()
-    return _ordered(image & set(offered))
+    return ordered(image & set(offered))

@@ -6,8 +6,8 @@ from components.ecs.cluster import EcsCluster, EcsClusterArgs
 from components.ecs.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from components.ecs.service import EcsService, EcsServiceArgs
 from shipyard.platforms.base import Outputs, Shared
+from shipyard.platforms.ecs.capacity import cpu_architecture
 from shipyard.platforms.ecs.task import uses_service_connect
-from shipyard.services.architectures import ecs_cpu_architecture
 from shipyard.services.calls import called, callees_first
 from shipyard.services.routing import rule_priorities
 
@@ -31,7 +31,7 @@ def deploy(shared: Shared) -> Outputs:
     services: dict[str, EcsService] = {}
     for s in callees_first(on_ecs):  # a caller starts after the services it calls
         services[s.name] = EcsService(s.name, EcsServiceArgs(
-            s, shared.images[s.name], ecs_cpu_architecture(config, s), shared.aws_context,
+            s, shared.images[s.name], cpu_architecture(config, s), shared.aws_context,
             cluster, config.ecs, network.vpc_id, network.private_subnet_ids, alb,
             priorities.get(s.name), callees=tuple(services[c] for c in s.calls),
             endpoint=s.name in called_on_ecs, domain=shared.domains.get(s.name),

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import Field
 
-from shipyard.aws.reachability import Api
+from shipyard.aws import endpoints
 from shipyard.config.types import (
     DEFAULT_ACCESS_LOG_EXPIRY_DAYS,
     DEFAULT_ECS_INSTANCE_TYPE,
@@ -16,6 +16,7 @@ from shipyard.config.types import (
     InstanceType,
     LogRetentionDays,
     Model,
+    PlatformSection,
     WebAclArn,
     problem_check,
     s3_bucket_name_problem,
@@ -54,7 +55,7 @@ class LoadBalancer(Model):
     idle_timeout: int = Field(60, ge=1, le=4000, description="ALB idle timeout in seconds.")
 
 
-class Ecs(Model):
+class Ecs(PlatformSection):
     enabled: bool = Field(False, description="Create an ECS cluster and run services on it.")
     capacity: Literal["fargate", "fargateSpot", "ec2"] = Field("fargate", description=(
         "`fargate` (serverless), `fargateSpot` (serverless, up to 70% cheaper, tasks may be "
@@ -70,8 +71,15 @@ class Ecs(Model):
     load_balancer: LoadBalancer = Field(LoadBalancer(), description="The shared public ALB.")
 
 
-    def cluster_api(self, config: StackConfig) -> Optional[Api]:
-        """None: `pulumi up` reaches ECS through AWS's public APIs only."""
-        return None
+
+    def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
+        """Tasks pull from ECR, log to CloudWatch and read their secrets; EC2 capacity's agents
+        and ECS Exec need their own (shipyard/aws/endpoints.py says why each)."""
+        needed = [*endpoints.ECR, "logs", *endpoints.secret_services(config.services_on("ecs"))]
+        if self.capacity == "ec2":
+            needed += [*endpoints.ECS_CONTAINER_INSTANCE, *endpoints.SSM_AGENT]
+        if self.enable_exec:
+            needed += endpoints.ECS_EXEC
+        return tuple(needed)
 
 Section = Ecs

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import AfterValidator, Field
 
+from shipyard.aws import endpoints
 from shipyard.aws.reachability import Api, Way
 from shipyard.config.types import (
     DEFAULT_NODE_INSTANCE_TYPE,
@@ -21,6 +22,7 @@ from shipyard.config.types import (
     LabelKey,
     LabelValue,
     Model,
+    PlatformSection,
     not_built_in_namespace,
     pattern_check,
 )
@@ -66,7 +68,7 @@ class FargateProfile(Model):
         "Kubernetes namespaces whose pods run on Fargate (1 to 5)."))
 
 
-class Eks(Model):
+class Eks(PlatformSection):
     enabled: bool = Field(False, description="Create an EKS cluster and run services on it.")
     version: EksVersion = Field(DEFAULT_EKS_VERSION, description=(
         "Kubernetes version; must be one EKS supports (see shipyard/platforms/eks/versions.py)."))
@@ -105,5 +107,15 @@ class Eks(Model):
         ways.append(Way("private endpoint", False, "shipyard:eks.privateAccessCidrs",
                         tuple(self.private_access_cidrs), on_first_up=config.network.existing))
         return Api("the EKS cluster's API endpoint", tuple(ways))
+
+    def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
+        """Nodes pull from ECR and join the cluster; Fargate pods need STS (shipyard/aws/
+        endpoints.py says why each)."""
+        needed = [*endpoints.ECR]
+        if self.node_groups:
+            needed += endpoints.EKS_NODES
+        if self.fargate_profiles or not self.node_groups:
+            needed += endpoints.EKS_FARGATE
+        return tuple(needed)
 
 Section = Eks

@@ -11,7 +11,7 @@ from shipyard.config.types import (
     DEFAULT_WORKLOAD_NAMESPACE,
     Autoscaling,
     DnsLabel,
-    Model,
+    PlatformSection,
     not_built_in_namespace,
 )
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig
 
 
-class Kubernetes(Model):
+class Kubernetes(PlatformSection):
     enabled: bool = Field(False, description=(
         "Deploy the services to this cluster. Default: on when `kubeconfig` or `context` is set; "
         "`true` alone uses the current context of the deployer's ~/.kube/config."))

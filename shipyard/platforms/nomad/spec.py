@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 from pydantic import Field
 
 from shipyard.aws.reachability import Api
-from shipyard.config.types import Autoscaling, Model, pattern_check
+from shipyard.config.types import Autoscaling, PlatformSection, pattern_check
 
 if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig
@@ -27,7 +27,7 @@ Address = Annotated[str, pattern_check(
 Tag = Annotated[str, Field(min_length=1), pattern_check(r"[^\s]+", "must contain no spaces")]
 
 
-class Nomad(Model):
+class Nomad(PlatformSection):
     enabled: bool = Field(False, description="Deploy the services to this Nomad cluster.")
     address: Optional[Address] = Field(None, description=(
         "HTTP API of a Nomad server or client agent. Default: the deployer's NOMAD_ADDR "

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from shipyard.aws.reachability import Api
-from shipyard.config.types import Model, pattern_check, problem_check
-
-if TYPE_CHECKING:
-    from shipyard.config.schema import StackConfig
+from shipyard.config.types import PlatformSection, pattern_check, problem_check
 
 # The uid:gid the tasks run as unless `user` says otherwise: the same unprivileged user as
 # Kubernetes pods (shipyard/platforms/kubernetes/manifests.py RUN_AS_USER), so one image runs on both.
@@ -37,7 +33,7 @@ Pem = Annotated[str, pattern_check(r"(?s)\s*-----BEGIN [A-Z0-9 ]+-----.+-----END
                                    "must be PEM text (-----BEGIN ...----- ... -----END ...-----)")]
 
 
-class Swarm(Model):
+class Swarm(PlatformSection):
     enabled: bool = Field(False, description=(
         "Deploy the services to this Swarm. Default: on when `host` is set; `true` alone uses "
         "the Docker host of whoever runs `pulumi up` (DOCKER_HOST, else the local socket), "
@@ -91,9 +87,5 @@ class Swarm(Model):
         return self.host.split("://", 1)[0] if self.host else None
 
 
-    def cluster_api(self, config: StackConfig) -> Optional[Api]:
-        """None here: the Swarm manager's Docker API is named in the plan's notes
-        (config/rules.py platform_notes), not checked against the deployer's network."""
-        return None
 
 Section = Swarm
