@@ -306,12 +306,6 @@ class _StackConfig(Model):
         return (self.log_kms_encryption and self.logs.kms_key_arn is None and self.needs_network
                 and (not self.network.existing or self.ecs.enabled))
 
-    @property
-    def eks_endpoint_public(self) -> bool:
-        if self.eks.endpoint_public_access is None:
-            return not self.production
-        return self.eks.endpoint_public_access
-
 
 def _platform_sections() -> dict[str, Any]:
     """`shipyard:<name>` for each registered platform: its `spec` hook's Section, off by default."""

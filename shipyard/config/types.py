@@ -15,7 +15,6 @@ from pydantic.alias_generators import to_camel
 
 from shipyard.aws import models as aws_models
 from shipyard.platforms import NAMES as PLATFORM_NAMES
-from shipyard.platforms.eks.versions import SUPPORTED_EKS_VERSIONS
 from shipyard.review.controls import CONTROL_IDS
 
 if TYPE_CHECKING:
@@ -181,17 +180,9 @@ def _control_id(value: str) -> str:
     return value
 
 
-def _eks_version(value: str) -> str:
-    if value not in SUPPORTED_EKS_VERSIONS:
-        raise ValueError(f"Kubernetes {value} is not supported by EKS; supported: "
-                         f"{', '.join(SUPPORTED_EKS_VERSIONS)}")
-    return value
-
-
 Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
 VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
-EksVersion = Annotated[str, AfterValidator(_eks_version)]
 AccountId = Annotated[str, pattern_check(r"\d{12}", "must be a 12-digit AWS account id")]
 RepositoryName = Annotated[str, aws_models.constrained(
     "ecr", "CreateRepositoryRequest", "repositoryName", "ECR",
@@ -259,6 +250,11 @@ class PlatformSection(Model):
         """The cluster API `pulumi up` deploys through (shipyard/aws/reachability.py), or None:
         only AWS's public APIs, or an API Shipyard cannot check."""
         return None
+
+    def plan_notes(self, config: StackConfig) -> list[str]:
+        """Lines `plan` adds about what the platform makes of the config that the resources
+        alone do not say (ECS: tasks sized up to a valid Fargate size)."""
+        return []
 
     def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
         """The VPC interface endpoints its compute calls when the stack has no NAT gateway

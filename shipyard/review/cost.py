@@ -22,7 +22,6 @@ import yaml
 
 from shipyard.aws.fargate import right_size
 from shipyard.platforms import resource_facts
-from shipyard.platforms.ecs.task import resized_tasks
 
 if TYPE_CHECKING:
     from shipyard.config import StackConfig
@@ -96,8 +95,9 @@ def _money(value: Decimal) -> Decimal:
 
 
 class Pricer:
-    def __init__(self, plan: Plan, table: dict[str, Any]):
+    def __init__(self, plan: Plan, table: dict[str, Any], config: Optional[StackConfig] = None):
         self.plan = plan
+        self.config = config  # the stack's config, when known: lines may say what it asked for
         self.hours = Decimal(table["hours_per_month"])
         self.prices = table["regions"].get(plan.region)
         self.priced_on = date.fromisoformat(table["date"])
@@ -164,28 +164,13 @@ def _lines(pricer: Pricer) -> Iterator[Line]:
             yield from row.cost(pricer, resources)
 
 
-def _right_sized(lines: list[Line], config: StackConfig) -> list[Line]:
-    """Say on each ECS Fargate line whose task is larger than its spec asks that it is billed
-    at its right-sized task, and from what (the plan explains why)."""
-    notes = {r.service: f"right-sized from {r.asked} to {r.runs}, the smallest valid Fargate size"
-             for r in resized_tasks(config)}
-    for index, line in enumerate(lines):
-        name = line.item.rsplit(" ", 1)[-1]
-        if line.item.startswith("ECS Fargate") and name in notes:
-            note = "; ".join(filter(None, (line.note, notes[name])))
-            lines[index] = dataclasses.replace(line, note=note)
-    return lines
-
-
 def estimate(plan: Plan, table: Optional[dict[str, Any]] = None,
              config: Optional[StackConfig] = None) -> Estimate:
     """The plan's monthly estimate; with the stack's `config`, lines say which tasks were
     right-sized from their spec."""
     table = table or load_prices()
-    pricer = Pricer(plan, table)
+    pricer = Pricer(plan, table, config)
     lines = list(_lines(pricer))
-    if config is not None:
-        lines = _right_sized(lines, config)
     if pricer.prices is None:
         lines = [dataclasses.replace(l, monthly=None, note=f"{plan.region} is not priced")
                  for l in lines]

@@ -8,7 +8,6 @@ from typing import Any
 
 from shipyard.config import StackConfig
 from shipyard.platforms import resource_facts
-from shipyard.platforms.ecs.task import resized_tasks
 from shipyard.review.engine import Plan, Resource
 from shipyard.review.inputs import lookup, masked
 from shipyard.review.mocks import BUILD_DIGEST, PLACEHOLDERS, resource_id_pattern
@@ -98,14 +97,10 @@ def placeholders(plan: Plan, shown: int = 3) -> list[tuple[str, str]]:
 
 
 def notes(plan: Plan, config: StackConfig) -> str:
-    """What the plan does not say by itself: tasks sized up from their spec, and which values
-    are stand-ins."""
-    lines = []
-    resized = resized_tasks(config)
-    if resized:
-        lines.append("Right-sized ECS tasks (each gets the smallest valid Fargate size that "
-                     "holds its spec; ECS rejects any other CPU/memory pair on Fargate):")
-        lines += [f"  {r.explain()}" for r in resized]
+    """What the plan does not say by itself: each enabled platform's notes (ECS: tasks sized up
+    from their spec), and which values are stand-ins."""
+    lines = [line for name in config.enabled_platforms()
+             for line in getattr(config, name).plan_notes(config)]
     made_up = placeholders(plan)
     if made_up:
         lines.append("Placeholders (made up offline by the mocks; `pulumi up` gets the real "

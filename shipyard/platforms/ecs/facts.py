@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from shipyard.aws.names import FromBotocore, NameRule
+from shipyard.platforms.ecs.task import resized_tasks
 from shipyard.review.cost import Line, Pricer
 from shipyard.review.mock_values import ALB_ZONE_ID, MockCall, uuid
 from shipyard.review.resource_facts import EVERY_INPUT, NAMELESS, TF, ResourceFacts
@@ -72,6 +73,9 @@ def _services(pricer: Pricer, services: Sequence[Resource]) -> Iterator[Line]:
         yield pricer.monthly("Cloud Map instances (Service Connect endpoint tasks)",
                              endpoint_tasks, "cloud_map_resource_month")
     tasks = {t.name: t for t in pricer.plan.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+    # With the stack's config, a task larger than its spec asks says so (the plan says why).
+    resized = {r.service: f"right-sized from {r.asked} to {r.runs}, the smallest valid Fargate size"
+               for r in (resized_tasks(pricer.config) if pricer.config else [])}
     discount = pricer.price("fargate_spot_discount") or Decimal(0)
     for service in services:
         task = tasks[service.name]
@@ -84,10 +88,12 @@ def _services(pricer: Pricer, services: Sequence[Resource]) -> Iterator[Line]:
         spot = strategy.get("FARGATE_SPOT", {}).get("weight", 0) > 0
         on_demand = min(count, strategy.get("FARGATE", {}).get("base", 0)) if spot else count
         if on_demand:
-            yield pricer.fargate(f"ECS Fargate {service.name}", Decimal(on_demand), vcpu, gib, arch)
+            yield pricer.fargate(f"ECS Fargate {service.name}", Decimal(on_demand), vcpu, gib, arch,
+                                 note=resized.get(service.name, ""))
         if count - on_demand:
             yield pricer.fargate(f"ECS Fargate Spot {service.name}", Decimal(count - on_demand),
-                                 vcpu, gib, arch, discount, note="Spot discount ~70%, varies")
+                                 vcpu, gib, arch, discount, note="; ".join(filter(None, (
+                                     "Spot discount ~70%, varies", resized.get(service.name)))))
 
 
 FACTS: dict[str, ResourceFacts] = {

@@ -72,6 +72,17 @@ class Ecs(PlatformSection):
 
 
 
+    def plan_notes(self, config: StackConfig) -> list[str]:
+        from shipyard.platforms.ecs.task import (
+            resized_tasks,  # it reads the whole schema
+        )
+        resized = resized_tasks(config)
+        if not resized:
+            return []
+        return ["Right-sized ECS tasks (each gets the smallest valid Fargate size that holds its "
+                "spec; ECS rejects any other CPU/memory pair on Fargate):",
+                *(f"  {r.explain()}" for r in resized)]
+
     def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
         """Tasks pull from ECR, log to CloudWatch and read their secrets; EC2 capacity's agents
         and ECS Exec need their own (shipyard/aws/endpoints.py says why each)."""

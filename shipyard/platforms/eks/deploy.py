@@ -12,7 +12,7 @@ def deploy(shared: Shared) -> Outputs:
     config, network = shared.config, shared.network
     cluster = EksCluster(shared.prefix, EksClusterArgs(
         config.eks, shared.prefix, shared.aws_context, network.vpc_id, network.vpc_cidr,
-        network.private_subnet_ids, endpoint_public=config.eks_endpoint_public,
+        network.private_subnet_ids, endpoint_public=config.eks.endpoint_public(config),
         production=config.production))
     on_eks = config.services_on("eks")
     KubernetesTarget("eks", KubernetesTargetArgs(

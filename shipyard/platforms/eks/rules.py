@@ -26,7 +26,7 @@ def eks_cluster(config: StackConfig) -> Iterator[Problem]:
     if not eks.node_groups and not eks.fargate_profiles:
         yield ("eks", "nodeGroups"), (
             "EKS needs capacity: add a node group or a Fargate profile (eks.fargateProfiles)")
-    if config.eks_endpoint_public and not eks.public_access_cidrs:
+    if config.eks.endpoint_public(config) and not eks.public_access_cidrs:
         yield ("eks", "publicAccessCidrs"), (
             "required while the endpoint is public: list the CIDRs allowed to reach it "
             "(0.0.0.0/0 for anyone), or set endpointPublicAccess to false")
@@ -161,7 +161,7 @@ def eks_reachable_on_first_up(config: StackConfig) -> Iterator[Problem]:
     """Some network must reach the API endpoint when the first `pulumi up` deploys the services
     onto the cluster it has just created (shipyard/aws/reachability.py)."""
     eks = config.eks
-    if not eks.enabled or config.eks_endpoint_public:
+    if not eks.enabled or config.eks.endpoint_public(config):
         return
     if not config.network.existing and not config.deploy.bootstrapped:
         default = " (the production default)" if eks.endpoint_public_access is None else ""

@@ -15,7 +15,6 @@ from shipyard.config.types import (
     Autoscaling,
     Cidr,
     DnsLabel,
-    EksVersion,
     IamPrincipalArn,
     InstanceType,
     KmsKeyArn,
@@ -27,11 +26,21 @@ from shipyard.config.types import (
     pattern_check,
 )
 from shipyard.platforms.eks.nodes import TaintEffect
-from shipyard.platforms.eks.versions import DEFAULT_EKS_VERSION
+from shipyard.platforms.eks.versions import DEFAULT_EKS_VERSION, SUPPORTED_EKS_VERSIONS
 
 if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig
 
+
+
+def _eks_version(value: str) -> str:
+    if value not in SUPPORTED_EKS_VERSIONS:
+        raise ValueError(f"Kubernetes {value} is not supported by EKS; supported: "
+                         f"{', '.join(SUPPORTED_EKS_VERSIONS)}")
+    return value
+
+
+EksVersion = Annotated[str, AfterValidator(_eks_version)]
 
 class Taint(Model):
     key: LabelKey = Field(description="Taint key.")
@@ -98,10 +107,16 @@ class Eks(PlatformSection):
         "HorizontalPodAutoscaler settings for services on EKS."))
 
 
+    def endpoint_public(self, config: StackConfig) -> bool:
+        """The API endpoint is public unless the stack is production (or says otherwise)."""
+        if self.endpoint_public_access is None:
+            return not config.production
+        return self.endpoint_public_access
+
     def cluster_api(self, config: StackConfig) -> Optional[Api]:
         """The EKS cluster's API endpoint: public (allow-listed) and/or private, in the VPC."""
         ways = []
-        if config.eks_endpoint_public:
+        if self.endpoint_public(config):
             ways.append(Way("public endpoint", True, "shipyard:eks.publicAccessCidrs",
                             tuple(self.public_access_cidrs), on_first_up=True))
         ways.append(Way("private endpoint", False, "shipyard:eks.privateAccessCidrs",
