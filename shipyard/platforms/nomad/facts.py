@@ -33,7 +33,9 @@ FACTS: dict[str, ResourceFacts] = {
         "region points every job at another cluster"),
     # The job's identity is in the jobspec (keys of its JSON text): a new ID (the service name)
     # or namespace forces a new job (ForceNew of id/name, namespace), the old one deregistered
-    # after (deregister_on_id_change), so the two never collide; anything else is a new version.
+    # after (deregister_on_id_change), so the two jobs never collide; anything else is a new
+    # version. Their allocations would, on a public job's static ports: those jobs are
+    # replaced delete-first (components/nomad/service.py, tests/test_nomad.py).
     "nomad:index/job:Job": ResourceFacts(
         "serving", ("jobspec.ID", "jobspec.Namespace"),
         unique_by=("jobspec.ID", "jobspec.Namespace"), key_settings=("detach", "purgeOnDestroy"),
