@@ -7,6 +7,7 @@ cluster shows."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import re
@@ -631,7 +632,14 @@ def test_a_public_job_is_deleted_before_its_replacement_and_the_plan_counts_its_
             static = [port for group in spec_of(job)["TaskGroups"]
                       for network in group["Networks"] for port in network.get("ReservedPorts", [])]
             assert job.delete_before_replace is bool(static), (name, job.name)
-    assert plans["shop"].one(JOB, "nomad-web").delete_before_replace is True
+            assert lifecycle.violations(job, production=True) == [], (name, job.name)
+    web = plans["shop"].one(JOB, "nomad-web")
+    assert web.delete_before_replace is True
+    [created_first] = lifecycle.violations(dataclasses.replace(web, delete_before_replace=False),
+                                           production=True)
+    assert "ReservedPorts stay when it is replaced" in created_first
+    private = dataclasses.replace(plans["shop"].one(JOB, "nomad-api"), delete_before_replace=False)
+    assert lifecycle.violations(private, production=True) == []
     [shop] = [n for n in _notes(STACKS["shop"]) if n.startswith("web is public")]
     assert "static port 3000" in shop and "up to 6 allocations (replicas 2, scaling max 6)" in shop
     assert "need 6 clients" in shop and "datacenters dc1, dc2" in shop
@@ -661,3 +669,19 @@ def test_plan_says_a_callees_deployment_restarts_its_callers():
     """Review defect 8: the calls template restarts a caller when its picked instance goes."""
     [note] = [n for n in _notes(STACKS["shop"]) if n.startswith("web gets api's address")]
     assert "restarts each web allocation" in note and "within 5 s, with no health gate" in note
+
+
+def test_only_secret_values_are_pulumi_secrets_where_secrets_are_read_at_deploy():
+    """Review defect 7, on every user of shipyard/services/secret_values.py read_secret: the
+    versions a Swarm secret's name, a Deployment's annotations and a jobspec carry are no
+    secrets, so their diffs stay readable; the values stay secrets."""
+    from tests import test_kubernetes, test_swarm
+    swarm = run_shipyard({"swarm": test_swarm.SWARM, "services": [test_swarm.API]})
+    kubernetes = test_kubernetes.existing_cluster(test_kubernetes.API)
+    nomad = run_shipyard(STACKS["shop"])
+    secret_inputs = {(r.type, key) for plan in (swarm, kubernetes, nomad) for r in plan.resources
+                     for key, value in r.inputs.items() if isinstance(value, Secret)}
+    assert secret_inputs == {("docker:index/secret:Secret", "data"),
+                             ("kubernetes:core/v1:Secret", "stringData"),
+                             ("pulumi:providers:kubernetes", "kubeconfig"),
+                             (VARIABLE, "items")}
