@@ -7,6 +7,7 @@ cluster shows."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import re
@@ -21,7 +22,9 @@ import pytest
 from shipyard import shipped_stacks
 from shipyard.cli import main
 from shipyard.config import ConfigError, parse
+from shipyard.config.rules import platform_notes
 from shipyard.config.schema import Service
+from shipyard.platforms import PLATFORMS
 from shipyard.platforms.kubernetes import manifests as k8s_manifests
 from shipyard.platforms.nomad import jobspec as builder
 from shipyard.platforms.nomad import rules as nomad_rules
@@ -29,7 +32,7 @@ from shipyard.platforms.nomad.api_fields import DOCKER_CONFIG, FIELDS, field_pro
 from shipyard.platforms.nomad.facts import NO_AWS_COST
 from shipyard.platforms.nomad.spec import Nomad
 from shipyard.platforms.nomad.validation import job_problems
-from shipyard.review import controls, cost, engine, lifecycle, traffic
+from shipyard.review import ci, controls, cost, engine, lifecycle, traffic
 from shipyard.review.controls.base import Resource as Checked
 from shipyard.review.engine import Plan, Resource, Secret
 from shipyard.review.mocks import secret_document
@@ -595,3 +598,90 @@ def test_the_hardening_control_gives_no_verdict_on_a_jobspec_not_known_yet():
     unknown = Checked("urn:pulumi:test::shipyard::nomad:index/job:Job::api", JOB, "api",
                       {"jobspec": None})
     assert control.evaluate([unknown]) == ()
+
+
+# --- review of the Nomad platform (nomad v1.11.3, terraform-provider-nomad v2.6.1)
+
+def _notes(shipyard: dict[str, Any]) -> list[str]:
+    return platform_notes(parse(shipyard, region="us-east-1"))
+
+
+def test_a_nomad_stack_refreshes_its_state_before_preview_and_up():
+    """Review defect 1: a scale by the Autoscaler (or `nomad job scale`, or an auto-revert)
+    moves the job's modify index, and the provider's plan of a changed jobspec then stops with
+    "job modify index has changed since last refresh": CI passes --refresh for Nomad stacks."""
+    assert PLATFORMS["nomad"].refresh_before_up is True
+    example = engine.stack_settings("nomad", PROJECT, EXAMPLE)
+    assert ci.refresh_first(example) is True
+    assert ci.refresh_first(parse({"nomad": {**NOMAD, "enabled": False}})) is False
+
+
+def test_plan_says_a_preserved_count_ignores_changed_replicas_and_bounds():
+    """Review defect 2: with preserve_counts Nomad sets each existing group's count back to the
+    running one, so a changed `replicas` or bound never moves it; the plan says so."""
+    [note] = [n for n in _notes(STACKS["shop"]) if "preserve_counts" in n]
+    assert "not the count of api, web" in note and "Nomad Autoscaler" in note
+    assert not [n for n in _notes(STACKS["consul-fixed-count"]) if "preserve_counts" in n]
+
+
+def test_a_public_job_is_deleted_before_its_replacement_and_the_plan_counts_its_clients(plans):
+    """Review defect 3: a public job holds its static port on each client, so its replacement
+    (a new namespace) could not be placed beside it; and each allocation needs a client."""
+    for name, plan in plans.items():
+        for job in plan.of_type(JOB):
+            static = [port for group in spec_of(job)["TaskGroups"]
+                      for network in group["Networks"] for port in network.get("ReservedPorts", [])]
+            assert job.delete_before_replace is bool(static), (name, job.name)
+            assert lifecycle.violations(job, production=True) == [], (name, job.name)
+    web = plans["shop"].one(JOB, "nomad-web")
+    assert web.delete_before_replace is True
+    [created_first] = lifecycle.violations(dataclasses.replace(web, delete_before_replace=False),
+                                           production=True)
+    assert "ReservedPorts stay when it is replaced" in created_first
+    private = dataclasses.replace(plans["shop"].one(JOB, "nomad-api"), delete_before_replace=False)
+    assert lifecycle.violations(private, production=True) == []
+    [shop] = [n for n in _notes(STACKS["shop"]) if n.startswith("web is public")]
+    assert "static port 3000" in shop and "up to 6 allocations (replicas 2, scaling max 6)" in shop
+    assert "need 6 clients" in shop and "datacenters dc1, dc2" in shop
+    [fixed] = [n for n in _notes(STACKS["consul-fixed-count"]) if n.startswith("web is public")]
+    assert "up to 2 allocations (replicas 2) need 2 clients" in fixed
+
+
+def test_without_an_address_the_plan_says_pulumi_up_needs_nomad_addr():
+    """Review defect 4: the provider has no default address (provider.go: "address must be
+    provided either in provider configuration or via NOMAD_ADDR")."""
+    unset = {**STACKS["shop"], "nomad": {k: v for k, v in NOMAD.items() if k != "address"}}
+    assert [n for n in _notes(unset) if "NOMAD_ADDR" in n and "fails without it" in n]
+    assert not [n for n in _notes(STACKS["shop"]) if "NOMAD_ADDR" in n]
+    assert "127.0.0.1" not in Nomad.model_fields["address"].description
+
+
+def test_a_jobspec_is_no_pulumi_secret_though_its_secrets_are_read_beside_it(plans):
+    """Review defect 7: the provider answers the secret's value as a secret, and the SDK marks
+    the invoke's whole result (its version too) secret; the jobspec, which carries only the
+    versions' digest, stays readable in `pulumi preview --diff`."""
+    job = plans["shop"].one(JOB, "nomad-api")
+    assert isinstance(job.inputs["jobspec"], str)
+    assert builder.SECRET_VERSIONS_META in spec_of(job)["Meta"]
+
+
+def test_plan_says_a_callees_deployment_restarts_its_callers():
+    """Review defect 8: the calls template restarts a caller when its picked instance goes."""
+    [note] = [n for n in _notes(STACKS["shop"]) if n.startswith("web gets api's address")]
+    assert "restarts each web allocation" in note and "within 5 s, with no health gate" in note
+
+
+def test_only_secret_values_are_pulumi_secrets_where_secrets_are_read_at_deploy():
+    """Review defect 7, on every user of shipyard/services/secret_values.py read_secret: the
+    versions a Swarm secret's name, a Deployment's annotations and a jobspec carry are no
+    secrets, so their diffs stay readable; the values stay secrets."""
+    from tests import test_kubernetes, test_swarm
+    swarm = run_shipyard({"swarm": test_swarm.SWARM, "services": [test_swarm.API]})
+    kubernetes = test_kubernetes.existing_cluster(test_kubernetes.API)
+    nomad = run_shipyard(STACKS["shop"])
+    secret_inputs = {(r.type, key) for plan in (swarm, kubernetes, nomad) for r in plan.resources
+                     for key, value in r.inputs.items() if isinstance(value, Secret)}
+    assert secret_inputs == {("docker:index/secret:Secret", "data"),
+                             ("kubernetes:core/v1:Secret", "stringData"),
+                             ("pulumi:providers:kubernetes", "kubeconfig"),
+                             (VARIABLE, "items")}

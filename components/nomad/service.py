@@ -58,7 +58,13 @@ class NomadService(pulumi.ComponentResource):
             # Deregister, not purge: the stopped job and its history stay for `nomad job
             # status` and a revert until Nomad's garbage collector removes them.
             purge_on_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on,
-                                        custom_timeouts=pulumi.CustomTimeouts(
-                                            create=f"{waits}m", update=f"{waits}m")))
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=depends_on,
+                # A public service's job holds its static port on each client it runs on: a
+                # replacement (a new namespace forces one: terraform-provider-nomad v2.6.1
+                # nomad/resource_job.go resourceJobCustomizeDiff) created before the old job is
+                # deregistered could not be placed beside it, and `pulumi up` would wait for
+                # a deployment that never comes. A private job's dynamic ports never collide.
+                delete_before_replace=jobspec.holds_static_ports(service),
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{waits}m", update=f"{waits}m")))
         self.register_outputs({})

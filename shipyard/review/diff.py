@@ -21,6 +21,7 @@ from typing import Any, Optional
 from shipyard.aws.naming import stack_neutral
 from shipyard.review import engine, lifecycle
 from shipyard.review import plan as plan_view
+from shipyard.review.inputs import json_document
 
 MISSING = object()
 
@@ -56,20 +57,8 @@ def _index(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return indexed
 
 
-def _json_document(value: Any) -> Any:
-    """A string input holding a JSON object or array (an ECS task's `containerDefinitions`, an
-    IAM policy), parsed, so a change inside it shows as its own field, as `pulumi preview
-    --diff` renders it; anything else as it is."""
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _field_changes(path: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
-    before, after = _json_document(before), _json_document(after)
+    before, after = json_document(before), json_document(after)
     if isinstance(before, dict) and isinstance(after, dict):
         changes = []
         for key in sorted(set(before) | set(after)):

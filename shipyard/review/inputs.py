@@ -6,6 +6,7 @@ views and the engine can all use it.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 
@@ -50,4 +51,16 @@ def lookup(value: Any, path: str, default: Any = None) -> Any:
             value = value[int(part)]
         else:
             return default
+    return value
+
+
+def json_document(value: Any) -> Any:
+    """A string input holding a JSON object or array (an ECS task's `containerDefinitions`, an
+    IAM policy, a Nomad jobspec), parsed, so a path can reach inside it as `pulumi preview
+    --diff` renders it; anything else as it is."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
     return value

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Optional
 
 from shipyard.platforms import resource_facts
-from shipyard.review.inputs import lookup, reveal
+from shipyard.review.inputs import json_document, lookup, reveal
 from shipyard.review.resource_facts import EVERY_INPUT, ResourceFacts
 
 # The one table of resource-type facts (shipyard/review/resource_facts.py): shared rows and each
@@ -47,7 +47,11 @@ def replacing_inputs(resource_type: str, changed_paths: Iterable[str]) -> set[st
 
 
 def _value(inputs: dict[str, Any], path: str) -> Any:
-    return reveal(lookup(inputs, path))
+    """The input at `path`; a path into an input of JSON text (`jobspec.ID`) reads the document,
+    as `diff` does."""
+    head, _, rest = path.partition(".")
+    value = json_document(reveal(inputs.get(head)))
+    return reveal(lookup(value, rest)) if rest else value
 
 
 def violations(resource: Any, production: bool) -> list[str]:

@@ -13,6 +13,7 @@ import re
 from typing import Any, Iterable, Mapping, Optional
 
 import pulumi
+from pulumi.runtime import rpc
 
 from shipyard.aws.naming import ecr_repository_url, stack_neutral
 from shipyard.aws.zones import zone_id_prefix
@@ -69,6 +70,12 @@ def availability_zones(region: str) -> tuple[tuple[str, str], ...]:
     prefix = zone_id_prefix(region)
     return tuple((f"{region}{letter}", f"{prefix}-az{(index + 1) % 4 + 1}")
                  for index, letter in enumerate("abcd"))
+
+
+def secret_answer(value: Any) -> dict[str, Any]:
+    """`value` as a provider answers a sensitive output: wrapped as a secret on the wire
+    (pulumi/runtime/rpc.py, the secret signature)."""
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
 
 
 def secret_document(arn: str, keys: Iterable[str] = ()) -> dict[str, str]:
@@ -188,7 +195,11 @@ class ShipyardMocks(pulumi.runtime.Mocks):
         if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
             arn = inputs["secretId"]
             return {"arn": arn, "id": f"{arn}|AWSCURRENT", "secretId": arn,
-                    "secretString": json.dumps(secret_document(arn, self._secret_keys.get(arn, ()))),
+                    # Sensitive in the provider's schema, so answered as a secret, which makes
+                    # the SDK mark the whole result secret (pulumi/runtime/invoke.py), as a
+                    # real `pulumi up` does.
+                    "secretString": secret_answer(json.dumps(
+                        secret_document(arn, self._secret_keys.get(arn, ())))),
                     "versionId": digest(arn, "version", length=32), "versionStage": "AWSCURRENT",
                     "versionStages": ["AWSCURRENT"], "createdDate": "2026-01-01T00:00:00Z"}
         if token == "aws:route53/getZone:getZone":

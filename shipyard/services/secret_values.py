@@ -35,6 +35,7 @@ def json_field(secret_string: str, key: str, where: str) -> str:
 class SecretRead(NamedTuple):
     value: pulumi.Output[str]    # a Pulumi secret: encrypted in the state, never printed
     version: pulumi.Output[str]  # the secret's version id, or the parameter's version number
+    # (never a Pulumi secret)
 
 
 def read_secret(reference: str, where: str) -> SecretRead:
@@ -48,4 +49,8 @@ def read_secret(reference: str, where: str) -> SecretRead:
     else:
         parameter = aws.ssm.get_parameter_output(name=arn, with_decryption=True)
         value, version = parameter.value, parameter.version.apply(str)
-    return SecretRead(pulumi.Output.secret(value), version)
+    # The provider answers a sensitive field (the value) as a secret, and the SDK then marks the
+    # invoke's whole result secret (pulumi 3 sdk/python pulumi/runtime/invoke.py: one
+    # `is_secret` for the result), its version too. A version is no secret: unmarked, what it
+    # feeds (a jobspec, an annotation, a Docker secret's name) stays readable in a diff.
+    return SecretRead(pulumi.Output.secret(value), pulumi.Output.unsecret(version))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from shipyard.review.engine import Resource
 
 NO_AWS_COST = "runs on your Nomad clients: no AWS cost"
+STATIC_PORTS = "jobspec.TaskGroups.0.Networks.0.ReservedPorts"
 
 
 def _jobs(pricer: Pricer, jobs: Sequence[Resource]) -> Iterator[Line]:
@@ -33,10 +34,13 @@ FACTS: dict[str, ResourceFacts] = {
         "region points every job at another cluster"),
     # The job's identity is in the jobspec (keys of its JSON text): a new ID (the service name)
     # or namespace forces a new job (ForceNew of id/name, namespace), the old one deregistered
-    # after (deregister_on_id_change), so the two never collide; anything else is a new version.
+    # after (deregister_on_id_change); anything else is a new version. The two jobs never
+    # collide by identity, but a public job's allocations hold its static port on each client,
+    # which its replacement's cannot share (Shipyard's jobs have one group, one network): those
+    # jobs are replaced delete-first (components/nomad/service.py).
     "nomad:index/job:Job": ResourceFacts(
         "serving", ("jobspec.ID", "jobspec.Namespace"),
-        unique_by=("jobspec.ID", "jobspec.Namespace"), key_settings=("detach", "purgeOnDestroy"),
+        unique_by=(STATIC_PORTS,), key_settings=("detach", "purgeOnDestroy"),
         cost=_jobs,
         source="terraform-provider-nomad nomad/resource_job.go resourceJobCustomizeDiff"),
     "nomad:index/variable:Variable": ResourceFacts(

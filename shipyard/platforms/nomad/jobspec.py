@@ -99,6 +99,11 @@ def variable_path(job_id: str) -> str:
     return f"nomad/jobs/{job_id}"
 
 
+def holds_static_ports(service: Service) -> bool:
+    """A public service's job reserves its `port` on the host network of each client (`job`)."""
+    return service.public
+
+
 def scaling_bounds(service: Service, nomad: Nomad) -> Optional[ReplicaBounds]:
     return replica_bounds(service, nomad.autoscaling) if nomad.autoscaling.enabled else None
 
@@ -177,7 +182,7 @@ def job(service: Service, image: str, nomad: Nomad, callees: Sequence[Service] =
     job_id = service.name
     bounds = scaling_bounds(service, nomad)
     port = {"Label": PORT_LABEL, "To": service.port}
-    if service.public:  # a static host port: where an ingress or a client's address reaches it
+    if holds_static_ports(service):  # where an ingress or a client's address reaches it
         network = {"Mode": "host", "ReservedPorts": [{**port, "Value": service.port}]}
     else:
         network = {"Mode": "host", "DynamicPorts": [port]}

@@ -7,7 +7,13 @@ from typing import Iterator
 
 from shipyard.config.rules import Problem
 from shipyard.config.schema import StackConfig
-from shipyard.platforms.nomad.jobspec import job
+from shipyard.platforms.nomad.jobspec import (
+    CALLS_SPLAY,
+    SECOND,
+    holds_static_ports,
+    job,
+    scaling_bounds,
+)
 from shipyard.platforms.nomad.validation import job_problems
 
 # Stands in for the image in a rule's jobspec: the image has no bearing on the rules.
@@ -59,4 +65,48 @@ def nomad_registration(config: StackConfig) -> Iterator[Problem]:
             yield ("services", index), f"Nomad would refuse its job: {problem}"
 
 
+def notes(config: StackConfig) -> Iterator[str]:
+    """What `plan` and `check` say of Nomad but do not refuse."""
+    settings = config.nomad
+    on_nomad = [service for _, service in _on_nomad(config)]
+    if not settings.enabled or not on_nomad:
+        return
+    if settings.address is None:
+        # terraform-provider-nomad v2.6.1 nomad/provider.go providerConfigure: "address must be
+        # provided either in provider configuration or via NOMAD_ADDR".
+        yield ("shipyard:nomad.address is unset: `pulumi up` takes NOMAD_ADDR from where it runs, "
+               "and fails without it (the provider has no default address)")
+    if settings.autoscaling.enabled:
+        # Nomad sets each existing group's count back to the running one after validation
+        # (hashicorp/nomad v1.11.3 nomad/state/state_store.go updatePreservedValues).
+        yield ("Nomad keeps the running count of each existing job (preserve_counts, with "
+               "shipyard:nomad.autoscaling): a changed `replicas`, minReplicas or maxReplicas "
+               "changes the scaling bounds but not the count of "
+               f"{', '.join(s.name for s in on_nomad)}; only the Nomad Autoscaler (a separate "
+               "agent you run) or `nomad job scale` moves it, so without the Autoscaler a count "
+               "may stay outside new bounds (autoscaling.enabled: false makes `replicas` the "
+               "count)")
+    for service in on_nomad:
+        if holds_static_ports(service):
+            bounds = scaling_bounds(service, settings)
+            most = bounds.max if bounds else service.replicas
+            yield (f"{service.name} is public on Nomad: static port {service.port} on each "
+                   "client, so at most one allocation per client; its up to "
+                   f"{most} allocations (replicas {service.replicas}"
+                   + (f", scaling max {bounds.max}" if bounds else "")
+                   + f") need {most} clients with that port free in datacenters "
+                   f"{', '.join(settings.datacenters)}; an allocation with none fails its "
+                   "deployment (Shipyard cannot count your clients offline)")
+    names = {service.name for service in on_nomad}
+    for service in on_nomad:
+        callees = [callee for callee in service.calls if callee in names]
+        if callees:
+            yield (f"{service.name} gets {' and '.join(callees)}'s address from the catalog: a "
+                   f"deployment of {' or '.join(callees)} restarts each {service.name} "
+                   "allocation whose picked instance it replaces, within "
+                   f"{CALLS_SPLAY // SECOND} s, with no health gate (a callee at one replica: "
+                   "all of them at once)")
+
+
 RULES = (nomad_cpu, nomad_tls, nomad_static_ports, nomad_registration)
+NOTES = (notes,)

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig
 
 DEFAULT_NAMESPACE = "default"
-DEFAULT_DATACENTERS = ("*",)  # every datacenter (Nomad >= 1.7's own default)
+# Every datacenter: what Nomad itself sets when a job names none (hashicorp/nomad v1.11.3
+# nomad/structs/structs.go, Job.Canonicalize). Datacenter globs need Nomad 1.5.0 or newer
+# (CHANGELOG.md 1.5.0: "the `datacenters` field now accepts wildcards", GH-11170).
+DEFAULT_DATACENTERS = ("*",)
 
 # Nomad's namespace names (nomad/structs/structs.go, validNamespaceName, at the commit
 # shipyard/platforms/nomad/api_fields.py cites).
@@ -30,8 +33,8 @@ Tag = Annotated[str, Field(min_length=1), pattern_check(r"[^\s]+", "must contain
 class Nomad(PlatformSection):
     enabled: bool = Field(False, description="Deploy the services to this Nomad cluster.")
     address: Optional[Address] = Field(None, description=(
-        "HTTP API of a Nomad server or client agent. Default: the deployer's NOMAD_ADDR "
-        "(else http://127.0.0.1:4646)."))
+        "HTTP API of a Nomad server or client agent. Default: the deployer's NOMAD_ADDR; with "
+        "neither, `pulumi up` fails (the provider has no default address)."))
     region: Optional[Annotated[str, Field(min_length=1)]] = Field(None, description=(
         "Nomad region the jobs are registered in. Default: the agent's region."))
     namespace: NamespaceName = Field(DEFAULT_NAMESPACE, description=(
@@ -63,7 +66,9 @@ class Nomad(PlatformSection):
         "listen on a static host port equal to their `port` on each client they run on."))
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "The job groups' `scaling` block (min/max), acted on by the Nomad Autoscaler, a separate "
-        "agent; `pulumi up` keeps the count it chose (preserve_counts)."))
+        "agent; `pulumi up` keeps each existing job's count (preserve_counts), so a changed "
+        "`replicas` or min/max does not change a running count: only the Autoscaler (or `nomad "
+        "job scale`) does."))
 
 
     def cluster_api(self, config: StackConfig) -> Optional[Api]:
