@@ -8,8 +8,13 @@ STAMP := $(VENV)/.requirements-installed
 CHECKOV_VENV := venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.requirements-installed
 STACK ?= dev
+BASE ?= HEAD
 
-.PHONY: deps test plan plans check docs golden bench clean
+.PHONY: help deps test plan plans diff cost check graph docs golden bench clean
+
+## help: this list (the default target)
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,11 +44,23 @@ plans: $(STAMP)
 	@for file in Pulumi.*.yaml; do stack=$${file#Pulumi.}; stack=$${stack%.yaml}; \
 		$(BIN)/python -m shipyard plan $$stack || exit $$?; done
 
+## diff: what the working tree changes in STACK's plan since the git ref BASE (default HEAD)
+diff: $(STAMP)
+	$(BIN)/python -m shipyard diff $(STACK) --base $(BASE)
+
+## cost: STACK's estimated monthly cost, line by line
+cost: $(STAMP)
+	$(BIN)/python -m shipyard cost $(STACK)
+
 ## check: the security controls over STACK's plan (exit 1 when one fails)
 check: $(STAMP)
 	$(BIN)/python -m shipyard check $(STACK)
 
-## docs: regenerate the README's config table from the schema
+## graph: STACK's architecture picture as STACK.png (needs Graphviz's dot)
+graph: $(STAMP)
+	$(BIN)/python -m shipyard graph $(STACK) --format png -o $(STACK).png
+
+## docs: regenerate the generated tables in docs/ (config reference, costs)
 docs: $(STAMP)
 	$(BIN)/python -m shipyard docs --write
 
@@ -59,11 +76,12 @@ golden: $(STAMP)
 		$(BIN)/python -m shipyard plan $$stack --stack-file $$file --json \
 			> tests/golden/examples/$$example.$$stack.json || exit $$?; \
 		echo "tests/golden/examples/$$example.$$stack.json"; done
-	@$(BIN)/python -m shipyard.urns
+	@$(BIN)/python -m shipyard.review.urns
 
 ## bench: timing scripts (not tests); see bench/README.md
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+## clean: remove the venvs
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache

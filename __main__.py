@@ -7,20 +7,20 @@ from components.ecr import EcrRepository, EcrRepositoryArgs, existing_repository
 from components.image_build import ImageBuild, ImageBuildArgs
 from components.log_encryption_key import LogEncryptionKey, LogEncryptionKeyArgs
 from components.network import Network, NetworkArgs
-from shipyard.aws_context import AwsContext
+from shipyard.aws.context import AwsContext
+from shipyard.aws.endpoints import interface_endpoints
+from shipyard.aws.naming import repository_logical_name
 from shipyard.config import from_pulumi
-from shipyard.endpoints import interface_endpoints
-from shipyard.image_build import MUTABLE_TAG_FILTER, build_platforms
-from shipyard.naming import repository_logical_name
 from shipyard.platforms import PLATFORMS
 from shipyard.platforms.base import Shared
+from shipyard.services.image_build import MUTABLE_TAG_FILTER, build_platforms
 
 config = from_pulumi()  # the whole config is validated before any resource exists
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
 # Account, region and zones, when a platform runs in the VPC (ECR and an existing cluster need none)
 aws_context = AwsContext.lookup(config.network) if config.needs_network else None
 
-# Images: one stack owns (creates) each repository, the others use it (README: ECR across stacks)
+# Images: one stack owns (creates) each repository, the others use it (docs/images.md: ECR across stacks)
 built_into = {s.repository for s in config.services if s.build}
 repository_urls = {
     repo.name: EcrRepository(repository_logical_name(repo.name), EcrRepositoryArgs(

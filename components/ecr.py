@@ -9,9 +9,9 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from shipyard import iam
+from shipyard.aws import iam
+from shipyard.aws.ecr_lifecycle import lifecycle_policy
 from shipyard.config.schema import Repository
-from shipyard.ecr_lifecycle import lifecycle_policy
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,14 @@ import pulumi_aws as aws
 import pulumi_docker_build as docker_build
 
 from shipyard.config.schema import Build
-from shipyard.image_build import (architecture, build_tag, cache_reference, digest_of,
-                                  digest_reference, registry_of)
+from shipyard.services.image_build import (
+    architecture,
+    build_tag,
+    cache_reference,
+    digest_of,
+    digest_reference,
+    registry_of,
+)
 
 
 @dataclass(frozen=True)

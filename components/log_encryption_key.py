@@ -7,9 +7,9 @@ from typing import Optional
 
 import pulumi
 
-from shipyard import iam
-from shipyard.aws_context import AwsContext
-from shipyard.kms import encryption_key
+from shipyard.aws import iam
+from shipyard.aws.context import AwsContext
+from shipyard.aws.kms import encryption_key
 
 
 @dataclass(frozen=True)

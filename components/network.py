@@ -8,11 +8,12 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from shipyard import iam
-from shipyard.aws_context import AwsContext
-from shipyard.cidr import carve
+from shipyard.aws import iam
+from shipyard.aws.cidr import carve
+from shipyard.aws.context import AwsContext
+from shipyard.aws.naming import IAM_ROLE_NAME_MAX, logical
 from shipyard.config.schema import Network as NetworkSettings
-from shipyard.naming import IAM_ROLE_NAME_MAX, logical
+
 
 @dataclass(frozen=True)
 class NetworkArgs:
@@ -21,7 +22,7 @@ class NetworkArgs:
     # Customer-managed KMS key for the flow log group (default: CloudWatch's own encryption).
     log_key_arn: Optional[pulumi.Input[str]] = None
     # With settings.vpc_endpoints: the interface endpoints the stack's compute calls
-    # (shipyard.endpoints.interface_endpoints); S3, for image layers, is a gateway endpoint.
+    # (shipyard.aws.endpoints.interface_endpoints); S3, for image layers, is a gateway endpoint.
     interface_endpoints: tuple[str, ...] = ()
     # Production: the flow log group is protected (its delete would lose the logs).
     protect_logs: bool = False

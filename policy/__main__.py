@@ -2,7 +2,7 @@
 
 `pulumi preview --policy-pack policy` (or `pulumi up --policy-pack policy`) runs this file from
 the policy/ folder; the policies themselves live in shipyard_pack.py, the rules in the
-`shipyard.controls` package of this checkout.
+`shipyard.review.controls` package of this checkout.
 """
 
 import sys
@@ -14,7 +14,6 @@ PACK = Path(__file__).resolve().parent
 sys.path[:0] = [str(PACK), str(PACK.parent)]
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
-
 from shipyard_pack import POLICIES  # noqa: E402
 
 PolicyPack(name="shipyard-security", enforcement_level=EnforcementLevel.MANDATORY,

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pulumi_policy import (EnforcementLevel, ReportViolation, StackValidationArgs,
-                           StackValidationPolicy)
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
-from shipyard import PROJECT_ROOT, controls
-from shipyard.check import stack_waivers
+from shipyard import PROJECT_ROOT
+from shipyard.review import controls
+from shipyard.review.check import stack_waivers
+
 
 def resources_of(args: StackValidationArgs) -> list[controls.Resource]:
     return [controls.Resource(r.urn, r.resource_type, r.name, r.props, bool(r.opts.protect),

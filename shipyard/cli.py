@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from shipyard import engine, plan as plan_view, shipped_stacks
+from shipyard import shipped_stacks
 from shipyard.config import ConfigError
+from shipyard.review import engine
+from shipyard.review import plan as plan_view
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -29,7 +31,7 @@ def _run(args: argparse.Namespace) -> engine.Plan:
 
 
 def _where_to_run(args: argparse.Namespace) -> str:
-    from shipyard import reachability
+    from shipyard.aws import reachability
     from shipyard.config.rules import platform_notes
     config = engine.stack_settings(args.stack, args.project, args.stack_file)
     return "\n".join([*reachability.describe(config),
@@ -38,13 +40,17 @@ def _where_to_run(args: argparse.Namespace) -> str:
 
 def _plan(args: argparse.Namespace) -> int:
     result = _run(args)
-    print(plan_view.to_json(result) if args.json
-          else plan_view.to_text(result) + "\n" + _where_to_run(args))
+    if args.json:
+        print(plan_view.to_json(result))
+        return 0
+    config = engine.stack_settings(args.stack, args.project, args.stack_file)
+    notes = plan_view.notes(result, config)
+    print(plan_view.to_text(result) + ("\n" + notes if notes else "") + "\n" + _where_to_run(args))
     return 0
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from shipyard import diff
+    from shipyard.review import diff
     if args.base:
         if args.other or args.other_stack_file:
             raise UsageError("give either a second stack or --base, not both")
@@ -67,7 +73,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from shipyard import check
+    from shipyard.review import check
     review = check.run(args.stack, root=args.project, stack_file=args.stack_file)
     print(check.to_json(args.stack, review) if args.json
           else _where_to_run(args) + "\n" + check.render(args.stack, review))
@@ -75,14 +81,15 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _cost(args: argparse.Namespace) -> int:
-    from shipyard import cost
-    estimate = cost.estimate(_run(args))
+    from shipyard.review import cost
+    estimate = cost.estimate(_run(args),
+                             config=engine.stack_settings(args.stack, args.project, args.stack_file))
     print(cost.to_json(estimate) if args.json else cost.render(estimate))
     return 0
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from shipyard import graph
+    from shipyard.review import graph
     source = graph.to_dot(_run(args), args.view)
     if args.format == "dot":
         output = source.encode()
@@ -97,21 +104,21 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from shipyard import docs
+    from shipyard.review import docs
     if args.check:
-        stale = docs.readme_is_stale(args.project)
-        print("README tables are stale: run `python -m shipyard docs --write`"
-              if stale else "README tables are current")
+        stale = docs.stale_pages(args.project)
+        print(f"generated docs are stale ({', '.join(stale)}): run `python -m shipyard docs "
+              f"--write`" if stale else "generated docs are current")
         return 1 if stale else 0
     if args.write:
-        docs.write_readme(args.project)
+        docs.write_pages(args.project)
     else:
         print(docs.config_table())
     return 0
 
 
 def _stacks(args: argparse.Namespace) -> int:
-    from shipyard import ci
+    from shipyard.review import ci
     stacks = shipped_stacks(args.project)
     if args.changed_since:
         changed = ci.changed_since(args.changed_since, args.project)
@@ -126,8 +133,15 @@ def _runners(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh_first(args: argparse.Namespace) -> int:
+    from shipyard.review import ci
+    print(str(ci.refresh_first(engine.stack_settings(args.stack, args.project))).lower())
+    return 0
+
+
 def _ci_policy(args: argparse.Namespace) -> int:
-    from shipyard import ci_policy, iam
+    from shipyard.aws import iam
+    from shipyard.review import ci_policy
     if not re.fullmatch(r"\d{12}", args.account):
         raise UsageError(f"--account must be a 12-digit AWS account id, not {args.account!r}")
     if args.kind in ("preview", "deploy"):
@@ -233,9 +247,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "for the workflows' runs-on")
     runners.set_defaults(run=_runners)
 
+    refresh_first = commands.add_parser(
+        "refresh-first", parents=[project],
+        help="`true` if `pulumi up` of the stack must refresh its state first (a platform whose "
+             "orchestrator changes services by itself: Docker Swarm rollbacks), else `false`")
+    refresh_first.add_argument("stack")
+    refresh_first.set_defaults(run=_refresh_first)
+
     ci_policy = commands.add_parser(
         "ci-policy", parents=[stack_file],
-        help="IAM policy documents for the GitHub Actions roles (see README: CI)")
+        help="IAM policy documents for the GitHub Actions roles (see docs/ci.md)")
     ci_policy.add_argument("kind", choices=["preview", "deploy", "trust", "ecr-push"],
                            help="preview / deploy: what `pulumi preview` / `pulumi up` of the "
                                 "stacks need beyond ReadOnlyAccess, by policy name; trust: a "
@@ -257,10 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     ci_policy.set_defaults(run=_ci_policy)
 
     docs = commands.add_parser("docs", parents=[project],
-                               help="print the config reference table from the schema")
+                               help="print the config reference table from the schema; --write updates "
+                                    "the generated tables in docs/")
     mode = docs.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="update the table in README.md")
-    mode.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
+    mode.add_argument("--write", action="store_true", help="update docs/config.md and docs/costs.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 if they are stale")
     docs.set_defaults(run=_docs)
     return parser
 

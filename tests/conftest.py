@@ -7,7 +7,8 @@ from typing import Any, Callable
 
 import pytest
 
-from shipyard import engine, shipped_stacks
+from shipyard import shipped_stacks
+from shipyard.review import engine
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHIPPED_STACKS = shipped_stacks(PROJECT)
@@ -36,3 +37,22 @@ def run_shipyard(shipyard: dict[str, Any], stack: str = "test", **extra: Any) ->
 @pytest.fixture
 def run_config() -> Callable[..., engine.Plan]:
     return run_shipyard
+
+
+@pytest.fixture
+def rotate_secrets(monkeypatch) -> Callable[[str], None]:
+    """Make every Secrets Manager secret read return a new version id (a rotation, same ARN)."""
+    from shipyard.review import mocks
+
+    def rotate(version: str) -> None:
+        real_call = mocks.ShipyardMocks.call
+
+        def rotated(self, args):
+            result = real_call(self, args)
+            if args.token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+                result = {**result, "versionId": version}
+            return result
+
+        monkeypatch.setattr(mocks.ShipyardMocks, "call", rotated)
+
+    return rotate

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shipyard.controls import Resource
+from shipyard.review.controls import Resource
 
 
 def res(type_: str, logical: str = "r", protect: bool = False,
@@ -57,6 +57,14 @@ def swarm_service(logical: str = "api", networks: Any = (), **container: Any) ->
             if value is not None}
     return res("docker:index/service:Service", logical, name=f"shipyard-test-{logical}",
                taskSpec={"containerSpec": spec, "networksAdvanceds": list(networks)})
+
+
+GOOD_NOMAD_TASK = {"Name": "app", "Driver": "docker", "User": "10001:10001", "Config": {
+    "readonly_rootfs": True, "privileged": False, "cap_drop": ["ALL"]}}
+
+
+def nomad_job(task: dict[str, Any], logical: str = "r") -> Resource:
+    return res("nomad:index/job:Job", logical, jobspec=json.dumps({"TaskGroups": [{"Tasks": [task]}]}))
 
 
 def alb(**inputs: Any) -> Resource:
@@ -143,4 +151,9 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "SWARM.3": ([swarm_service(), swarm_service("binds", capAdds=["NET_BIND_SERVICE"])],
                 [swarm_service("keeps", capDrops=None), swarm_service("adds", capAdds=["SYS_ADMIN"])]),
     "SWARM.4": ([swarm_service()], [swarm_service(networks=[{"name": "host"}])]),
+    # --- nomad
+    "NOMAD.hardened": ([nomad_job(GOOD_NOMAD_TASK)],
+                       [nomad_job({**GOOD_NOMAD_TASK, "User": "root"}, "as-root"),
+                        nomad_job({**GOOD_NOMAD_TASK, "Config": {"privileged": True}},
+                                  "privileged")]),
 }

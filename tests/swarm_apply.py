@@ -31,9 +31,9 @@ import docker
 import docker.errors
 import pulumi
 
-from shipyard.engine import Plan, Resource
-from shipyard.inputs import reveal
-from shipyard.mocks import ShipyardMocks
+from shipyard.review.engine import Plan, Resource
+from shipyard.review.inputs import reveal
+from shipyard.review.mocks import ShipyardMocks
 
 SERVICE = "docker:index/service:Service"
 SECRET = "docker:index/secret:Secret"

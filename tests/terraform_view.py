@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from shipyard.controls import Resource
+from shipyard.review.controls import Resource
 
 # Pulumi type -> Terraform type where the generic rule (aws_<module>_<resource>) does not hold.
 TYPE_EXCEPTIONS = {"aws:lb/loadBalancer:LoadBalancer": "aws_lb"}

@@ -4,7 +4,7 @@ pods kept to matching nodes by `kubernetes.io/arch`, ECS tasks on a matching `cp
 or the config is refused, naming the key.
 
 The expectations below come from the facts themselves (instance families, Fargate, EKS Fargate),
-written out here rather than read from shipyard/architectures.py.
+written out here rather than read from shipyard/services/architectures.py.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import botocore.session
 import kubernetes_validate
 import pytest
 
-from shipyard import cost, k8s_manifests
 from shipyard.config import ConfigError, parse
-from shipyard.engine import Plan
+from shipyard.platforms.kubernetes import manifests as k8s_manifests
+from shipyard.review import cost
+from shipyard.review.engine import Plan
 from tests.conftest import run_shipyard
 from tests.test_kubernetes import KUBECONFIG, KUBERNETES_VERSION, manifests
 

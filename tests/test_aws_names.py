@@ -1,5 +1,5 @@
 """Names AWS accepts: every physical name in every shipped and generated plan fits its rule
-(shipyard/aws_names.py), the stack name is checked, and the shipped stacks never claim the same
+(shipyard/aws/names.py), the stack name is checked, and the shipped stacks never claim the same
 account- or region-wide name, so they deploy side by side."""
 
 from __future__ import annotations
@@ -9,11 +9,14 @@ from collections import defaultdict
 
 import pytest
 
-from shipyard import aws_names, engine
+from shipyard.aws import names as aws_names
 from shipyard.cli import main
 from shipyard.config import ConfigError
+from shipyard.platforms import resource_facts
+from shipyard.review import engine
 from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 
+NAME_RULE_MISSING = "give the type's facts row a name_rule (or NAMELESS)"
 LONG_STACK = "a" + "b" * (aws_names.STACK_NAME_MAX - 2) + "c"
 LONG_SERVICE = "s" + "x" * 61 + "z"
 LONG_GROUP = "n" + "g" * 38 + "p"
@@ -57,15 +60,17 @@ def name_problems(plan: engine.Plan) -> list[str]:
 
 
 def unknown_types(plan: engine.Plan) -> set[str]:
+    """AWS types whose facts row says neither their name rule nor that they have no name."""
+    table = resource_facts()
     return {r.type for r in plan.resources if r.custom and r.type.startswith(("aws:", "eks:"))
-            and r.type not in aws_names.rules() and r.type not in aws_names.NAMELESS_TYPES}
+            and (r.type not in table or table[r.type].name_rule is None)}
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
 def test_every_name_in_a_shipped_stack_is_one_aws_accepts(stack, stack_plan):
     plan = stack_plan(stack)
     assert name_problems(plan) == []
-    assert unknown_types(plan) == set(), "add the type to shipyard/aws_names.py"
+    assert unknown_types(plan) == set(), NAME_RULE_MISSING
 
 
 @pytest.mark.parametrize("stack_file", sorted(PROJECT.glob("examples/*/Pulumi.*.yaml")),
@@ -73,13 +78,13 @@ def test_every_name_in_a_shipped_stack_is_one_aws_accepts(stack, stack_plan):
 def test_every_name_in_a_shipped_example_is_one_aws_accepts(stack_file):
     plan = engine.run(stack_file.name[len("Pulumi."):-len(".yaml")], stack_file=stack_file)
     assert name_problems(plan) == []
-    assert unknown_types(plan) == set(), "add the type to shipyard/aws_names.py"
+    assert unknown_types(plan) == set(), NAME_RULE_MISSING
 
 
 def test_every_name_in_generated_stacks_with_the_longest_names_is_one_aws_accepts():
     for plan in generated_plans():
         assert name_problems(plan) == []
-        assert unknown_types(plan) == set(), "add the type to shipyard/aws_names.py"
+        assert unknown_types(plan) == set(), NAME_RULE_MISSING
 
 
 def test_the_rules_come_from_botocore_where_it_has_them():

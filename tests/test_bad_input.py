@@ -17,11 +17,11 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from shipyard import docs, engine
 from shipyard.cli import main
 from shipyard.config import ConfigError, StackConfig, from_pulumi, rules
 from shipyard.config.load import key_path
 from shipyard.config.stack_file import load_config
+from shipyard.review import docs, engine
 from tests.conftest import PROJECT
 
 BAD_INPUT = Path(__file__).parent / "bad_input"

@@ -7,9 +7,9 @@ import json
 import os
 import subprocess
 
-from shipyard import check
-from tests.test_kubernetes import _checkov
+from shipyard.review import check
 from tests.terraform_view import terraform_type, to_terraform
+from tests.test_kubernetes import _checkov
 
 # checkov findings prod accepts, and why. Everything else must pass.
 ACCEPTED = {

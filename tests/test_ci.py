@@ -16,8 +16,10 @@ import pytest
 import yaml
 from parliament import analyze_policy_string
 
-from shipyard import ci, engine, iam, reachability, shipped_stacks
+from shipyard import shipped_stacks
+from shipyard.aws import iam, reachability
 from shipyard.cli import main
+from shipyard.review import ci, engine
 from tests.conftest import PROJECT, SHIPPED_STACKS
 
 WORKFLOWS = PROJECT / ".github" / "workflows"
@@ -88,7 +90,7 @@ def test_pull_requests_preview_each_touched_stack_and_comment_the_offline_diff()
     assert "github.event_name == 'pull_request'" in preview["if"]
     assert preview["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.test.outputs.stacks) }}"
     runs = [step.get("run", "") for step in preview["steps"]]
-    assert 'pulumi preview --diff --non-interactive --stack "$STACK"' in runs
+    assert 'pulumi preview --diff --non-interactive --refresh="$REFRESH" --stack "$STACK"' in runs
     assert any('python -m shipyard diff "$STACK" --base "$BASE"' in r for r in runs)
     assert preview["env"]["BASE"] == "${{ github.event.pull_request.base.sha }}"
     comment = next(s for s in preview["steps"] if s.get("uses", "").startswith("actions/github-script"))
@@ -116,9 +118,29 @@ def test_each_deployment_runs_in_its_github_environment():
     [job] = deploy["jobs"].values()
     assert job["environment"] == "${{ inputs.stack }}"
     assert job["concurrency"] == {"group": "pulumi-${{ inputs.stack }}", "cancel-in-progress": False}
-    assert 'pulumi up --yes --diff --non-interactive --stack "$STACK"' in [s.get("run") for s in job["steps"]]
+    assert 'pulumi up --yes --diff --non-interactive --refresh="$REFRESH" --stack "$STACK"' in [
+        s.get("run") for s in job["steps"]]
     setup = next(s for s in job["steps"] if s.get("uses") == "./.github/actions/pulumi-setup")
     assert setup["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+
+
+@pytest.mark.parametrize("workflow, job", [(MAIN, "preview"), (DEPLOY, "up")])
+def test_a_swarm_stack_refreshes_its_state_before_preview_and_up(workflow, job, capsys):
+    """Review defect 5: after Swarm rolls a failed update back, the state holds the new inputs
+    (the provider errs, the plugin SDK keeps the plan), so an up without a refresh sees no change
+    and never retries. Preview and up pass `--refresh` from `shipyard refresh-first`."""
+    steps = load(workflow)["jobs"][job]["steps"]
+    [ask] = [s for s in steps if s.get("id") == "refresh"]
+    assert ask["run"] == ('echo "refresh=$(venv/bin/python -m shipyard refresh-first "$STACK")" '
+                          '>> "$GITHUB_OUTPUT"')
+    [pulumi] = [s for s in steps if s.get("run", "").startswith("pulumi ")]
+    assert pulumi["env"]["REFRESH"] == "${{ steps.refresh.outputs.refresh }}"
+    assert steps.index(ask) < steps.index(pulumi) and '--refresh="$REFRESH"' in pulumi["run"]
+    for stack in SHIPPED_STACKS:             # none enables Swarm: no refresh
+        assert main(["refresh-first", stack]) == 0 and capsys.readouterr().out == "false\n"
+    swarm = engine.stack_settings("swarm", PROJECT, PROJECT / "examples" / "two-service-app" /
+                                  "Pulumi.swarm.yaml")
+    assert ci.refresh_first(swarm) is True
 
 
 def test_each_stack_previews_and_deploys_on_a_runner_that_reaches_its_cluster(capsys):
@@ -172,7 +194,7 @@ STACKS = ["dev", "prod", "staging"]
     (["Pulumi.prod.yaml"], ["prod"]),
     (["Pulumi.dev.yaml", "Pulumi.staging.yaml"], ["dev", "staging"]),
     (["README.md", "docs/guide.md"], []),
-    (["components/ecs_service.py"], STACKS),
+    (["components/ecs/service.py"], STACKS),
     (["Pulumi.dev.yaml", "examples/hello-api/server.py"], STACKS),   # a build context is code
     (["requirements.txt"], STACKS),
     (["Pulumi.qa.yaml"], []),                  # a deleted stack has nothing to preview

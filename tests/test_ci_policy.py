@@ -14,10 +14,10 @@ import botocore.session
 import pytest
 from parliament import analyze_policy_string
 
-from shipyard import ci_policy, engine
+from shipyard.aws.iam import secret_reference
 from shipyard.cli import main
 from shipyard.config.load import parse
-from shipyard.iam import secret_reference
+from shipyard.review import ci_policy, engine
 from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 
 ACCOUNT = "210987654321"   # not the offline engine's account: ARNs must follow --account

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from shipyard import check
 from shipyard.cli import build_parser, main
+from shipyard.review import check
 from tests.conftest import PROJECT
 
 
@@ -171,7 +171,7 @@ def other_project(tmp_path_factory) -> Path:
     for item in ("__main__.py", "Pulumi.yaml", "components", "shipyard"):
         os.symlink(PROJECT / item, root / item)
     shutil.copy(PROJECT / "Pulumi.dev.yaml", root / "Pulumi.copy.yaml")
-    shutil.copy(PROJECT / "README.md", root / "README.md")
+    shutil.copytree(PROJECT / "docs", root / "docs")
     return root
 
 
@@ -185,7 +185,7 @@ def other_project(tmp_path_factory) -> Path:
     (["stacks"], 0, '["copy"]'),
     (["runners"], 0, '{"copy": ["ubuntu-24.04"]}'),
     (["ci-policy", "preview", "copy", "--account", ACCOUNT], 0, "shipyard-copy-ci-preview"),
-    (["docs", "--check"], 1, "README tables are stale"),  # its cost table lists dev, prod, ...
+    (["docs", "--check"], 1, "generated docs are stale (docs/costs.md)"),  # it lists dev, prod...
 ])
 def test_dash_c_points_every_command_at_another_project(other_project, capsys, argv, code,
                                                         expected):

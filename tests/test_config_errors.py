@@ -77,7 +77,7 @@ CASES = [
      "shipyard:services[0].runOn[0]: 'eks' is not enabled in this stack (enabled: ecs)"),
     ("service with nowhere to run", {"services": [SERVICE]},
      "shipyard:services[0].name: no compute platform is enabled to run it (enable shipyard:ecs, "
-     "shipyard:eks, shipyard:kubernetes or shipyard:swarm)"),
+     "shipyard:eks, shipyard:kubernetes, shipyard:swarm or shipyard:nomad)"),
     ("bigger than any Fargate task", {"ecs": ECS, "services": [{**SERVICE, "cpu": 32}]},
      "shipyard:services[0].cpu: 32 vCPU with 512 MiB exceeds the largest Fargate task "
      "(16 vCPU, 122880 MiB)"),
@@ -250,7 +250,7 @@ def test_a_call_problem_is_not_also_reported_as_a_cycle():
 
 def test_the_ecr_url_ecs_receives_counts_the_regions_domain():
     """In China regions ECR's domain ends in .amazonaws.com.cn: three characters more."""
-    from shipyard.naming import ecr_repository_url
+    from shipyard.aws.naming import ecr_repository_url
     repository = "team/" + "d" * 200
     config = {"ecs": ECS, "ecr": {"repositories": [{"name": repository}]},
               "services": [{"name": "api", "repository": repository, "tag": "v1"}]}

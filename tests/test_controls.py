@@ -3,12 +3,15 @@ stacks (prod passes everything, other stacks fail only what they waive); waivers
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from shipyard import check, controls
 from shipyard.cli import main
 from shipyard.config import ConfigError
-from shipyard.controls import CONTROL_IDS, CONTROLS
+from shipyard.platforms import PLATFORMS
+from shipyard.review import check, controls
+from shipyard.review.controls import CONTROL_IDS, CONTROLS
 from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 from tests.control_cases import CASES, GOOD_POD, deployment, res
 
@@ -22,7 +25,7 @@ SWARM = ["SWARM.1", "SWARM.2", "SWARM.3", "SWARM.4"]
 
 
 def test_every_applicable_control_is_implemented_once():
-    assert sorted(CONTROL_IDS) == sorted([*FSBP, "PSS.restricted", *SWARM])
+    assert sorted(CONTROL_IDS) == sorted([*FSBP, "PSS.restricted", *SWARM, "NOMAD.hardened"])
     assert len(set(CONTROL_IDS)) == len(CONTROL_IDS)
     assert set(CASES) == set(CONTROL_IDS), "every control has a passing and a failing case"
 
@@ -48,7 +51,7 @@ def test_eks_controls_read_the_aws_cluster_resource_as_well():
                   encryptionConfig={"resources": ["secrets"], "provider": {"keyArn": "arn:k"}})
     assert all(f.passed for c in CONTROLS if c.id.startswith("EKS.") for f in c.evaluate([cluster]))
     open_cluster = res("aws:eks/cluster:Cluster", vpcConfig={})   # AWS defaults: public, no CIDRs
-    [finding] = controls.eks.CONTROLS[0].evaluate([open_cluster])
+    [finding] = PLATFORMS["eks"].hook("controls").CONTROLS[0].evaluate([open_cluster])
     assert not finding.passed and "the internet" in finding.reason
 
 
@@ -57,7 +60,7 @@ def test_pod_security_names_each_violation():
            "containers": [{"name": "app", "securityContext": {
                "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"], "add": ["SYS_ADMIN"]},
                "runAsUser": 0}}]}
-    [finding] = controls.kubernetes.CONTROLS[0].evaluate([deployment(pod)])
+    [finding] = PLATFORMS["kubernetes"].hook("controls").CONTROLS[0].evaluate([deployment(pod)])
     assert finding.reason == ("hostNetwork is true; volume host: type hostPath is not allowed; "
                               "container app: adds capabilities beyond NET_BIND_SERVICE; "
                               "container app: runs as user 0")
@@ -72,8 +75,9 @@ def test_world_ingress_on_all_ports_is_reported_as_a_range():
 
 def test_prod_passes_every_control_without_waivers():
     results = check.run("prod").results
+    # prod runs nothing on Swarm or Nomad: their controls have nothing to check.
     assert {r.control.id: r.status for r in results} == {
-        c: "n/a" if c in SWARM else "pass" for c in CONTROL_IDS}  # prod runs nothing on Swarm
+        c: "n/a" if c in (*SWARM, "NOMAD.hardened") else "pass" for c in CONTROL_IDS}
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
@@ -94,9 +98,9 @@ def test_check_prints_the_table_and_exits_0_when_everything_passes(capsys):
     out = capsys.readouterr().out
     assert "  control         resources  result  why" in out
     assert "  ELB.5           1          pass    ALBs write access logs" in out
-    assert out.rstrip().endswith("37 controls: 33 pass, 0 fail, 0 waived, 4 n/a\n"
+    assert out.rstrip().endswith("38 controls: 33 pass, 0 fail, 0 waived, 5 n/a\n"
                                  "Lifecycle (updates, replacements and deletes; "
-                                 "shipyard/lifecycle.py): every resource is safe")
+                                 "shipyard/review/lifecycle.py): every resource is safe")
 
 
 def test_check_shows_waivers_with_their_reason(capsys):
@@ -172,11 +176,11 @@ def test_check_json_lists_every_control_with_its_failures(capsys):
 
 
 def test_check_exits_1_when_a_resource_breaks_a_lifecycle_rule(monkeypatch, capsys):
-    from shipyard import lifecycle
-    row = lifecycle.FACTS["aws:wafv2/webAclAssociation:WebAclAssociation"]
+    from shipyard.review import lifecycle
+    row = lifecycle.FACTS["aws:ecs/service:Service"]
     # As before the fix: an ECS service whose updates need a deployment flag it lacks.
-    monkeypatch.setitem(lifecycle.FACTS, "aws:ecs/service:Service", lifecycle.Facts(
-        update_requires=(("capacityProviderStrategies", "neverSet"),), source=row.source))
+    monkeypatch.setitem(lifecycle.FACTS, "aws:ecs/service:Service", replace(
+        row, update_requires=(("capacityProviderStrategies", "neverSet"),)))
     assert main(["check", "dev"]) == 1
     assert ("  FAIL aws:ecs/service:Service api: updating capacityProviderStrategies requires "
             "neverSet = true") in capsys.readouterr().out

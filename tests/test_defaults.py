@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from shipyard.engine import Plan
+from shipyard.review.engine import Plan
 from tests.conftest import run_shipyard
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from shipyard.config.schema import Service
-from shipyard.engine import Plan
-from shipyard.mocks import ALB_ZONE_ID, NLB_ZONE_ID
-from shipyard.routing import in_zone, public_url, route_host
+from shipyard.review.engine import Plan
+from shipyard.review.mocks import ALB_ZONE_ID, NLB_ZONE_ID
+from shipyard.services.routing import in_zone, public_url, route_host
 from tests.aws_shapes import problems
 from tests.conftest import run_shipyard
 from tests.test_kubernetes import objects

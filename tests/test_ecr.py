@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from shipyard.aws.ecr_lifecycle import lifecycle_policy
 from shipyard.config import ConfigError
-from shipyard.ecr_lifecycle import lifecycle_policy
 from tests.conftest import run_shipyard
 
 REPO = "aws:ecr/repository:Repository"

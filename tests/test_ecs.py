@@ -10,10 +10,10 @@ import pytest
 from botocore.validate import ParamValidator
 from parliament import analyze_policy_string
 
-from shipyard.ami import ECS_AL2023_ARM, ECS_AL2023_X86, is_graviton
+from shipyard.aws.ami import ECS_AL2023_ARM, ECS_AL2023_X86, is_graviton
 from shipyard.config import ConfigError, parse
 from shipyard.platforms.ecs.rules import task_definition_bytes
-from shipyard.engine import Plan
+from shipyard.review.engine import Plan
 from tests.conftest import run_shipyard
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-url-AbCdEf"
@@ -107,10 +107,10 @@ def test_ec2_ami_comes_from_the_al2023_ssm_parameter_for_the_architecture(ec2):
 
 @pytest.mark.parametrize("instance_type, graviton", [
     ("t4g.medium", True), ("m7g.large", True), ("c7gn.xlarge", True), ("x2gd.large", True),
-    ("m6i.large", False), ("g5.xlarge", False), ("t3.medium", False), ("c6in.large", False)])
+    ("a1.large", True), ("m6i.large", False), ("g5.xlarge", False), ("t3.medium", False), ("c6in.large", False)])
 def test_graviton_instance_types_get_the_arm64_ami(instance_type, graviton):
     assert is_graviton(instance_type) is graviton
-    from shipyard.ami import ecs_ami_parameter
+    from shipyard.aws.ami import ecs_ami_parameter
     assert ecs_ami_parameter(instance_type) == (ECS_AL2023_ARM if graviton else ECS_AL2023_X86)
 
 

@@ -10,8 +10,8 @@ import yaml
 from parliament import analyze_policy_string
 
 from shipyard.config import ConfigError
-from shipyard.engine import Plan, Resource, Secret
-from shipyard.mocks import _digest
+from shipyard.review.engine import Plan, Resource, Secret
+from shipyard.review.mock_values import digest
 from tests.conftest import run_shipyard
 
 CLUSTER = "eks:index:Cluster"
@@ -72,7 +72,7 @@ def addons(plan: Plan) -> dict[str, Resource]:
 
 
 def ami_for(parameter: str) -> str:
-    return f"ami-{_digest(parameter)}"  # what the mocks answer for that SSM parameter
+    return f"ami-{digest(parameter)}"  # what the mocks answer for that SSM parameter
 
 
 def user_data(template: Resource) -> dict:

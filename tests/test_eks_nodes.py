@@ -7,7 +7,8 @@ import base64
 import pytest
 import yaml
 
-from shipyard import eks_nodes, iam
+from shipyard.aws import iam
+from shipyard.platforms.eks import nodes as eks_nodes
 
 
 @pytest.mark.parametrize("instance_type, ami_type, architecture", [
@@ -15,6 +16,7 @@ from shipyard import eks_nodes, iam
     ("t3.medium", "AL2023_x86_64_STANDARD", "x86_64"),
     ("m7g.large", "AL2023_ARM_64_STANDARD", "arm64"),
     ("c7gn.xlarge", "AL2023_ARM_64_STANDARD", "arm64"),
+    ("a1.large", "AL2023_ARM_64_STANDARD", "arm64"),    # first-generation Graviton: no "g"
     ("g5.xlarge", "AL2023_x86_64_STANDARD", "x86_64"),  # NVIDIA on x86: the "g" comes first
 ])
 def test_ami_type_and_architecture_follow_the_instance_type(instance_type, ami_type, architecture):

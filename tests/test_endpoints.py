@@ -1,12 +1,12 @@
 """Networks that reach AWS without NAT: every interface endpoint the enabled compute calls is
-created (shipyard/endpoints.py), and images no endpoint reaches are config errors."""
+created (shipyard/aws/endpoints.py), and images no endpoint reaches are config errors."""
 
 from __future__ import annotations
 
 import pytest
 
+from shipyard.aws.endpoints import interface_endpoints
 from shipyard.config import ConfigError, parse
-from shipyard.endpoints import interface_endpoints
 from tests.conftest import run_shipyard
 
 NO_NAT = {"natGateways": "none", "vpcEndpoints": True}

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from shipyard import diff
+from shipyard.review import diff
 from tests.conftest import PROJECT, SHIPPED_STACKS
 
 GOLDEN = PROJECT / "tests" / "golden"

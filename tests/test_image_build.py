@@ -15,14 +15,25 @@ import kubernetes_validate
 import pulumi_docker_build as docker_build
 import pytest
 
-from shipyard import PROJECT_ROOT, diff, plan as plan_view
-from shipyard.architectures import of_instance_type
+from shipyard import PROJECT_ROOT
 from shipyard.config import ConfigError, parse
-from shipyard.engine import Secret
-from shipyard.image_build import (AMD64, ARM64, MUTABLE_TAG_FILTER, build_platforms, build_tag,
-                                  cache_reference, context_problems, digest_of, digest_reference,
-                                  registry_of)
-from shipyard.mocks import ACCOUNT_ID
+from shipyard.review import diff
+from shipyard.review import plan as plan_view
+from shipyard.review.engine import Secret
+from shipyard.review.mocks import ACCOUNT_ID
+from shipyard.services.architectures import of_instance_type
+from shipyard.services.image_build import (
+    AMD64,
+    ARM64,
+    MUTABLE_TAG_FILTER,
+    build_platforms,
+    build_tag,
+    cache_reference,
+    context_problems,
+    digest_of,
+    digest_reference,
+    registry_of,
+)
 from tests.conftest import run_shipyard
 from tests.test_kubernetes import KUBECONFIG, KUBERNETES_VERSION, manifests
 
@@ -347,7 +358,7 @@ def test_the_build_plans_offline_for_ecs_and_eks_together(run_config):
 # --- review tools -------------------------------------------------------------------------------
 
 def test_cost_says_builds_are_not_an_aws_line(stack_plan):
-    from shipyard import cost
+    from shipyard.review import cost
     estimate = cost.estimate(stack_plan("dev"))
     assert cost.IMAGE_BUILDS_NOTE in estimate.not_included
     assert not any("docker" in line.item.lower() or "build" in line.item.lower()
@@ -355,13 +366,13 @@ def test_cost_says_builds_are_not_an_aws_line(stack_plan):
 
 
 def test_graph_draws_the_build_feeding_the_task(stack_plan):
-    from shipyard import graph
+    from shipyard.review import graph
     plan = stack_plan("dev")
     [image] = plan.of_type(IMAGE)
     [task] = plan.of_type("aws:ecs/taskDefinition:TaskDefinition")
     dot = graph.dependencies_dot(plan)
     assert f"{json.dumps(image.urn)} -> {json.dumps(task.urn)};" in dot
-    assert graph.FILL["docker-build"] in dot
+    assert graph.FILL["images"] in dot
 
 
 def test_dockerignored_files_do_not_change_the_digest(run_config, tmp_path):

@@ -1,8 +1,8 @@
-"""shipyard.inputs: the one reading of recorded inputs the controls, lifecycle and plan views share."""
+"""shipyard.review.inputs: the one reading of recorded inputs the controls, lifecycle and plan views share."""
 
 from __future__ import annotations
 
-from shipyard.inputs import Secret, lookup, masked, reveal
+from shipyard.review.inputs import Secret, lookup, masked, reveal
 
 INPUTS = {"name": "api", "env": [{"name": "TOKEN", "value": Secret("s3cret")}],
           "nested": Secret({"inner": Secret(("a", "b"))}), "ports": (80, 443)}

@@ -1,6 +1,6 @@
 """Tasks that fit: on ECS EC2 capacity a task larger than what one instance offers tasks (its
 registered memory less the agent's reservation) is a config error; sizes come from
-shipyard/instance_types.py."""
+shipyard/aws/instance_types.py."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import base64
 
 import pytest
 
+from shipyard.aws import models as aws_models
+from shipyard.aws.instance_types import InstanceSize, size_of
 from shipyard.config import ConfigError
-from shipyard import aws_models
-from shipyard.instance_types import InstanceSize, size_of
 from tests.conftest import run_shipyard
 
 

@@ -13,11 +13,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from shipyard import engine
-from shipyard.engine import Plan, Secret
-from shipyard import mocks
-from shipyard.mocks import secret_document
-from shipyard.secret_values import SecretValueError, json_field
+from shipyard.review import engine, mocks
+from shipyard.review.engine import Plan, Secret
+from shipyard.review.mocks import secret_document
+from shipyard.services.secret_values import SecretValueError, json_field
 from tests.conftest import PROJECT, run_shipyard
 
 KUBERNETES_VERSION = "1.35.0"  # the default EKS version

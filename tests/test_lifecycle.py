@@ -1,4 +1,4 @@
-"""The lifecycle table (shipyard/lifecycle.py) covers every type Shipyard registers, and every plan
+"""The lifecycle table (shipyard/review/lifecycle.py) covers every type Shipyard registers, and every plan
 — shipped stacks, examples, and configs that reach every component variant — keeps its rules: a
 replacement never collides with its predecessor, what others rely on is retained or protected in
 production, and update preconditions hold. Then one test per lifecycle finding of issue 14."""
@@ -14,8 +14,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from shipyard import engine, lifecycle, k8s_manifests
-from shipyard.engine import Plan
+from shipyard.platforms.kubernetes import manifests as k8s_manifests
+from shipyard.review import engine, lifecycle
+from shipyard.review.engine import Plan
 from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 
 EXAMPLE_FILES = sorted(PROJECT.glob("examples/*/Pulumi.*.yaml"))
@@ -53,6 +54,9 @@ VARIANTS = {
     "endpoints": {"network": {"natGateways": "none", "vpcEndpoints": True},
                   "ecr": {"repositories": [{"name": "shop/api"}]}, "ecs": {"enabled": True},
                   "services": [{"name": "api", "repository": "shop/api", "tag": "1.2.3"}]},
+    # --- nomad
+    "nomad-with-secrets": {"nomad": {"enabled": True, "cpuMhzPerVcpu": 2400}, "services": [{
+        **API, "secrets": {"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/api/token"}}]},
 }
 
 
@@ -88,7 +92,7 @@ def _created_types() -> set[str]:
     modules = {"aws": "pulumi_aws", "eks": "pulumi_eks", "k8s": "pulumi_kubernetes",
                "docker_build": "pulumi_docker_build", "docker": "pulumi_docker"}
     tokens = set()
-    for path in [*PROJECT.glob("components/**/*.py"), *PROJECT.glob("shipyard/*.py"),
+    for path in [*PROJECT.glob("components/**/*.py"), *PROJECT.glob("shipyard/**/*.py"),
                  PROJECT / "__main__.py"]:
         for name in _dotted_names(path):
             sdk, *package, attribute = name.split(".")
@@ -199,11 +203,9 @@ def test_5_pulumi_up_keeps_the_node_count_someone_scaled_to(every_plan):
         assert group.inputs["ignoreScalingChanges"] is True
 
 
-def test_6_a_rotated_secret_rolls_the_pods(monkeypatch):
+def test_6_a_rotated_secret_rolls_the_pods(rotate_secrets):
     """The pod template carries the secrets' versions (never their values): a new version of
     the secret (a rotation, same ARN) changes the template, so `pulumi up` rolls the pods."""
-    from shipyard import mocks
-
     config = {"eks": {"enabled": True, "publicAccessCidrs": OFFICE, "nodeGroups": [{"name": "general"}]},
               "services": [{"name": "api", "image": "ghcr.io/acme/api:1.2.3", "secrets": {
                   "DB": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}}]}
@@ -212,15 +214,7 @@ def test_6_a_rotated_secret_rolls_the_pods(monkeypatch):
         return plan.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["metadata"]
 
     before = template(run_shipyard(config))
-    real_call = mocks.ShipyardMocks.call
-
-    def rotated(self, args):
-        result = real_call(self, args)
-        if args.token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
-            result = {**result, "versionId": "rotated-version"}
-        return result
-
-    monkeypatch.setattr(mocks.ShipyardMocks, "call", rotated)
+    rotate_secrets("rotated-version")
     after = template(run_shipyard(config))
     annotation = k8s_manifests.SECRET_VERSIONS_ANNOTATION
     assert before["annotations"][annotation] != after["annotations"][annotation]

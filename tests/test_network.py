@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from shipyard.cidr import carve
+from shipyard.aws.cidr import carve
 from tests.conftest import run_shipyard
 
 ECS = {"enabled": True}

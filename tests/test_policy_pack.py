@@ -10,11 +10,16 @@ from typing import Sequence
 import pulumi_policy
 import pytest
 import yaml
-from pulumi_policy import (EnforcementLevel, PolicyCustomTimeouts, PolicyResource,
-                           PolicyResourceOptions, StackValidationArgs)
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    StackValidationArgs,
+)
 
-from shipyard import check, controls
-from shipyard.controls import CONTROL_IDS, CONTROLS
+from shipyard.review import check, controls
+from shipyard.review.controls import CONTROL_IDS, CONTROLS
 from tests.conftest import PROJECT
 from tests.control_cases import CASES
 
@@ -63,8 +68,8 @@ def test_the_pack_registers_one_mandatory_policy_per_control(monkeypatch):
 
 def test_policy_names_follow_the_control_ids():
     assert [c.policy_name for c in CONTROLS][:3] == ["ecr-1", "ecr-2", "ecr-3"]
-    assert [c.policy_name for c in CONTROLS][-5:] == [
-        "pss-restricted", "swarm-1", "swarm-2", "swarm-3", "swarm-4"]
+    assert [c.policy_name for c in CONTROLS][-6:] == [
+        "pss-restricted", "swarm-1", "swarm-2", "swarm-3", "swarm-4", "nomad-hardened"]
 
 
 def test_the_pack_runs_with_the_projects_virtualenv():
@@ -94,7 +99,11 @@ def test_the_pack_reads_waivers_from_the_stack_file(stack_plan, tmp_path):
 def test_a_value_unknown_during_preview_is_not_a_violation():
     """The SDK turns UnknownValueError into an advisory "can't run during preview" note; a
     policy must not report a violation for a value it cannot see yet."""
-    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+    from pulumi_policy.proxy import (
+        UNKNOWN_STRING_VALUE,
+        UnknownValueError,
+        unknown_checking_proxy,
+    )
     task = controls.Resource("urn:pulumi:test::shipyard::aws:ecs/taskDefinition:TaskDefinition::api",
                              "aws:ecs/taskDefinition:TaskDefinition", "api",
                              unknown_checking_proxy({"networkMode": "awsvpc",

@@ -1,9 +1,9 @@
 """GIVEN one service spec WHEN only its `runOn` moves it between ECS, EKS, an existing Kubernetes
-cluster and Docker Swarm THEN each platform's recorded resources run it the same: replicas,
+cluster, Docker Swarm and HashiCorp Nomad THEN each platform's recorded resources run it the same: replicas,
 CPU and memory, health path, environment, callers and the address they call it at.
 
-Each platform reads its own resources through one function in VIEWS; a new platform (Nomad, say)
-is one more function there.
+Each platform reads its own resources through one function in VIEWS; a new platform is one more
+function there.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Callable, NamedTuple
 
 import pytest
 
-from shipyard import engine, traffic
-from shipyard.ecs_task import PROXY_MIB, PROXY_VCPU
+from shipyard.platforms.ecs.task import PROXY_MIB, PROXY_VCPU
+from shipyard.review import engine, traffic
 from tests.conftest import run_shipyard
 
+MHZ_PER_VCPU = 2400  # shipyard:nomad.cpuMhzPerVcpu: what Nomad reserves per vCPU
 # Every platform enabled; the services choose one by `runOn` alone.
 PLATFORMS = {
     "network": {"availabilityZones": 2},
@@ -26,6 +27,7 @@ PLATFORMS = {
         {"name": "general", "instanceTypes": ["t3.medium"], "minSize": 2, "maxSize": 4}]},
     "kubernetes": {"context": "my-cluster"},
     "swarm": {"host": "ssh://deploy@manager.example.com"},
+    "nomad": {"enabled": True, "cpuMhzPerVcpu": MHZ_PER_VCPU},
 }
 # 0.75 vCPU and 1984 MiB: with ECS's Service Connect proxy (0.25 vCPU, 64 MiB) an exact Fargate
 # size, so every platform gives the app exactly this much.
@@ -34,6 +36,11 @@ API = {"name": "api", "image": "ghcr.io/acme/api:1.0.0", "port": 8080, "replicas
        "env": {"LOG_LEVEL": "info", "FEATURE_X": "on"}}
 WEB = {"name": "web", "image": "ghcr.io/acme/web:1.0.0", "port": 3000, "calls": ["api"],
        "env": {"API_URL": "http://api:8080"}}
+
+
+# Nomad has no cluster DNS for native service discovery: a caller's `http://api:8080` is
+# rendered from the catalog into one healthy allocation's address and port (docs/nomad.md).
+ADDRESS = {"nomad": "http://<address>:<port> from the catalog"}
 
 
 class Running(NamedTuple):
@@ -63,7 +70,7 @@ def ecs_view(plan: engine.Plan) -> Running:
     service = plan.one("aws:ecs/service:Service", "api")
     task = plan.one("aws:ecs/taskDefinition:TaskDefinition", "api")
     [container] = json.loads(task.inputs["containerDefinitions"])
-    # The task holds the app and its Service Connect proxy (shipyard/ecs_task.py task_size).
+    # The task holds the app and its Service Connect proxy (shipyard/platforms/ecs/task.py task_size).
     proxied = bool(service.inputs["serviceConnectConfiguration"]["enabled"])
     callers, addresses = _calls_into(plan, service.urn, lambda r: r.inputs["name"])
     return Running(service.inputs["desiredCount"],
@@ -103,19 +110,34 @@ def swarm_view(plan: engine.Plan) -> Running:
                    task["containerSpec"]["env"], callers, addresses)
 
 
+def nomad_view(plan: engine.Plan) -> Running:
+    job = plan.one("nomad:index/job:Job", "nomad-api")
+    [group] = json.loads(job.inputs["jobspec"])["TaskGroups"]
+    [task] = group["Tasks"]
+    [check] = group["Services"][0]["Checks"]
+    callers, addresses = _calls_into(plan, job.urn, lambda r: json.loads(r.inputs["jobspec"])["ID"])
+    return Running(group["Count"], task["Resources"]["CPU"] / MHZ_PER_VCPU,
+                   task["Resources"]["MemoryMB"], check["Path"], task["Env"], callers, addresses)
+
+
 VIEWS: dict[str, Callable[[engine.Plan], Running]] = {
     "ecs": ecs_view,
     "eks": _kubernetes_view("eks"),
     "kubernetes": _kubernetes_view("kubernetes"),
     "swarm": swarm_view,
+    "nomad": nomad_view,
 }
 
 
 @pytest.fixture(scope="module")
 def running() -> dict[str, Running]:
-    return {platform: view(run_shipyard({**PLATFORMS, "services": [
-        {**API, "runOn": [platform]}, {**WEB, "runOn": [platform]}]}))
-        for platform, view in VIEWS.items()}
+    return {platform: view(moved_to(platform)) for platform, view in VIEWS.items()}
+
+
+def moved_to(platform: str) -> engine.Plan:
+    """Both services on `platform` by `runOn` alone, in a stack enabling every platform."""
+    return run_shipyard({**PLATFORMS, "services": [{**API, "runOn": [platform]},
+                                                   {**WEB, "runOn": [platform]}]})
 
 
 def test_the_views_cover_every_registered_platform():
@@ -128,4 +150,4 @@ def test_one_spec_runs_the_same_on_each_platform_by_run_on_alone(platform, runni
     assert running[platform] == Running(
         replicas=3, cpu=0.75, memory=1984, health_path="/healthz",
         env={"LOG_LEVEL": "info", "FEATURE_X": "on"}, callers=("web",),
-        addresses=("http://api:8080",))
+        addresses=(ADDRESS.get(platform, "http://api:8080"),))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterator
 
-from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from shipyard import engine
 from shipyard.config import ConfigError
+from shipyard.review import engine
 
 PLAN_SETTINGS = settings(max_examples=8, derandomize=True, deadline=None, database=None,
                          suppress_health_check=[HealthCheck.too_slow])
@@ -64,7 +65,7 @@ def valid_configs(draw) -> dict[str, Any]:
     config["network"] = {
         "cidrBlock": draw(st.sampled_from(["10.0.0.0/16", "10.20.0.0/20", "172.16.0.0/22",
                                            "192.168.0.0/16"])),
-        # us-east-1 has 5 zones where EKS and Fargate run (shipyard/zones.py)
+        # us-east-1 has 5 zones where EKS and Fargate run (shipyard/aws/zones.py)
         "availabilityZones": draw(st.integers(2, 5)), "natGateways": nat,
         "vpcEndpoints": nat == "none" or draw(st.booleans())}
     repositories = draw(st.lists(st.sampled_from(["shop/api", "web", "team/worker-1"]),

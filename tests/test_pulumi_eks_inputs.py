@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from shipyard import engine
+from shipyard.review import engine
 from tests.conftest import PROJECT
 
 OFFICE = ["203.0.113.0/24"]

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from shipyard import engine, reachability
+from shipyard.aws import reachability
 from shipyard.cli import main
 from shipyard.config import ConfigError, parse
+from shipyard.review import engine
 from tests.conftest import SHIPPED_STACKS, run_shipyard
 
 GROUP = [{"name": "general"}]

@@ -11,8 +11,9 @@ from decimal import Decimal
 import pydot
 import pytest
 
-from shipyard import cost, diff, engine, graph
 from shipyard.cli import main
+from shipyard.review import cost, diff, engine, graph
+from shipyard.review import plan as plan_view
 from tests.conftest import PROJECT, run_shipyard
 from tests.test_kubernetes import KUBECONFIG
 
@@ -22,7 +23,7 @@ BASE = {"ecr": {"repositories": [{"name": "api"}, {"name": "web"}]},
 
 
 def document(config: dict, stack: str = "test") -> dict:
-    from shipyard import plan as plan_view
+    from shipyard.review import plan as plan_view
     return json.loads(plan_view.to_json(run_shipyard(config, stack=stack)))
 
 
@@ -162,6 +163,56 @@ def test_usage_based_items_are_listed_as_not_included(stack_plan):
     assert "Not included (usage-based): NAT gateway data processing" in text
 
 
+def _not_included(plan):
+    table = cost.load_prices()["not_included"]
+    keys = {text: key for key, text in table.items()}
+    return {keys.get(text, text) for text in cost.estimate(plan).not_included}
+
+
+def test_not_included_lists_only_the_services_the_stack_uses(stack_plan):
+    """Issue 18: dev has no WAF, no access logs, no Cloud Map, no certificates and no
+    repository of its own (it builds into prod's): none of their charges is listed."""
+    assert _not_included(stack_plan("dev")) == {
+        "nat_gateway", "application_load_balancer", "log_groups", "container_insights",
+        "data_transfer", cost.IMAGE_BUILDS_NOTE}
+    assert _not_included(stack_plan("prod")) == {
+        "nat_gateway", "application_load_balancer", "network_load_balancer", "log_groups",
+        "container_insights", "ecr_storage", "data_transfer", "waf", "access_logs"}
+    # A stack on an existing cluster outside AWS creates no AWS resource: no AWS usage at all.
+    assert _not_included(run_shipyard({
+        "kubernetes": {"context": "onprem"},
+        "services": [{"name": "api", "image": "nginx:1.27", "public": True}]})) == set()
+
+
+def test_every_usage_charge_has_its_rule_and_its_text():
+    # The one charge only a cost line knows: the NLB of a LoadBalancer Service on a cluster in
+    # this account (shipyard/platforms/kubernetes/facts.py, Line.usage).
+    assert set(cost.load_prices()["not_included"]) == {*cost.USAGE_CHARGES, "network_load_balancer"}
+
+
+def test_the_plan_names_the_values_the_mocks_made_up(stack_plan):
+    """Issue 18: account and subnet ids, DNS names, digests and zone names in an offline plan
+    are stand-ins; the plan says which, with examples taken from the plan itself."""
+    dev = stack_plan("dev")
+    found = dict(plan_view.placeholders(dev))
+    assert found["AWS account id"] == "123456789012"
+    assert set(found) == {"AWS account id", "resource ids", "DNS names",
+                          "availability zone names", "digests of built images"}
+    assert "subnet-..." in found["resource ids"] and "vpc-..." in found["resource ids"]
+    text = plan_view.to_json(dev)
+    for example in (found["DNS names"], found["availability zone names"].split(", ")[0],
+                    found["digests of built images"]):
+        assert example in text
+    # prod: an EKS endpoint and AMIs, no build.
+    prod = dict(plan_view.placeholders(stack_plan("prod")))
+    assert ".eks.amazonaws.com" in prod["DNS names"] and prod["AMI ids"].startswith("ami-")
+    assert "digests of built images" not in prod
+    # dev's tasks are valid Fargate sizes: its notes are the placeholders alone.
+    notes = plan_view.notes(dev, engine.stack_settings("dev")).splitlines()
+    assert notes[0].startswith("Placeholders (made up offline by the mocks")
+    assert notes[1:] == [f"  {what}: {examples}" for what, examples in plan_view.placeholders(dev)]
+
+
 def test_price_table_has_a_source_region_and_date():
     table = cost.load_prices()
     assert table["date"] and "us-east-1" in table["regions"]
@@ -252,6 +303,18 @@ def test_prod_picture_groups_services_by_network_and_platform(stack_plan):
     assert picture.boxes[_urn(plan, "kubernetes:apps/v1:Deployment", "eks-web")] == [
         vpc, "EKS cluster shipyard-prod  (Kubernetes 1.35)"]
     assert picture.boxes[_urn(plan, "kubernetes:core/v1:Service", "eks-web")] == [vpc]
+
+
+@pytest.mark.parametrize("ecs, capacity", [
+    ({"capacity": "fargateSpot"}, "Fargate Spot"),
+    ({"capacity": "fargateSpot", "onDemandBase": 1}, "Fargate + Fargate Spot"),
+    ({"capacity": "fargate"}, "Fargate"),
+    ({"capacity": "ec2"}, "EC2")])
+def test_the_ecs_box_names_the_capacity_its_tasks_run_on(ecs, capacity):
+    plan = run_shipyard({"ecs": {"enabled": True, **ecs},
+                         "services": [{"name": "api", "image": "nginx:1.27", "public": True}]})
+    assert Picture(graph.to_dot(plan)).boxes[_urn(plan, "aws:ecs/service:Service", "api")][-1] == (
+        f"ECS cluster shipyard-test  ({capacity})")
 
 
 def test_pictures_draw_who_calls_whom(stack_plan):

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from shipyard import engine
 from shipyard.config import ConfigError
 from shipyard.config.schema import Service
-from shipyard.routing import (BAND_WIDTH, MAX_PRIORITY, MIN_PRIORITY, band, derived_priority,
-                              redirect_priorities, rule_priorities)
+from shipyard.review import engine
+from shipyard.services.routing import (
+    BAND_WIDTH,
+    MAX_PRIORITY,
+    MIN_PRIORITY,
+    band,
+    derived_priority,
+    redirect_priorities,
+    rule_priorities,
+)
 from tests.conftest import run_shipyard
 
 RULE = "aws:lb/listenerRule:ListenerRule"

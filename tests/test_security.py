@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from shipyard import iam, kms
+from shipyard.aws import iam, kms
 from shipyard.config import ConfigError
-from shipyard.engine import Plan, Secret
+from shipyard.review.engine import Plan, Secret
 from tests.conftest import run_shipyard
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -258,7 +258,8 @@ def test_secret_values_stay_secret(prod):
 
 def test_waf_is_priced_per_web_acl_and_rule(prod):
     from decimal import Decimal
-    from shipyard import cost
+
+    from shipyard.review import cost
     [line] = [l for l in cost.estimate(prod).lines if l.item.startswith("AWS WAF")]
     assert (line.quantity, line.monthly) == ("1 web ACL + 4 rules x 1 month", Decimal("9.00"))
 

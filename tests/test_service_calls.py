@@ -8,10 +8,10 @@ import json
 import kubernetes_validate
 import pytest
 
-from shipyard.calls import callees_first, called, callers_of, find_cycle
 from shipyard.config.schema import Service
-from shipyard.ecs_task import PROXY_MIB, PROXY_VCPU, task_size
-from shipyard.engine import Plan
+from shipyard.platforms.ecs.task import PROXY_MIB, PROXY_VCPU, task_size
+from shipyard.review.engine import Plan
+from shipyard.services.calls import called, callees_first, callers_of, find_cycle
 from tests.aws_shapes import problems
 from tests.conftest import run_shipyard
 from tests.test_kubernetes import KUBECONFIG, KUBERNETES_VERSION, objects

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from shipyard import engine
 from shipyard.cli import main
+from shipyard.review import engine
 from tests.conftest import PROJECT, SHIPPED_STACKS
 
 

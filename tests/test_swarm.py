@@ -6,20 +6,32 @@ settings, secrets (as files) and call networks exactly; the Swarm's own limits a
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 
 import pytest
 
-from shipyard import check, controls, cost, engine, k8s_manifests, lifecycle, traffic
-from shipyard import plan as plan_view
 from shipyard.config import ConfigError
 from shipyard.config.rules import platform_notes
 from shipyard.config.schema import Service, StackConfig
-from shipyard.inputs import Secret, reveal
-from shipyard.mocks import secret_document
+from shipyard.platforms.kubernetes import manifests as k8s_manifests
 from shipyard.platforms.swarm import service_spec as spec
 from shipyard.platforms.swarm.spec import DEFAULT_USER, Swarm
+from shipyard.review import (
+    check,
+    ci_policy,
+    controls,
+    cost,
+    diff,
+    engine,
+    lifecycle,
+    traffic,
+)
+from shipyard.review import plan as plan_view
+from shipyard.review.inputs import Secret, reveal
+from shipyard.review.mocks import secret_document
+from shipyard.services.image_reference import familiar_string
 from tests.conftest import PROJECT, run_shipyard
 
 SERVICE = "docker:index/service:Service"
@@ -219,14 +231,62 @@ def test_ecr_images_pull_with_an_ecr_token_on_the_provider():
         PROVIDER).inputs
 
 
-def test_images_of_the_stacks_own_repositories_pull_with_its_accounts_token():
+def test_images_of_the_stacks_own_repositories_pull_with_its_accounts_token_by_digest():
+    """Review defect 2: `<url>:<tag>` was pinned by Swarm at create and unpinned by the next
+    update. Now the tag's current digest is looked up in ECR at `pulumi up` and sent with it."""
     plan = run_shipyard({"swarm": SWARM, "ecr": {"repositories": [{"name": "acme/api"}]},
                          "services": [{**LONER, "image": None, "repository": "acme/api",
                                        "tag": "1.0"}]})
     [auth] = json.loads(plan.one(PROVIDER).inputs["registryAuth"].value)
     assert auth["address"] == "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
-    assert container(plan, "loner")["image"] == (
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/api:1.0")
+    [lookup] = [i.args for i in plan.invokes if i.token == "aws:ecr/getImage:getImage"]
+    assert lookup == {"registryId": "123456789012", "repositoryName": "acme/api", "imageTag": "1.0"}
+    image = container(plan, "loner")["image"]
+    assert re.fullmatch(r"123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com/acme/api:1\.0"
+                        r"@sha256:[0-9a-f]{64}", image)
+    assert stored_by_swarm(image) == image
+    # The lookup is ecr:DescribeImages, which ReadOnlyAccess grants (an invoke ci-policy does
+    # not know raises UnknownType).
+    assert ci_policy.secret_reads(plan.invokes) == ((), ())
+
+
+def test_the_familiar_form_is_the_moby_clients():
+    assert familiar_string("nginx") == "nginx:latest"        # TagNameOnly (config refuses it)
+    assert familiar_string("docker.io/library/a/b:1") == "library/a/b:1"   # nested: kept
+    assert familiar_string("127.0.0.1:1/app:1") == "127.0.0.1:1/app:1"
+
+
+def stored_by_swarm(image: str) -> str:
+    """What Swarm stores for an image the provider sends (moby v28.5.2 client/service_create.go:
+    imageWithTagString, then on create only, QueryRegistry: a tag gets its digest)."""
+    stored = familiar_string(image)
+    return stored if "@" in stored else f"{stored}@sha256:{'0' * 64}"
+
+
+@pytest.mark.parametrize("given, sent", [
+    ("docker.io/library/nginx@sha256:" + "c" * 64, "nginx@sha256:" + "c" * 64),
+    ("library/nginx@sha256:" + "c" * 64, "nginx@sha256:" + "c" * 64),
+    ("index.docker.io/acme/api@sha256:" + "c" * 64, "acme/api@sha256:" + "c" * 64),
+    ("ghcr.io/acme/api@sha256:" + "c" * 64, "ghcr.io/acme/api@sha256:" + "c" * 64),
+    ("ghcr.io/acme/api:1.0@sha256:" + "c" * 64, "ghcr.io/acme/api:1.0@sha256:" + "c" * 64),
+    ("docker.io/library/nginx:1.27", "nginx:1.27"),
+])
+def test_an_image_is_sent_as_swarm_stores_it_so_no_later_up_shows_a_change(given, sent):
+    """Review defect 2: the moby client rewrites every image to its familiar form before it
+    creates or updates a service, and the provider reads that back: `docker.io/...` or
+    `library/...` showed a change at every `pulumi up`."""
+    plan = run_shipyard({"swarm": SWARM, "services": [{**LONER, "image": given}]})
+    recorded = container(plan, "loner")["image"]
+    assert recorded == sent
+    if "@" in given:
+        assert stored_by_swarm(recorded) == recorded
+
+
+def test_an_image_by_tag_is_said_to_be_pinned_then_unpinned():
+    config = StackConfig.model_validate({"swarm": SWARM, "services": [LONER, API]})
+    [note] = [n for n in platform_notes(config) if "by tag" in n]
+    assert note.startswith("Docker Swarm runs loner (ghcr.io/acme/loner:1.0) by tag:")
+    assert "api" not in note and "give each `image` by digest" in note
 
 
 def test_the_provider_reaches_the_manager_as_configured(plan):
@@ -257,9 +317,11 @@ def test_a_name_too_long_with_the_stacks_prefix_registers_nothing():
 
 
 def test_swarm_has_no_autoscaling_and_plan_says_what_runs_instead():
+    by_digest = {"image": API["image"]}
     config = StackConfig.model_validate({
         "swarm": SWARM, "kubernetes": {"context": "c"},
-        "services": [{**LONER, "replicas": 3}, {**WEB, "calls": [], "runOn": ["swarm"]}]})
+        "services": [{**LONER, **by_digest, "replicas": 3},
+                     {**WEB, **by_digest, "calls": [], "runOn": ["swarm"]}]})
     assert platform_notes(config) == [
         "`pulumi up` deploys the Swarm services through the Docker API at "
         "ssh://deploy@manager.example.com: the runner must reach that manager",
@@ -319,3 +381,71 @@ def test_settings_are_written_as_the_provider_reads_them_back():
     assert all(re.fullmatch(r"[1-9]\d?s|0s", d) for d in durations)
     assert spec.UPDATE["max_failure_ratio"] == spec.ROLLBACK["max_failure_ratio"] == "0.0"
     assert spec.SCRATCH_MODE == spec.SCRATCH_MODE & 0o777
+
+
+def test_a_change_of_calls_replaces_the_service_and_it_goes_first(plan):
+    """Review defect 1: every field of a networks_advanced element is ForceNew, so a caller
+    gaining a callee replaces its service; created before the old one was deleted, the
+    replacement had its name, which Swarm refuses. Now the row says so, and the service is
+    replaced delete-first."""
+    before = json.loads(plan_view.to_json(plan))
+    after = json.loads(plan_view.to_json(run_shipyard(
+        {"swarm": SWARM, "services": [WEB, API, WORKER, {**LONER, "calls": ["api"]}]})))
+    changes = {c.key: c for c in diff.compare(before, after)}
+    loner = changes[f"{SERVICE} swarm-loner"]
+    assert diff.replacements(loner) == {"taskSpec.networksAdvanceds"}
+    for path in ("taskSpec.networksAdvanceds[0].id", "taskSpec.networksAdvanceds[1].aliases[0]",
+                 "taskSpec.containerSpec.hosts[0].ip", "taskSpec.containerSpec.sysctl"):
+        assert lifecycle.replacing_inputs(SERVICE, [f".{path}"]), path
+    assert lifecycle.replacing_inputs(SERVICE, [".mode.replicated.replicas",
+                                                ".taskSpec.containerSpec.image"]) == set()
+    for resource in plan.of_type(SERVICE):
+        assert resource.delete_before_replace is True
+        assert lifecycle.violations(resource, production=True) == []
+    created_first = dataclasses.replace(plan.one(SERVICE, "swarm-api"), delete_before_replace=False)
+    assert "replacement would collide" in lifecycle.violations(created_first, production=True)[0]
+
+
+def test_two_long_service_names_sharing_their_start_get_their_own_secrets():
+    """Review defect 4: secret names keep 51 characters of the service's name; two services
+    alike in those, reading one secret, got one name, which Swarm refuses."""
+    stem = "payments-reconciliation-worker-"            # 31 + 7 = 38: 52 with 'shipyard-test-'
+    services = [{**LONER, "name": f"{stem}{suffix}", "secrets": {"DB_PASSWORD": DB_ARN}}
+                for suffix in ("alpha-1", "alpha-2")]
+    plan = run_shipyard({"swarm": SWARM, "services": services})
+    names = [r.inputs["name"] for r in plan.of_type(SECRET)]
+    assert len(names) == len(set(names)) == 2
+    assert all(len(n) <= 64 and n.startswith(f"shipyard-test-{stem}alpha-") for n in names)
+    # A name that fits keeps the form it had: no secret of an existing stack is renamed.
+    assert spec.secret_name("shipyard-prod-api", "K", DB_ARN, "v1") == (
+        "shipyard-prod-api-" + spec._digest("K", DB_ARN, "v1", length=12))
+
+
+@pytest.mark.parametrize("variable", ["DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_KEY_MATERIAL"])
+def test_a_deployer_environment_that_would_reroute_the_provider_registers_nothing(
+        monkeypatch, variable):
+    """Review defect 6: the Docker provider takes DOCKER_CONTEXT over `host`, and DOCKER_CERT_PATH
+    or DOCKER_*_MATERIAL turn on TLS even for an ssh:// host (terraform-provider-docker v4.5.0
+    provider.go DefaultFuncs, config.go MakeClient)."""
+    monkeypatch.setenv(variable, "/home/deploy/.docker/x")
+    with pytest.raises(ConfigError) as raised:
+        run_shipyard({"swarm": SWARM, "services": [LONER]})
+    [problem] = raised.value.problems
+    assert problem.startswith(f"shipyard:swarm.host: {variable} is set in the environment")
+    assert problem.endswith(f"unset it (`unset {variable}`) where `pulumi up` runs")
+    assert "/home/deploy" not in problem and raised.value.registered == ()
+
+
+def test_without_a_host_the_deployers_docker_environment_is_the_target(monkeypatch):
+    monkeypatch.setenv("DOCKER_CONTEXT", "swarm-prod")
+    monkeypatch.setenv("DOCKER_CERT_PATH", "/home/deploy/.docker/tls")
+    plan = run_shipyard({"swarm": {"enabled": True}, "services": [LONER]})
+    assert len(plan.of_type(SERVICE)) == 1
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+    monkeypatch.delenv("DOCKER_CONTEXT")
+    monkeypatch.delenv("DOCKER_CERT_PATH")
+    monkeypatch.setenv("DOCKER_KEY_MATERIAL", pem)  # ignored: the stack's own material is set
+    tls = run_shipyard({"swarm": {"host": "tcp://manager:2376", "caMaterial": pem,
+                                  "certMaterial": pem, "keyMaterial": {"secure": "v1:abc"}},
+                        "services": [LONER]})
+    assert len(tls.of_type(SERVICE)) == 1

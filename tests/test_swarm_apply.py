@@ -16,12 +16,23 @@ import pulumi
 import pulumi_docker
 import pytest
 
-from shipyard import engine
-from shipyard.engine import Plan, Resource
-from shipyard.inputs import Secret, reveal
+from shipyard.review import engine
+from shipyard.review.engine import Plan, Resource
+from shipyard.review.inputs import Secret, reveal
 from tests import swarm_apply
-from tests.swarm_apply import (CARRIED, NETWORK, SECRET, SERVICE, Resolver, Untranslated,
-                               check_carried, go_duration, input_paths, planned_id, service_spec)
+from tests.swarm_apply import (
+    CARRIED,
+    NETWORK,
+    SECRET,
+    SERVICE,
+    Resolver,
+    Untranslated,
+    check_carried,
+    go_duration,
+    input_paths,
+    planned_id,
+    service_spec,
+)
 
 NS = 1_000_000_000
 LIVE_STACK_FILE = Path(__file__).parent / "swarm" / "Pulumi.swarm-live.yaml"

@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterator
 import pytest
 import yaml
 
-from shipyard import engine
-from shipyard.engine import Plan
-from shipyard.inputs import reveal
+from shipyard.review import engine
+from shipyard.review.engine import Plan
+from shipyard.review.inputs import reveal
 from tests import swarm_apply, swarm_engine, swarm_images
 
 STACK = "swarm-live"

@@ -10,7 +10,9 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
-from shipyard import cli, cost, diff, engine, graph, plan as plan_view
+from shipyard import cli
+from shipyard.review import cost, diff, engine, graph
+from shipyard.review import plan as plan_view
 from tests.conftest import PROJECT
 from tests.test_kubernetes import KUBERNETES_VERSION, manifests, objects
 
@@ -144,9 +146,9 @@ def test_the_cli_plans_an_example_from_its_stack_file(capsys):
         capsys.readouterr().out)
 
 
-def test_graph_colours_dns_certificates_and_service_discovery_by_family(ecs):
+def test_graph_colours_dns_certificates_and_service_discovery_by_class(ecs):
     dot = graph.dependencies_dot(ecs)
-    for kind, colour in (("Certificate", graph.FILL["acm"]), ("Record", graph.FILL["route53"]),
-                         ("HttpNamespace", graph.FILL["servicediscovery"])):
+    for kind, colour in (("Certificate", graph.FILL["security"]), ("Record", graph.FILL["network"]),
+                         ("HttpNamespace", graph.FILL["serving"])):
         line = next(l for l in dot.splitlines() if f'"{kind}\\n' in l)
         assert colour in line, line

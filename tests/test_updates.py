@@ -1,6 +1,6 @@
 """No perpetual diff, no surprise replacement: for each shipped stack, a second plan with one
 setting changed touches only the resources that setting concerns, and replaces only what the
-README's "What forces a replacement" lists (shipyard/lifecycle.py)."""
+docs/lifecycle.md's "What forces a replacement" lists (shipyard/review/lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from shipyard import diff, engine, lifecycle, plan as plan_view
+from shipyard.review import diff, engine, lifecycle
+from shipyard.review import plan as plan_view
 
 Config = dict[str, Any]
 
@@ -80,7 +81,7 @@ def test_adding_a_public_service_only_adds(stack, stack_plan):
 
 
 def test_adding_a_zone_replaces_only_the_managed_node_groups(stack_plan):
-    """EKS cannot move a managed node group to new subnets (README: What forces a replacement)."""
+    """EKS cannot move a managed node group to new subnets (docs/lifecycle.md: What forces a replacement)."""
     touched = summary(changes_after(
         "prod", set_in("shipyard:network", "availabilityZones", value=4), stack_plan))
     assert {key for key, kind in touched.items() if kind == "replaced"} == {
@@ -100,7 +101,7 @@ def test_the_diff_view_names_what_gets_replaced(stack_plan):
 #
 # Each case plans the shipped stack, applies one change, plans again, and asserts what `pulumi
 # up` would replace (and why, as `diff` shows it), that the new plan keeps every lifecycle rule
-# (shipyard/lifecycle.py), that nothing others rely on is lost without an explicit step, and
+# (shipyard/review/lifecycle.py), that nothing others rely on is lost without an explicit step, and
 # that AWS would accept each in-place update.
 
 def append_to(key: str, *path: Any, value: Any) -> Callable[[Config], None]:
@@ -171,7 +172,7 @@ class Case:
     change: Callable[[Config], None]
     replaced: frozenset[str] = frozenset()     # `type name` of what `pulumi up` replaces
     touched: frozenset[str] = frozenset()      # must be among the updated resources
-    # What a delete would lose that the README documents as the price of this change.
+    # What a delete would lose that docs/lifecycle.md documents as the price of this change.
     documented_losses: frozenset[str] = frozenset()
     base: Optional[Callable[[Config], None]] = None   # the stack before the change, if not shipped
 
@@ -182,7 +183,7 @@ MANAGED_GROUP = "eks:index:ManagedNodeGroup"
 PROFILE = "aws:eks/fargateProfile:FargateProfile"
 
 MATRIX = [
-    # every `pulumi config set` the README shows
+    # every `pulumi config set` the docs show
     Case("dev", "README: ecs.capacity fargateSpot -> fargate", fargate_capacity,
          touched=frozenset({f"{ECS_SERVICE} api"})),
     Case("prod", "README: services[0].tag", set_in("shipyard:services", 0, "tag", value="1.4.3"),
@@ -195,7 +196,7 @@ MATRIX = [
          replaced=frozenset({f"{TASK_DEF} api"}),
          touched=frozenset({"kubernetes:apps/v1:Deployment eks-api"})),
     # registries: a new lifecycle policy replaces the old one, which is deleted first (its
-    # delete would clear the new one: shipyard/lifecycle.py)
+    # delete would clear the new one: shipyard/review/lifecycle.py)
     Case("prod", "ECR keepLastImages 100 -> 50",
          set_in("shipyard:ecr", "repositories", 0, "keepLastImages", value=50),
          replaced=frozenset({"aws:ecr/lifecyclePolicy:LifecyclePolicy shop-api-lifecycle"})),
@@ -278,7 +279,7 @@ def test_change_matrix(case, stack_plan):
     assert case.touched <= {key for key, kind in touched.items() if kind == "updated"}
     assert lifecycle.plan_violations(after_plan, production) == []
     # Nothing others rely on goes without an explicit step: protected (pulumi up stops),
-    # retained, or a loss the README documents for this change.
+    # retained, or a loss docs/lifecycle.md documents for this change.
     losses = {c.key: diff.losses(c) for c in changes if diff.losses(c)}
     assert {key for key, loss in losses.items()
             if not loss.startswith(("protected:", "retained:"))} == case.documented_losses

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from shipyard import urns
-from shipyard.engine import Plan, Resource
+from shipyard.review import urns
+from shipyard.review.engine import Plan, Resource
 from tests.conftest import SHIPPED_STACKS
 
 OLD = "urn:pulumi:prod::shipyard::shipyard:ecr:EcrRepository$aws:ecr/repository:Repository::shop-api"

@@ -7,15 +7,15 @@ import typing
 
 import pytest
 
-from shipyard import aws_models
-from shipyard.ami import cpu_architecture, ecs_ami_parameter, is_graviton
+from shipyard.aws import models as aws_models
+from shipyard.aws.ami import cpu_architecture, ecs_ami_parameter, is_graviton
+from shipyard.aws.naming import repository_logical_name
 from shipyard.config import ConfigError, parse
 from shipyard.config.schema import Repository
 from shipyard.config.types import iam_principal_problem, s3_bucket_name_problem
+from shipyard.platforms.eks.nodes import MANAGED_TAINT_EFFECTS
 from shipyard.platforms.eks.spec import Eks, NodeGroup, Taint
-from shipyard.eks_nodes import MANAGED_TAINT_EFFECTS
-from shipyard.image_reference import image_problem, tag_problem
-from shipyard.naming import repository_logical_name
+from shipyard.services.image_reference import image_problem, tag_problem
 
 EKS = {"enabled": True, "publicAccessCidrs": ["203.0.113.0/24"]}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shipyard import zones
+from shipyard.aws import zones
 from shipyard.config import ConfigError
-from shipyard.mocks import US_EAST_1_ZONES
+from shipyard.review.mocks import US_EAST_1_ZONES
 from tests.conftest import run_shipyard
 
 NAMES, IDS = zip(*US_EAST_1_ZONES)

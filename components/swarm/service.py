@@ -12,7 +12,7 @@ import pulumi_docker as docker
 from shipyard.config.schema import Service
 from shipyard.platforms.swarm import service_spec as spec
 from shipyard.platforms.swarm.spec import Swarm
-from shipyard.secret_values import read_secret
+from shipyard.services.secret_values import read_secret
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,12 @@ class SwarmService(pulumi.ComponentResource):
             mode={"replicated": {"replicas": service.replicas}},
             endpoint_spec=spec.endpoint_spec(service, args.swarm),
             update_config=spec.UPDATE, rollback_config=spec.ROLLBACK,
-            converge_config=spec.CONVERGE, opts=child)
+            converge_config=spec.CONVERGE,
+            # Its name is fixed (the DNS name) and a change of its networks replaces it
+            # (shipyard/platforms/swarm/facts.py): Swarm refuses a second service of one name,
+            # so the old one goes first, a short outage of this service (docs/swarm.md).
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                delete_before_replace=True)))
         self.register_outputs({"name": swarm_name})
 
     @staticmethod

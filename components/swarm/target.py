@@ -11,10 +11,12 @@ import pulumi_aws as aws
 import pulumi_docker as docker
 
 from components.swarm.service import SwarmService, SwarmServiceArgs
-from shipyard.calls import called
+from shipyard.aws.endpoints import ECR_IMAGE
 from shipyard.config.schema import Service
 from shipyard.platforms.swarm import service_spec as spec
 from shipyard.platforms.swarm.spec import Swarm
+from shipyard.services.calls import called
+from shipyard.services.image_reference import familiar_string, repository_path
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,26 @@ def _registry_auth(registry_id: Optional[str]) -> dict[str, pulumi.Input[str]]:
     token = aws.ecr.get_authorization_token_output(registry_id=registry_id)
     return {"address": token.proxy_endpoint, "username": token.user_name,
             "password": pulumi.Output.secret(token.password)}
+
+
+def _swarm_image(service: Service, image: pulumi.Input[str]) -> pulumi.Input[str]:
+    """The image as Swarm will store it, so that the provider reads back what it was given and
+    no later `pulumi up` shows a change: in the moby client's familiar form, and a `repository`
+    + `tag` pinned to the digest the tag has now (one ECR lookup per `pulumi up`: a tag pushed
+    again rolls the service at the next one). Without a digest, the Docker provider's create
+    pins a tag itself (terraform-provider-docker v4.5.0 resource_docker_service_funcs.go sets
+    QueryRegistry; moby client/service_create.go, resolveContainerSpecImage) and its next update
+    unpins it again."""
+    if isinstance(image, str):
+        return familiar_string(image)
+    reference = pulumi.Output.from_input(image)
+    if not (service.repository and not service.build):
+        return reference.apply(familiar_string)
+    found = aws.ecr.get_image_output(
+        registry_id=reference.apply(lambda ref: ECR_IMAGE.match(ref)["account"]),
+        repository_name=reference.apply(repository_path), image_tag=service.tag)
+    return pulumi.Output.all(reference, found.image_digest).apply(
+        lambda values: familiar_string(f"{values[0]}@{values[1]}"))
 
 
 class SwarmTarget(pulumi.ComponentResource):
@@ -60,6 +82,7 @@ class SwarmTarget(pulumi.ComponentResource):
                 aliases[len(attached)] = (service.name,)
                 attached.append(networks[service.name].id)
             SwarmService(f"{name}-{service.name}", SwarmServiceArgs(
-                service, args.prefix, swarm, args.images[service.name], attached, aliases),
+                service, args.prefix, swarm, _swarm_image(service, args.images[service.name]),
+                attached, aliases),
                 opts=pulumi.ResourceOptions(parent=self, providers=[provider]))
         self.register_outputs({})

@@ -20,7 +20,7 @@ import pulumi
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
-from shipyard.aws_names import stack_name_problems
+from shipyard.aws.names import stack_name_problems
 from shipyard.config.rules import cross_field_problems, stack_problems
 from shipyard.config.schema import StackConfig
 

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Optional
 
-
-from shipyard import PROJECT_ROOT, reachability
-from shipyard import architectures as arch
-from shipyard.calls import find_cycle
+from shipyard import PROJECT_ROOT
+from shipyard.aws import reachability
+from shipyard.aws.endpoints import ecr_region
+from shipyard.aws.naming import repository_logical_name
 from shipyard.config.schema import Repository, Service, StackConfig
 from shipyard.config.types import Autoscaling
-from shipyard.endpoints import ecr_region
-from shipyard.image_build import context_problems
-from shipyard.naming import repository_logical_name
 from shipyard.platforms import PLATFORMS, with_capability
-from shipyard.routing import in_zone
-from shipyard.scaling import replica_bounds
+from shipyard.platforms.ecs import capacity as ecs_capacity
+from shipyard.platforms.eks import capacity as eks_capacity
+from shipyard.services import architectures as arch
+from shipyard.services.calls import find_cycle
+from shipyard.services.image_build import context_problems
+from shipyard.services.routing import in_zone
+from shipyard.services.scaling import replica_bounds
 
 Problem = tuple[tuple[Any, ...], str]
 
@@ -259,7 +261,7 @@ _NODE_ADVICE = {arch.AMD64: "add a node group of x86 instance types (e.g. m6i.la
 def service_architectures(config: StackConfig) -> Iterator[Problem]:
     """The image must have an architecture that each of the service's platforms runs: ECS on
     Fargate runs both, on EC2 its instances' one; EKS Fargate amd64 only, EKS node groups their
-    instances' (shipyard/architectures.py). Where some match, pods are kept to matching nodes
+    instances' (shipyard/services/architectures.py). Where some match, pods are kept to matching nodes
     and ECS tasks run a matching architecture."""
     enabled = config.enabled_platforms()
     eks = config.eks
@@ -275,17 +277,17 @@ def service_architectures(config: StackConfig) -> Iterator[Problem]:
         image = arch.image_architectures(config, service)
         claim = _image_claim(service, image)
         platforms = [p for p in config.platforms_of(service) if p in enabled]
-        ecs_runs = arch.ecs_capacity(config)
+        ecs_runs = ecs_capacity.capacity(config)
         if "ecs" in platforms and not set(image) & set(ecs_runs):
             yield at, (f"{claim}, but ECS runs its tasks on {config.ecs.ec2.instance_type} "
                        f"instances (shipyard:ecs.ec2.instanceType), which are "
                        f"{' and '.join(ecs_runs)}: {_list_them(image, ecs_runs)}, or "
                        f"{_ECS_ADVICE[image[0]]}")
-        profile = arch.eks_fargate_profile(config)
-        groups = arch.schedulable_node_groups(config)
+        profile = eks_capacity.fargate_profile(config)
+        groups = eks_capacity.schedulable_node_groups(config)
         if "eks" not in platforms or not (profile or groups):
             continue  # the pods have no capacity at all: eks_cluster / eks_fargate_pods say so
-        eks_runs = arch.eks_capacity(config)
+        eks_runs = eks_capacity.capacity(config)
         if set(image) & set(eks_runs):
             continue
         if profile:
@@ -294,7 +296,7 @@ def service_architectures(config: StackConfig) -> Iterator[Problem]:
                        f"{_list_them(image, eks_runs)}, or take the namespace out of the profile "
                        f"to run the pods on {' and '.join(image)} node groups")
         else:
-            listed = ", ".join(f"{g.name}: {' and '.join(arch.node_group_architectures(g))}"
+            listed = ", ".join(f"{g.name}: {' and '.join(eks_capacity.node_group_architectures(g))}"
                                for g in groups)
             yield at, (f"{claim}, but the EKS node groups its pods may be scheduled on are "
                        f"{' and '.join(eks_runs)} only ({listed}): {_list_them(image, eks_runs)}, "
@@ -441,7 +443,7 @@ def deployer_reaches_cluster(config: StackConfig) -> Iterator[Problem]:
                 f"the runner ({who.label}) cannot reach {api.name}, which `pulumi up` deploys "
                 f"the services through: {reachability.refusals(api, who)}. Admit its egress in "
                 "shipyard:eks.publicAccessCidrs or its network in shipyard:eks.privateAccessCidrs, "
-                "or run on a runner that is (README: where `pulumi up` runs)")
+                "or run on a runner that is (docs/eks.md: where `pulumi up` runs)")
 
 
 def _region_of(arn: str) -> str:

@@ -1,7 +1,7 @@
 """The stack-config contract: every `shipyard:` key, its type, default and meaning, in one place.
 
 Keys are camelCase as Pulumi users write them (`pulumi config set --path shipyard:ecs.enabled true`).
-The README's configuration table is generated from these models (`python -m shipyard docs`), so a
+The configuration reference (docs/config.md) is generated from these models (`python -m shipyard docs`), so a
 default or a description is written once, here, or for a platform's own section in its
 ``shipyard/platforms/<name>/spec.py``; the value types they share are in :mod:`shipyard.config.types`.
 Checks that span several keys live in :mod:`shipyard.config.rules`.
@@ -9,9 +9,9 @@ Checks that span several keys live in :mod:`shipyard.config.rules`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, create_model
 
 from shipyard.config.types import (
     ALB_HOST,
@@ -43,13 +43,9 @@ from shipyard.config.types import (
     pattern_check,
     problem_check,
 )
-from shipyard.image_reference import image_problem, tag_problem
 from shipyard.platforms import NAMES as PLATFORM_NAMES
 from shipyard.platforms import PLATFORMS
-from shipyard.platforms.ecs.spec import Ecs
-from shipyard.platforms.eks.spec import Eks
-from shipyard.platforms.kubernetes.spec import Kubernetes
-from shipyard.platforms.swarm.spec import Swarm
+from shipyard.services.image_reference import image_problem, tag_problem
 
 
 class Network(Model):
@@ -58,7 +54,7 @@ class Network(Model):
         "public subnet of 1/64 of it."))
     availability_zones: int = Field(DEFAULT_AZ_COUNT, ge=2, le=6, description=(
         "How many availability zones the VPC spans: the region's first N by zone ID, skipping "
-        "zones where EKS or Fargate cannot run (shipyard/zones.py), so every account gets the "
+        "zones where EKS or Fargate cannot run (shipyard/aws/zones.py), so every account gets the "
         "same physical zones."))
     availability_zone_names: Optional[list[AvailabilityZoneName]] = Field(
         None, min_length=2, max_length=6, description=(
@@ -70,7 +66,7 @@ class Network(Model):
     vpc_endpoints: bool = Field(False, description=(
         "Create an S3 gateway endpoint and the interface endpoints the stack's compute calls "
         "(ECR, Logs, secrets; ECS agent and SSM on EC2 capacity; EC2, STS, EKS, EKS auth for "
-        "EKS; see shipyard/endpoints.py) so private subnets reach AWS without NAT."))
+        "EKS; see shipyard/aws/endpoints.py) so private subnets reach AWS without NAT."))
     flow_log_retention_days: LogRetentionDays = Field(DEFAULT_FLOW_LOG_RETENTION_DAYS, description=(
         "Retention of the VPC flow log group (a CloudWatch retention period)."))
     vpc_id: Optional[Annotated[str, pattern_check(r"vpc-[0-9a-f]{8,17}", "must be a VPC id (vpc-...)")]] = (
@@ -182,14 +178,14 @@ class Service(Model):
             "(BusyBox's will do)."))
     public: bool = Field(False, description=(
         "Reachable from the internet (behind the shared ALB on ECS, a LoadBalancer Service on "
-        "Kubernetes)."))
+        "Kubernetes, a static host port and `shipyard:nomad.publicTags` on Nomad)."))
     host: Optional[Annotated[str, ALB_HOST]] = Field(None, max_length=128, description=(
         "ECS public services: route requests for this host name to the service."))
     path: Annotated[str, ALB_PATH] = Field("/*", max_length=128, description=(
         "ECS public services: route requests matching this ALB path pattern to the service."))
     priority: Optional[int] = Field(None, ge=1, le=50000, description=(
         "ECS public services: the ALB listener rule priority (lower is evaluated first). "
-        "Default: derived from `host` and `path` (shipyard/routing.py), so it never changes "
+        "Default: derived from `host` and `path` (shipyard/services/routing.py), so it never changes "
         "when other services come or go."))
     run_on: Optional[list[Platform]] = Field(None, min_length=1, description=(
         f"Where the service runs: any of {', '.join(f'`{name}`' for name in PLATFORM_NAMES)}. "
@@ -197,7 +193,9 @@ class Service(Model):
     calls: list[DnsLabel] = Field([], description=(
         "Services this one calls, by name, at `http://<name>:<port>`. Only these callers get "
         "through to a service (security group rules on ECS, NetworkPolicies on Kubernetes); a "
-        "private service nobody calls accepts no traffic."))
+        "private service nobody calls accepts no traffic. On Nomad, env values naming "
+        "`<name>:<port>` get a healthy instance's address from the catalog instead, and nothing "
+        "restricts who connects (docs/nomad.md)."))
     domain: Optional[DomainName] = Field(None, description=(
         "Public services: serve HTTPS on this name, inside `shipyard:dns.zone`, with an ACM "
         "certificate validated in that zone and an alias record to the load balancer."))
@@ -246,12 +244,13 @@ class Deploy(Model):
     bootstrapped: bool = Field(False, description=(
         "The stack's first `pulumi up` is done, so its VPC (and any VPN, peering or transit "
         "gateway attached to it since) exists: a runner there may deploy through a private "
-        "endpoint. Set it when making the endpoint private after bootstrapping (README: where "
-        "`pulumi up` runs); a new stack with it would fail its first `pulumi up`."))
+        "endpoint. Set it when making the endpoint private after bootstrapping "
+        "(docs/eks.md: where `pulumi up` runs); a new stack with it would fail its first "
+        "`pulumi up`."))
 
 
-class StackConfig(Model):
-    """Everything under the `shipyard:` namespace of one stack."""
+class _StackConfig(Model):
+    """Everything under the `shipyard:` namespace of one stack but the platforms' sections."""
 
     production: bool = Field(False, description=(
         "Production stack: protects stateful resources (ECR repositories, KMS keys, log "
@@ -260,16 +259,10 @@ class StackConfig(Model):
     network: Network = Field(Network(), description="The VPC.")
     ecr: Ecr = Field(Ecr(), description="Container image repositories.")
     services: list[Service] = Field([], description="Cloud-neutral service specs.")
-    ecs: Ecs = Field(Ecs(), description="Amazon ECS.")
-    eks: Eks = Field(Eks(), description="Amazon EKS.")
-    kubernetes: Kubernetes = Field(Kubernetes(), description=(
-        "An existing Kubernetes cluster (any provider): set `kubeconfig` or `context`."))
-    swarm: Swarm = Field(Swarm(), description=(
-        "An existing Docker Swarm (on AWS or anywhere): set `host` (docs/swarm.md)."))
     dns: Dns = Field(Dns(), description="DNS for services' custom domains.")
     deploy: Deploy = Field(Deploy(), description=(
-        "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API (README: "
-        "where `pulumi up` runs)."))
+        "Where `pulumi up` runs, so Shipyard can check it reaches the cluster's API "
+        "(docs/eks.md: where `pulumi up` runs)."))
     logs: Logs = Field(Logs(), description="CloudWatch log groups.")
     waivers: list[Waiver] = Field([], description=(
         "Security controls this stack may fail, each with a reason (not allowed in production "
@@ -313,8 +306,17 @@ class StackConfig(Model):
         return (self.log_kms_encryption and self.logs.kms_key_arn is None and self.needs_network
                 and (not self.network.existing or self.ecs.enabled))
 
-    @property
-    def eks_endpoint_public(self) -> bool:
-        if self.eks.endpoint_public_access is None:
-            return not self.production
-        return self.eks.endpoint_public_access
+
+def _platform_sections() -> dict[str, Any]:
+    """`shipyard:<name>` for each registered platform: its `spec` hook's Section, off by default."""
+    sections = {}
+    for name, platform in PLATFORMS.items():
+        section = platform.hook("spec").Section
+        sections[name] = (section, Field(section(), description=platform.section))
+    return sections
+
+
+# The platforms' sections come from the registry, after the stack's shared settings.
+StackConfig = create_model("StackConfig", __base__=_StackConfig, __module__=__name__,
+                           **_platform_sections())
+StackConfig.__doc__ = "Everything under the `shipyard:` namespace of one stack."

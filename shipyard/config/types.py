@@ -8,15 +8,18 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from shipyard import aws_models
-from shipyard.controls import CONTROL_IDS
-from shipyard.eks_versions import SUPPORTED_EKS_VERSIONS
+from shipyard.aws import models as aws_models
 from shipyard.platforms import NAMES as PLATFORM_NAMES
+from shipyard.review.controls import CONTROL_IDS
+
+if TYPE_CHECKING:
+    from shipyard.aws.reachability import Api
+    from shipyard.config.schema import StackConfig
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
@@ -33,7 +36,7 @@ DEFAULT_ECS_INSTANCE_TYPE = "t3.medium"
 DEFAULT_WORKLOAD_NAMESPACE = "apps"
 DEFAULT_DOCKERFILE = "Dockerfile"
 DEFAULT_ACCESS_LOG_EXPIRY_DAYS = 90
-# CPU architectures, by their OCI / Kubernetes names (shipyard/architectures.py). An image
+# CPU architectures, by their OCI / Kubernetes names (shipyard/services/architectures.py). An image
 # Shipyard does not build is taken to have amd64 only unless `architectures` says more.
 ARCHITECTURES = ("amd64", "arm64")
 DEFAULT_ARCHITECTURES = ("amd64",)
@@ -84,7 +87,7 @@ def _vpc_cidr(value: str) -> str:
             raise ValueError(f"lies in {space} ({block}), which a VPC can't use: use a private "
                              f"range such as 10.0.0.0/16")
     # /16 is the largest VPC AWS allows; /22 is the smallest from which Shipyard can carve
-    # 6 private and 6 public subnets of at least /28 (see shipyard.cidr).
+    # 6 private and 6 public subnets of at least /28 (see shipyard.aws.cidr).
     if not 16 <= network.prefixlen <= 22:
         raise ValueError("must have a prefix length between /16 and /22")
     return value
@@ -177,17 +180,9 @@ def _control_id(value: str) -> str:
     return value
 
 
-def _eks_version(value: str) -> str:
-    if value not in SUPPORTED_EKS_VERSIONS:
-        raise ValueError(f"Kubernetes {value} is not supported by EKS; supported: "
-                         f"{', '.join(SUPPORTED_EKS_VERSIONS)}")
-    return value
-
-
 Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
 VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
-EksVersion = Annotated[str, AfterValidator(_eks_version)]
 AccountId = Annotated[str, pattern_check(r"\d{12}", "must be a 12-digit AWS account id")]
 RepositoryName = Annotated[str, aws_models.constrained(
     "ecr", "CreateRepositoryRequest", "repositoryName", "ECR",
@@ -245,6 +240,26 @@ class Model(BaseModel):
 
     # Keys are accepted only as written in the docs (camelCase): `node_groups` is an unknown key.
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True)
+
+
+class PlatformSection(Model):
+    """A `shipyard:<platform>` section (its platform's `spec` hook): besides its keys, what the
+    shared code asks every platform, answered from the section and the whole stack config."""
+
+    def cluster_api(self, config: StackConfig) -> Optional[Api]:
+        """The cluster API `pulumi up` deploys through (shipyard/aws/reachability.py), or None:
+        only AWS's public APIs, or an API Shipyard cannot check."""
+        return None
+
+    def plan_notes(self, config: StackConfig) -> list[str]:
+        """Lines `plan` adds about what the platform makes of the config that the resources
+        alone do not say (ECS: tasks sized up to a valid Fargate size)."""
+        return []
+
+    def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
+        """The VPC interface endpoints its compute calls when the stack has no NAT gateway
+        (shipyard/aws/endpoints.py); none outside the VPC."""
+        return ()
 
 
 class Autoscaling(Model):

@@ -12,7 +12,13 @@ read the registry. Its code lives beside it and is imported only when asked for:
   runs) and `build_architectures(config)` (what an image Shipyard builds must cover for it);
 - `shipyard.platforms.<name>.deploy`: `deploy(shared)`, registering its resources during
   `pulumi up` and returning its stack outputs. Only an enabled platform's deploy module (and so
-  its provider SDK) is imported.
+  its provider SDK) is imported;
+- `shipyard.platforms.<name>.facts`: `FACTS: dict[str, ResourceFacts]`, one row per resource
+  type only this platform's components register (lifecycle, key settings, mock outputs, graph
+  class, name rule; shipyard/review/resource_facts.py says what each member is and where a row lives).
+  It imports no provider SDK: the offline tools read every platform's rows;
+- `shipyard.platforms.<name>.controls`: `CONTROLS`, the security controls over the resources
+  only this platform registers (shipyard/review/controls/base.py), run by `check` and the policy pack.
 
 tests/test_platforms.py holds every platform to this contract (CONTRIBUTING.md: adding a platform).
 """
@@ -29,10 +35,10 @@ if TYPE_CHECKING:
 
     from components.custom_domain import CustomDomain
     from components.network import Network
-    from shipyard.aws_context import AwsContext
+    from shipyard.aws.context import AwsContext
     from shipyard.config.schema import StackConfig
 
-HOOKS = ("spec", "rules", "capacity", "deploy")
+HOOKS = ("spec", "rules", "capacity", "deploy", "facts", "controls", "traffic")
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,12 @@ class Platform:
     secrets_at_deploy: bool   # Shipyard reads secret values during `pulumi up`, in aws:region
     domains: bool             # a public service can get a `domain` (an AWS load balancer)
     autoscaling: bool         # its section has `autoscaling` (min/max replicas)
+    section: str              # what `shipyard:<name>` is, in the config reference
     picture: Picture
+    # Its orchestrator changes what `pulumi up` deployed by itself (Swarm rolls a failed update
+    # back) where the state does not see it: the shipped deploy workflow refreshes the state
+    # first for a stack that enables it (`python -m shipyard refresh-first <stack>`).
+    refresh_before_up: bool = False
 
     def hook(self, module: str) -> ModuleType:
         """One of the platform's modules (HOOKS), imported on first use."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from components.ecs_cluster import EcsCluster, EcsClusterArgs
-from components.ecs_service import EcsService, EcsServiceArgs
-from components.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
-from shipyard.architectures import ecs_cpu_architecture
-from shipyard.calls import called, callees_first
-from shipyard.ecs_task import uses_service_connect
+from components.ecs.cluster import EcsCluster, EcsClusterArgs
+from components.ecs.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
+from components.ecs.service import EcsService, EcsServiceArgs
 from shipyard.platforms.base import Outputs, Shared
-from shipyard.routing import rule_priorities
+from shipyard.platforms.ecs.capacity import cpu_architecture
+from shipyard.platforms.ecs.task import uses_service_connect
+from shipyard.services.calls import called, callees_first
+from shipyard.services.routing import rule_priorities
 
 
 def deploy(shared: Shared) -> Outputs:
@@ -31,7 +31,7 @@ def deploy(shared: Shared) -> Outputs:
     services: dict[str, EcsService] = {}
     for s in callees_first(on_ecs):  # a caller starts after the services it calls
         services[s.name] = EcsService(s.name, EcsServiceArgs(
-            s, shared.images[s.name], ecs_cpu_architecture(config, s), shared.aws_context,
+            s, shared.images[s.name], cpu_architecture(config, s), shared.aws_context,
             cluster, config.ecs, network.vpc_id, network.private_subnet_ids, alb,
             priorities.get(s.name), callees=tuple(services[c] for c in s.calls),
             endpoint=s.name in called_on_ecs, domain=shared.domains.get(s.name),

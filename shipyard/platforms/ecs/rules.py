@@ -6,17 +6,21 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator, Optional
 
-from shipyard.aws_names import STACK_NAME_MAX
-from shipyard.calls import called
+from shipyard.aws.fargate import NoFargateSize
+from shipyard.aws.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
+from shipyard.aws.names import STACK_NAME_MAX
+from shipyard.aws.naming import ecr_repository_url
 from shipyard.config.rules import Problem
 from shipyard.config.schema import Service, StackConfig
-from shipyard.ecs_task import (container_definitions_json, log_group_name, task_size,
-                               uses_service_connect)
-from shipyard.fargate import NoFargateSize
-from shipyard.image_build import digest_reference
-from shipyard.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
-from shipyard.naming import ecr_repository_url
-from shipyard.routing import derived_priority, route_host, served_over_https
+from shipyard.platforms.ecs.task import (
+    container_definitions_json,
+    log_group_name,
+    task_size,
+    uses_service_connect,
+)
+from shipyard.services.calls import called
+from shipyard.services.image_build import digest_reference
+from shipyard.services.routing import derived_priority, route_host, served_over_https
 
 
 def ecs_task_sizes(config: StackConfig) -> Iterator[Problem]:
@@ -107,7 +111,7 @@ ALB_RULE_WILDCARDS_MAX = 5
 
 
 def alb_rule_quota(config: StackConfig) -> Iterator[Problem]:
-    """What Shipyard creates on the shared ALB (components/load_balancer.py, ecs_service.py):
+    """What Shipyard creates on the shared ALB (components/ecs/load_balancer.py, ecs_service.py):
     each public ECS service is one target group and one listener rule; when some service is
     served on plain HTTP, each custom domain adds an HTTP-to-HTTPS redirect rule."""
     public = [index for index, service in enumerate(config.services)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import Field
 
+from shipyard.aws import endpoints
 from shipyard.config.types import (
     DEFAULT_ACCESS_LOG_EXPIRY_DAYS,
     DEFAULT_ECS_INSTANCE_TYPE,
@@ -15,10 +16,14 @@ from shipyard.config.types import (
     InstanceType,
     LogRetentionDays,
     Model,
+    PlatformSection,
     WebAclArn,
-    s3_bucket_name_problem,
     problem_check,
+    s3_bucket_name_problem,
 )
+
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
 
 
 class Ec2Capacity(Model):
@@ -50,7 +55,7 @@ class LoadBalancer(Model):
     idle_timeout: int = Field(60, ge=1, le=4000, description="ALB idle timeout in seconds.")
 
 
-class Ecs(Model):
+class Ecs(PlatformSection):
     enabled: bool = Field(False, description="Create an ECS cluster and run services on it.")
     capacity: Literal["fargate", "fargateSpot", "ec2"] = Field("fargate", description=(
         "`fargate` (serverless), `fargateSpot` (serverless, up to 70% cheaper, tasks may be "
@@ -65,5 +70,27 @@ class Ecs(Model):
     enable_exec: bool = Field(False, description="Allow `aws ecs execute-command` into tasks.")
     load_balancer: LoadBalancer = Field(LoadBalancer(), description="The shared public ALB.")
 
+
+
+    def plan_notes(self, config: StackConfig) -> list[str]:
+        from shipyard.platforms.ecs.task import (
+            resized_tasks,  # it reads the whole schema
+        )
+        resized = resized_tasks(config)
+        if not resized:
+            return []
+        return ["Right-sized ECS tasks (each gets the smallest valid Fargate size that holds its "
+                "spec; ECS rejects any other CPU/memory pair on Fargate):",
+                *(f"  {r.explain()}" for r in resized)]
+
+    def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
+        """Tasks pull from ECR, log to CloudWatch and read their secrets; EC2 capacity's agents
+        and ECS Exec need their own (shipyard/aws/endpoints.py says why each)."""
+        needed = [*endpoints.ECR, "logs", *endpoints.secret_services(config.services_on("ecs"))]
+        if self.capacity == "ec2":
+            needed += [*endpoints.ECS_CONTAINER_INSTANCE, *endpoints.SSM_AGENT]
+        if self.enable_exec:
+            needed += endpoints.ECS_EXEC
+        return tuple(needed)
 
 Section = Ecs

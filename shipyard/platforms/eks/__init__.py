@@ -6,4 +6,5 @@ PLATFORM = Platform(
     name="eks", title="Amazon EKS", in_vpc=True,
     secrets_at_deploy=True,  # read through the stack's AWS provider into Kubernetes Secrets
     domains=True, autoscaling=True,
+    section="Amazon EKS.",
     picture=Picture("#e9f6ec", "#3f8f55", "Kubernetes cluster"))

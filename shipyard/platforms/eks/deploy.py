@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from components.eks_cluster import EksCluster, EksClusterArgs
-from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
-from shipyard.architectures import pod_architectures
+from components.eks.cluster import EksCluster, EksClusterArgs
+from components.kubernetes.target import KubernetesTarget, KubernetesTargetArgs
 from shipyard.platforms.base import Outputs, Shared
+from shipyard.services.architectures import pod_architectures
 
 
 def deploy(shared: Shared) -> Outputs:
     config, network = shared.config, shared.network
     cluster = EksCluster(shared.prefix, EksClusterArgs(
         config.eks, shared.prefix, shared.aws_context, network.vpc_id, network.vpc_cidr,
-        network.private_subnet_ids, endpoint_public=config.eks_endpoint_public,
+        network.private_subnet_ids, endpoint_public=config.eks.endpoint_public(config),
         production=config.production))
     on_eks = config.services_on("eks")
     KubernetesTarget("eks", KubernetesTargetArgs(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from shipyard import aws_models
-from shipyard.ami import is_graviton
+from shipyard.aws import models as aws_models
+from shipyard.aws.ami import is_graviton
 from shipyard.config.rules import Problem, repeats
 from shipyard.config.schema import StackConfig
-from shipyard.eks_nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
+from shipyard.platforms.eks.nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
 from shipyard.platforms.eks.spec import NodeGroup
 
 
@@ -26,7 +26,7 @@ def eks_cluster(config: StackConfig) -> Iterator[Problem]:
     if not eks.node_groups and not eks.fargate_profiles:
         yield ("eks", "nodeGroups"), (
             "EKS needs capacity: add a node group or a Fargate profile (eks.fargateProfiles)")
-    if config.eks_endpoint_public and not eks.public_access_cidrs:
+    if config.eks.endpoint_public(config) and not eks.public_access_cidrs:
         yield ("eks", "publicAccessCidrs"), (
             "required while the endpoint is public: list the CIDRs allowed to reach it "
             "(0.0.0.0/0 for anyone), or set endpointPublicAccess to false")
@@ -159,9 +159,9 @@ def eks_fargate_pods(config: StackConfig) -> Iterator[Problem]:
 
 def eks_reachable_on_first_up(config: StackConfig) -> Iterator[Problem]:
     """Some network must reach the API endpoint when the first `pulumi up` deploys the services
-    onto the cluster it has just created (shipyard/reachability.py)."""
+    onto the cluster it has just created (shipyard/aws/reachability.py)."""
     eks = config.eks
-    if not eks.enabled or config.eks_endpoint_public:
+    if not eks.enabled or config.eks.endpoint_public(config):
         return
     if not config.network.existing and not config.deploy.bootstrapped:
         default = " (the production default)" if eks.endpoint_public_access is None else ""
@@ -171,7 +171,7 @@ def eks_reachable_on_first_up(config: StackConfig) -> Iterator[Problem]:
             "gateway to it exists yet) and every Kubernetes object would fail: make it public "
             "to your runner's egress (endpointPublicAccess: true, publicAccessCidrs), deploy "
             "into an existing VPC your runner reaches (shipyard:network.vpcId), or, once the "
-            "stack exists, set shipyard:deploy.bootstrapped (README: where `pulumi up` runs)")
+            "stack exists, set shipyard:deploy.bootstrapped (docs/eks.md: where `pulumi up` runs)")
     elif not eks.private_access_cidrs:
         yield ("eks", "privateAccessCidrs"), (
             "required while the API endpoint is private: list the networks `pulumi up` runs from "

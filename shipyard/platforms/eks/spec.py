@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import AfterValidator, Field
 
+from shipyard.aws import endpoints
+from shipyard.aws.reachability import Api, Way
 from shipyard.config.types import (
     DEFAULT_NODE_INSTANCE_TYPE,
     DEFAULT_WORKLOAD_NAMESPACE,
@@ -13,19 +15,32 @@ from shipyard.config.types import (
     Autoscaling,
     Cidr,
     DnsLabel,
-    EksVersion,
     IamPrincipalArn,
     InstanceType,
     KmsKeyArn,
     LabelKey,
     LabelValue,
     Model,
+    PlatformSection,
     not_built_in_namespace,
     pattern_check,
 )
-from shipyard.eks_nodes import TaintEffect
-from shipyard.eks_versions import DEFAULT_EKS_VERSION
+from shipyard.platforms.eks.nodes import TaintEffect
+from shipyard.platforms.eks.versions import DEFAULT_EKS_VERSION, SUPPORTED_EKS_VERSIONS
 
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
+
+
+
+def _eks_version(value: str) -> str:
+    if value not in SUPPORTED_EKS_VERSIONS:
+        raise ValueError(f"Kubernetes {value} is not supported by EKS; supported: "
+                         f"{', '.join(SUPPORTED_EKS_VERSIONS)}")
+    return value
+
+
+EksVersion = Annotated[str, AfterValidator(_eks_version)]
 
 class Taint(Model):
     key: LabelKey = Field(description="Taint key.")
@@ -62,14 +77,14 @@ class FargateProfile(Model):
         "Kubernetes namespaces whose pods run on Fargate (1 to 5)."))
 
 
-class Eks(Model):
+class Eks(PlatformSection):
     enabled: bool = Field(False, description="Create an EKS cluster and run services on it.")
     version: EksVersion = Field(DEFAULT_EKS_VERSION, description=(
-        "Kubernetes version; must be one EKS supports (see shipyard/eks_versions.py)."))
+        "Kubernetes version; must be one EKS supports (see shipyard/platforms/eks/versions.py)."))
     endpoint_public_access: Optional[bool] = Field(None, description=(
         "Expose the API endpoint publicly (private access is always on). Default: false when "
         "`shipyard:production` is true, otherwise true. Private-only in a VPC this stack creates "
-        "is unreachable on the first `pulumi up` (README: where `pulumi up` runs)."))
+        "is unreachable on the first `pulumi up` (docs/eks.md: where `pulumi up` runs)."))
     public_access_cidrs: list[Cidr] = Field([], description=(
         "CIDRs allowed to reach a public endpoint; required when it is public (EKS.1)."))
     private_access_cidrs: list[Cidr] = Field([], description=(
@@ -91,5 +106,31 @@ class Eks(Model):
     autoscaling: Autoscaling = Field(Autoscaling(), description=(
         "HorizontalPodAutoscaler settings for services on EKS."))
 
+
+    def endpoint_public(self, config: StackConfig) -> bool:
+        """The API endpoint is public unless the stack is production (or says otherwise)."""
+        if self.endpoint_public_access is None:
+            return not config.production
+        return self.endpoint_public_access
+
+    def cluster_api(self, config: StackConfig) -> Optional[Api]:
+        """The EKS cluster's API endpoint: public (allow-listed) and/or private, in the VPC."""
+        ways = []
+        if self.endpoint_public(config):
+            ways.append(Way("public endpoint", True, "shipyard:eks.publicAccessCidrs",
+                            tuple(self.public_access_cidrs), on_first_up=True))
+        ways.append(Way("private endpoint", False, "shipyard:eks.privateAccessCidrs",
+                        tuple(self.private_access_cidrs), on_first_up=config.network.existing))
+        return Api("the EKS cluster's API endpoint", tuple(ways))
+
+    def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
+        """Nodes pull from ECR and join the cluster; Fargate pods need STS (shipyard/aws/
+        endpoints.py says why each)."""
+        needed = [*endpoints.ECR]
+        if self.node_groups:
+            needed += endpoints.EKS_NODES
+        if self.fargate_profiles or not self.node_groups:
+            needed += endpoints.EKS_FARGATE
+        return tuple(needed)
 
 Section = Eks

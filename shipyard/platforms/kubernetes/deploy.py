@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from components.kubernetes_target import KubernetesTarget, KubernetesTargetArgs
-from shipyard.architectures import pod_architectures
+from components.kubernetes.target import KubernetesTarget, KubernetesTargetArgs
 from shipyard.platforms.base import Outputs, Shared
+from shipyard.services.architectures import pod_architectures
 
 
 def deploy(shared: Shared) -> Outputs:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 from pydantic import AfterValidator, Field, model_validator
 
+from shipyard.aws.reachability import Api
 from shipyard.config.types import (
     DEFAULT_WORKLOAD_NAMESPACE,
     Autoscaling,
     DnsLabel,
-    Model,
+    PlatformSection,
     not_built_in_namespace,
 )
 
+if TYPE_CHECKING:
+    from shipyard.config.schema import StackConfig
 
-class Kubernetes(Model):
+
+class Kubernetes(PlatformSection):
     enabled: bool = Field(False, description=(
         "Deploy the services to this cluster. Default: on when `kubeconfig` or `context` is set; "
         "`true` alone uses the current context of the deployer's ~/.kube/config."))
@@ -39,5 +43,12 @@ class Kubernetes(Model):
                     or data.get("context") is not None}
         return data
 
+
+    def cluster_api(self, config: StackConfig) -> Optional[Api]:
+        """The existing cluster's API server: Shipyard cannot tell offline how it is reached."""
+        context = f"context '{self.context}'" if self.context else "the current context"
+        where = ("the server in shipyard:kubernetes.kubeconfig" if self.kubeconfig
+                 else f"the server of {context} in the deployer's kubeconfig")
+        return Api(f"the existing cluster's API server ({where})", ())
 
 Section = Kubernetes

@@ -3,20 +3,7 @@ keeps each task to nodes of its image's platforms (it reads them from the regist
 service is created: terraform-provider-docker resource_docker_service_funcs.go sets
 QueryRegistry)."""
 
-from __future__ import annotations
+from shipyard.services.architectures import amd64_builds as build_architectures
+from shipyard.services.architectures import any_node as capacity
 
-from typing import TYPE_CHECKING
-
-from shipyard import architectures as arch
-
-if TYPE_CHECKING:
-    from shipyard.config.schema import StackConfig
-
-
-def capacity(config: StackConfig) -> tuple[str, ...]:
-    return arch.ARCHITECTURES
-
-
-def build_architectures(config: StackConfig) -> tuple[str, ...]:
-    """amd64, the common case."""
-    return (arch.AMD64,)
+__all__ = ["build_architectures", "capacity"]

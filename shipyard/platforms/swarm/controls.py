@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from shipyard.controls.base import Control, Finding, Resource, get, items, of_type, verdict
+from shipyard.review.controls.base import (
+    Control,
+    Finding,
+    Resource,
+    get,
+    items,
+    of_type,
+    verdict,
+)
 
 SERVICE = "docker:index/service:Service"
 CONTAINER = "taskSpec.containerSpec"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 from components.swarm.target import SwarmTarget, SwarmTargetArgs
+from shipyard.aws.endpoints import ECR_IMAGE
 from shipyard.config import StackConfig
-from shipyard.endpoints import ECR_IMAGE
 from shipyard.platforms.base import Outputs, Shared
 from shipyard.platforms.swarm.service_spec import service_name
 

@@ -3,11 +3,12 @@ what Swarm cannot do (said here, not faked)."""
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Iterator
 
+from shipyard.aws.endpoints import ecr_region
 from shipyard.config.rules import Problem
 from shipyard.config.schema import StackConfig
-from shipyard.endpoints import ecr_region
 from shipyard.platforms import PLATFORMS, with_capability
 from shipyard.platforms.swarm.service_spec import (
     MIN_NANO_CPUS,
@@ -123,6 +124,37 @@ def swarm_tls_key(config: StackConfig, prefix: str,
             "--secret --path shipyard:swarm.keyMaterial < key.pem`")
 
 
+# Docker provider settings its environment supplies when the provider's own are unset, and what
+# each then does to a stack that names its `host` (terraform-provider-docker v4.5.0
+# internal/provider/provider.go, the schema's DefaultFuncs; config.go, MakeClient).
+OVERRIDING_ENV = {
+    "DOCKER_CONTEXT": "the provider would deploy to that Docker context's host instead",
+    "DOCKER_CERT_PATH": "the provider would speak TLS with that folder's certificates to this "
+                        "host (an ssh:// or unix:// host then fails), or refuse TLS material "
+                        "(\"cert_path must not be specified\")",
+}
+# Read only when the stack gives no TLS material (it must for tcp://): they would turn TLS on.
+MATERIAL_ENV = ("DOCKER_CA_MATERIAL", "DOCKER_CERT_MATERIAL", "DOCKER_KEY_MATERIAL")
+
+
+def swarm_deployer_environment(config: StackConfig, prefix: str,
+                               is_secret: Callable[[str], bool]) -> Iterator[Problem]:
+    """The environment of `pulumi up` must not reroute a stack that names its Swarm's host. A
+    stack without `host` deploys to the deployer's Docker environment on purpose: any is fine."""
+    swarm = config.swarm
+    if not (swarm.enabled and swarm.host):
+        return
+    effects = dict(OVERRIDING_ENV)
+    if swarm.scheme != "tcp":
+        effects.update({name: f"the provider would speak TLS to this {swarm.scheme}:// host"
+                        for name in MATERIAL_ENV})
+    for name, effect in effects.items():
+        if os.environ.get(name):
+            yield ("swarm", "host"), (
+                f"{name} is set in the environment of whoever runs this: {effect}: unset it "
+                f"(`unset {name}`) where `pulumi up` runs")   # never its value: it may be a key
+
+
 def notes(config: StackConfig) -> Iterator[str]:
     """What Swarm cannot do, said in `plan` and `check` (not an error)."""
     if not config.swarm.enabled:
@@ -141,9 +173,18 @@ def notes(config: StackConfig) -> Iterator[str]:
     if on_swarm:
         yield ("Docker Swarm has no autoscaling: each service runs its `replicas` "
                f"({', '.join(f'{s.name} {s.replicas}' for s in on_swarm)})")
+    by_tag = [s for s in on_swarm if s.image and "@" not in s.image]
+    if by_tag:
+        # terraform-provider-docker v4.5.0 resource_docker_service_funcs.go: only the create
+        # queries the registry (QueryRegistry), pinning tag@sha256 (moby client
+        # service_create.go), which the provider reads back as a change from what it was given.
+        yield (f"Docker Swarm runs {', '.join(f'{s.name} ({s.image})' for s in by_tag)} by "
+               "tag: Swarm pins a tag to its digest when it creates the service, and the next "
+               "`pulumi up` shows a change that unpins it and restarts every task; give each "
+               "`image` by digest (name@sha256:…) to run exactly what was planned")
 
 
 RULES = (swarm_host, swarm_publishing, swarm_service_settings, swarm_secret_files)
 REGIONAL_RULES = (swarm_ecr_images,)
-STACK_RULES = (swarm_names, swarm_tls_key)
+STACK_RULES = (swarm_names, swarm_tls_key, swarm_deployer_environment)
 NOTES = (notes,)

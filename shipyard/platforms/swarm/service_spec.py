@@ -92,15 +92,27 @@ def network_inputs(prefix: str, callee: str) -> dict[str, Any]:
     return {"name": f"{base}-{_digest(inputs, length=8)}", **inputs}
 
 
+SECRET_DIGEST_LENGTH = 12
+SECRET_PREFIX_MAX = SECRET_NAME_MAX - SECRET_DIGEST_LENGTH - 1   # 51 characters of the service's
+
+
 def secret_name(swarm_service: str, key: str, reference: str, version: str) -> str:
     """A Docker secret's name: the service's, and a digest of the env var, the reference and the
     value's version (Secrets Manager version id, SSM parameter version). A rotation is a new
     version, so a new name: the replacement (every Secret input forces one,
     resource_docker_secret.go) never collides with the secret it replaces, and the service,
     whose secret reference changes, rolls its tasks. The value itself is never hashed into a
-    name that `docker secret ls` shows."""
-    suffix = _digest(key, reference, version, length=12)
-    return f"{swarm_service[:SECRET_NAME_MAX - len(suffix) - 1]}-{suffix}"
+    name that `docker secret ls` shows.
+
+    A service name longer than SECRET_PREFIX_MAX is cut, so two such services sharing their
+    first 51 characters would name one secret alike, which Swarm refuses (swarmkit
+    manager/controlapi/secret.go, CreateSecret: "already exists"): then the digest covers the
+    whole service name too. A name that fits is itself in full, which already keeps the secrets
+    of two services apart, and keeps the form it had (no secret renamed, no service rolled)."""
+    cut = swarm_service[:SECRET_PREFIX_MAX]
+    whole = (swarm_service,) if cut != swarm_service else ()
+    suffix = _digest(*whole, key, reference, version, length=SECRET_DIGEST_LENGTH)
+    return f"{cut}-{suffix}"
 
 
 def secret_file(key: str) -> str:

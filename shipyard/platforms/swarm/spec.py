@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from shipyard.config.types import Model, pattern_check, problem_check
+from shipyard.config.types import PlatformSection, pattern_check, problem_check
 
 # The uid:gid the tasks run as unless `user` says otherwise: the same unprivileged user as
-# Kubernetes pods (shipyard/k8s_manifests.py RUN_AS_USER), so one image runs on both.
+# Kubernetes pods (shipyard/platforms/kubernetes/manifests.py RUN_AS_USER), so one image runs on both.
 DEFAULT_USER = "10001:10001"
 HOST_SCHEMES = ("unix", "ssh", "tcp")
 
@@ -33,7 +33,7 @@ Pem = Annotated[str, pattern_check(r"(?s)\s*-----BEGIN [A-Z0-9 ]+-----.+-----END
                                    "must be PEM text (-----BEGIN ...----- ... -----END ...-----)")]
 
 
-class Swarm(Model):
+class Swarm(PlatformSection):
     enabled: bool = Field(False, description=(
         "Deploy the services to this Swarm. Default: on when `host` is set; `true` alone uses "
         "the Docker host of whoever runs `pulumi up` (DOCKER_HOST, else the local socket), "
@@ -85,6 +85,7 @@ class Swarm(Model):
     @property
     def scheme(self) -> Optional[str]:
         return self.host.split("://", 1)[0] if self.host else None
+
 
 
 Section = Swarm

@@ -1,0 +1,1 @@
+"""Components of the Nomad platform (shipyard/platforms/nomad): one ComponentResource per file."""

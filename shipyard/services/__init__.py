@@ -1,0 +1,1 @@
+"""Cloud-neutral service logic: calls, scaling, images, secrets, routing."""
