@@ -29,6 +29,16 @@ import pytest
 
 from tests.conftest import PROJECT
 
+# A newcomer types these commands in a shell, not under `make test`: a parent make's variables
+# would make the commands' own make print "Entering directory" and share its jobserver.
+PARENT_MAKE = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
+
+
+def _newcomer_environment(**extra: str) -> dict[str, str]:
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in PARENT_MAKE and name != "PYTHONPATH"}
+    return {**environment, **extra}
+
 PAGES = ["README.md", *sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "docs").glob("*.md"))]
 NEEDS = "# needs "
 FENCE = re.compile(r"^(?P<indent> *)```(?P<info>[\w-]*)\s*$")
@@ -154,9 +164,8 @@ def run(fresh_checkout):
     """Run a command as a newcomer who activated the venv would, once per session."""
     results: dict[str, subprocess.CompletedProcess] = {}
     venv = fresh_checkout / "venv"
-    environment = {**os.environ, "VIRTUAL_ENV": str(venv),
-                   "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
-    environment.pop("PYTHONPATH", None)
+    environment = _newcomer_environment(
+        VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}")
 
     def run_once(text: str) -> subprocess.CompletedProcess:
         key = COMMENT.sub("", text)  # the same command, however commented, runs once
@@ -238,8 +247,9 @@ def test_the_sample_matcher_catches_drift():
 def test_make_targets_run_the_readme_commands(fresh_checkout, target, command):
     """`make diff|cost|check|graph STACK=<stack>` (README) are the commands it shows."""
     dry_run = subprocess.run(["make", "-n", target, "STACK=prod"], cwd=fresh_checkout,
-                             capture_output=True, text=True, check=True).stdout.splitlines()
+                             env=_newcomer_environment(), capture_output=True, text=True,
+                             check=True).stdout.splitlines()
     assert dry_run == [f"venv/bin/python -m shipyard {command}"]
-    listed = subprocess.run(["make", "help"], cwd=fresh_checkout, capture_output=True, text=True,
-                            check=True).stdout
+    listed = subprocess.run(["make", "help"], cwd=fresh_checkout, env=_newcomer_environment(),
+                            capture_output=True, text=True, check=True).stdout
     assert f"\n{target}: " in f"\n{listed}"
