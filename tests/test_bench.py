@@ -28,21 +28,14 @@ def test_generated_stacks_are_valid(services, node_groups):
     assert len(parsed.services) == services and len(parsed.eks.node_groups) == node_groups
 
 
-# Production files that still hard-code an existing platform's name outside its folders
-# (bench (d)): moving the remaining per-platform logic into its platform's hooks pays this off. It may only shrink; a platform not listed (a new
-# one) may name itself only in the registry.
+# Production files that hard-code an existing platform's name outside its folders (bench (d)).
+# It may only shrink; a platform not listed (a new one) may name itself only in the registry.
 REGISTRY = "shipyard/platforms/__init__.py"
 STILL_NAMING = {
-    # ECS's and EKS's cross-platform config rules (CPU architectures, custom domains) and
-    # ECS's log settings on the stack config are written against both by name.
-    "ecs": {REGISTRY, "shipyard/config/rules.py", "shipyard/config/schema.py"},
-    "eks": {REGISTRY, "shipyard/config/rules.py", "shipyard/review/shared_facts.py"},
-    # EKS deploys its workloads through the Kubernetes platform's components, and Nomad's
-    # jobspec reuses its manifest helpers: platforms building on another, not shared code.
-    "kubernetes": {REGISTRY, "shipyard/platforms/eks/deploy.py",
-                   "shipyard/platforms/nomad/jobspec.py"},
+    # EKS deploys its workloads through the Kubernetes platform's components: a platform
+    # building on another, not shared code.
+    "kubernetes": {REGISTRY, "shipyard/platforms/eks/deploy.py"},
 }
-
 
 @pytest.mark.parametrize("name", NAMES)
 def test_no_new_production_file_hard_codes_a_platform_name(name):

@@ -17,6 +17,7 @@ import pytest
 from shipyard.platforms.kubernetes import manifests as k8s_manifests
 from shipyard.review import engine, lifecycle
 from shipyard.review.engine import Plan
+from shipyard.services.containers import secret_versions_digest
 from tests.conftest import PROJECT, SHIPPED_STACKS, run_shipyard
 
 EXAMPLE_FILES = sorted(PROJECT.glob("examples/*/Pulumi.*.yaml"))
@@ -218,7 +219,7 @@ def test_6_a_rotated_secret_rolls_the_pods(rotate_secrets):
     after = template(run_shipyard(config))
     annotation = k8s_manifests.SECRET_VERSIONS_ANNOTATION
     assert before["annotations"][annotation] != after["annotations"][annotation]
-    assert after["annotations"][annotation] == k8s_manifests.secret_versions_digest(
+    assert after["annotations"][annotation] == secret_versions_digest(
         {"DB": "rotated-version"})
 
 

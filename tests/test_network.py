@@ -137,3 +137,19 @@ def test_no_vpc_when_nothing_runs_in_it():
     plan = run_shipyard({"ecr": {"repositories": [{"name": "api"}]}})
     assert plan.of_type("shipyard:network:Network") == []
     assert "vpcId" not in plan.outputs
+
+
+@pytest.mark.parametrize("enabled, named", [
+    ({"ecs": {"enabled": True}}, "Amazon ECS tasks"),
+    ({"ecs": {"enabled": True}, "eks": {"enabled": True}}, "Amazon ECS and Amazon EKS tasks"),
+    ({"swarm": {"enabled": True, "host": "unix:///var/run/docker.sock"}}, None)])
+def test_no_egress_names_each_enabled_platform_in_the_vpc(enabled, named):
+    """The registry's `in_vpc` says which platforms need the private subnets' egress."""
+    from shipyard.config.rules import private_egress
+    from shipyard.config.schema import StackConfig
+
+    config = StackConfig.model_validate({**enabled, "network": {"natGateways": "none"}})
+    messages = [message for _, message in private_egress(config)]
+    assert messages == ([f"'none' leaves private subnets without egress, but {named} there must "
+                         "pull images and reach AWS APIs: use 'single' or 'perAz', or set "
+                         "network.vpcEndpoints"] if named else [])

@@ -25,7 +25,6 @@ from shipyard.config import ConfigError, parse
 from shipyard.config.rules import platform_notes
 from shipyard.config.schema import Service
 from shipyard.platforms import PLATFORMS
-from shipyard.platforms.kubernetes import manifests as k8s_manifests
 from shipyard.platforms.nomad import jobspec as builder
 from shipyard.platforms.nomad import rules as nomad_rules
 from shipyard.platforms.nomad.api_fields import DOCKER_CONFIG, FIELDS, field_problems
@@ -36,6 +35,7 @@ from shipyard.review import ci, controls, cost, engine, lifecycle, traffic
 from shipyard.review.controls.base import Resource as Checked
 from shipyard.review.engine import Plan, Resource, Secret
 from shipyard.review.mocks import secret_document
+from shipyard.services.containers import secret_versions_digest
 from tests.conftest import PROJECT, run_shipyard
 
 JOB = "nomad:index/job:Job"
@@ -367,8 +367,10 @@ def test_tasks_are_hardened(plans):
             assert config["readonly_rootfs"] is True and config["privileged"] is False
             assert config["cap_drop"] == ["ALL"] and "cap_add" not in config
             assert config["security_opt"] == ["no-new-privileges"]
+            # A tmpfs is charged to the task's memory: 64 MiB, as on Swarm, well under MemoryMB.
             assert config["mount"] == [{"type": "tmpfs", "target": "/tmp", "readonly": False,
-                                        "tmpfs_options": {"size": 256 * 1024 * 1024}}]
+                                        "tmpfs_options": {"size": 64 * 1024 * 1024}}]
+            assert 64 * 4 <= docker["Resources"]["MemoryMB"]
 
 
 def test_built_images_run_by_digest_on_clients_of_their_architecture(plans):
@@ -429,7 +431,7 @@ def test_a_rotated_secret_rolls_the_job_out_allocation_by_allocation(plans, rota
     assert re.fullmatch(r"[0-9a-f]{16}", meta[builder.SECRET_VERSIONS_META])
     rotate_secrets("rotated-version")
     after = jobs(run_shipyard(STACKS["shop"]))["api"]["Meta"]
-    assert after[builder.SECRET_VERSIONS_META] == k8s_manifests.secret_versions_digest(
+    assert after[builder.SECRET_VERSIONS_META] == secret_versions_digest(
         {"DB_PASSWORD": "rotated-version", "KEY": "1"}) != meta[builder.SECRET_VERSIONS_META]
     assert "shipyard-secret-versions" not in jobs(plans["shop"])["web"]["Meta"]
 

@@ -15,7 +15,6 @@ import pytest
 from shipyard.config import ConfigError
 from shipyard.config.rules import platform_notes
 from shipyard.config.schema import Service, StackConfig
-from shipyard.platforms.kubernetes import manifests as k8s_manifests
 from shipyard.platforms.swarm import service_spec as spec
 from shipyard.platforms.swarm.spec import DEFAULT_USER, Swarm
 from shipyard.review import (
@@ -31,6 +30,7 @@ from shipyard.review import (
 from shipyard.review import plan as plan_view
 from shipyard.review.inputs import Secret, reveal
 from shipyard.review.mocks import secret_document
+from shipyard.services.containers import RUN_AS_USER
 from shipyard.services.image_reference import familiar_string
 from tests.conftest import PROJECT, run_shipyard
 
@@ -120,8 +120,7 @@ def test_every_service_runs_read_only_unprivileged_as_a_non_root_user(plan):
     for resource in plan.of_type(SERVICE):
         spec_ = resource.inputs["taskSpec"]["containerSpec"]
         assert spec_["readOnly"] is True
-        assert spec_["user"] == DEFAULT_USER == f"{k8s_manifests.RUN_AS_USER}:" \
-                                                 f"{k8s_manifests.RUN_AS_USER}"
+        assert spec_["user"] == DEFAULT_USER == f"{RUN_AS_USER}:{RUN_AS_USER}"
         assert spec_["capDrops"] == ["ALL"] and "capAdds" not in spec_
         assert spec_["mounts"] == [{"type": "tmpfs", "target": "/tmp", "tmpfsOptions": {
             "sizeBytes": 64 * 1_048_576, "mode": 0o777}}]   # as the provider reads it back

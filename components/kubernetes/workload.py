@@ -14,6 +14,7 @@ from components.custom_domain import CustomDomain
 from shipyard.config.schema import Service
 from shipyard.config.types import Autoscaling
 from shipyard.platforms.kubernetes import manifests
+from shipyard.services.containers import secret_versions_digest
 from shipyard.services.scaling import replica_bounds
 from shipyard.services.secret_values import read_secret
 
@@ -57,7 +58,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
             # secret, so the Deployment stays readable in `pulumi preview --diff`.
             secret_versions = pulumi.Output.all(
                 **{key: read.version for key, read in reads.items()}).apply(
-                manifests.secret_versions_digest)
+                secret_versions_digest)
 
         scaling = args.autoscaling
         bounds = replica_bounds(service, scaling)

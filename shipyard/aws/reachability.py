@@ -47,6 +47,7 @@ class Api:
     name: str
     ways: tuple[Way, ...]      # empty: Shipyard cannot tell offline (an existing cluster)
     deploys: str = "Kubernetes objects"  # what `pulumi up` sends through it
+    docs: str = ""             # where the platform's docs say how to reach it
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,13 @@ def refusal(way: Way, who: Deployer) -> str | None:
 def refusals(api: Api, who: Deployer) -> str:
     """Why none of the ways into `api` lets `who` in, one reason per way."""
     return "; ".join(r for r in (refusal(way, who) for way in api.ways) if r)
+
+
+def admission_advice(api: Api) -> str:
+    """How to let a runner in: the key of each way into the API, then where the docs say more."""
+    admits = [f"its {'egress' if way.public else 'network'} in {way.key}" for way in api.ways]
+    where = f" ({api.docs})" if api.docs else ""
+    return f"Admit {' or '.join(admits)}, or run on a runner that is{where}"
 
 
 def reaches(api: Api, who: Deployer) -> bool | None:

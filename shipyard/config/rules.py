@@ -15,10 +15,6 @@ from shipyard.aws.naming import repository_logical_name
 from shipyard.config.schema import Repository, Service, StackConfig
 from shipyard.config.types import Autoscaling
 from shipyard.platforms import PLATFORMS, with_capability
-from shipyard.platforms.ecs import capacity as ecs_capacity
-from shipyard.platforms.eks import capacity as eks_capacity
-from shipyard.services import architectures as arch
-from shipyard.services.calls import find_cycle
 from shipyard.services.image_build import context_problems
 from shipyard.services.routing import in_zone
 from shipyard.services.scaling import replica_bounds
@@ -69,16 +65,14 @@ def repeats(values: list[Any]) -> Iterator[tuple[int, int, Any]]:
         first.setdefault(value, index)
 
 
-def _duplicates(section: tuple[Any, ...], names: list[str]) -> Iterator[Problem]:
+def duplicates(section: tuple[Any, ...], names: list[str]) -> Iterator[Problem]:
     for index, first, name in repeats(names):
         yield (*section, index, "name"), f"duplicate name '{name}' (also at index {first})"
 
 
 def unique_names(config: StackConfig) -> Iterator[Problem]:
-    yield from _duplicates(("ecr", "repositories"), [r.name for r in config.ecr.repositories])
-    yield from _duplicates(("services",), [s.name for s in config.services])
-    yield from _duplicates(("eks", "nodeGroups"), [g.name for g in config.eks.node_groups])
-    yield from _duplicates(("eks", "fargateProfiles"), [p.name for p in config.eks.fargate_profiles])
+    yield from duplicates(("ecr", "repositories"), [r.name for r in config.ecr.repositories])
+    yield from duplicates(("services",), [s.name for s in config.services])
 
 
 def repository_logical_names(config: StackConfig) -> Iterator[Problem]:
@@ -135,12 +129,13 @@ def explicit_zones(config: StackConfig) -> Iterator[Problem]:
 
 def private_egress(config: StackConfig) -> Iterator[Problem]:
     network = config.network
-    needs_egress = config.ecs.enabled or config.eks.enabled
-    if (needs_egress and not network.existing and network.nat_gateways == "none"
+    in_vpc = [PLATFORMS[p].title for p in config.enabled_platforms() if PLATFORMS[p].in_vpc]
+    if (in_vpc and not network.existing and network.nat_gateways == "none"
             and not network.vpc_endpoints):
         yield ("network", "natGateways"), (
-            "'none' leaves private subnets without egress, but ECS/EKS tasks there must pull "
-            "images and reach AWS APIs: use 'single' or 'perAz', or set network.vpcEndpoints")
+            f"'none' leaves private subnets without egress, but {' and '.join(in_vpc)} tasks there "
+            "must pull images and reach AWS APIs: use 'single' or 'perAz', or set "
+            "network.vpcEndpoints")
 
 
 def images_without_nat(config: StackConfig) -> Iterator[Problem]:
@@ -240,83 +235,14 @@ def service_platforms(config: StackConfig) -> Iterator[Problem]:
                     f"{', '.join(enabled) or 'none'})")
 
 
-def _image_claim(service: Service, image: tuple[str, ...]) -> str:
-    if service.architectures is None:
-        return (f"the image counts as {' and '.join(image)} only (the default for an image "
-                "Shipyard does not build)")
-    return f"the image is listed as {' and '.join(image)} only"
-
-
-def _list_them(image: tuple[str, ...], missing: tuple[str, ...]) -> str:
-    every = [a for a in arch.ARCHITECTURES if a in image or a in missing]
-    return f"if it has {' and '.join(missing)} too, list it in architectures ([{', '.join(every)}])"
-
-
-_ECS_ADVICE = {arch.AMD64: "choose an x86 instance type (e.g. t3.medium)",
-               arch.ARM64: "choose a Graviton instance type (e.g. t4g.medium)"}
-_NODE_ADVICE = {arch.AMD64: "add a node group of x86 instance types (e.g. m6i.large)",
-                arch.ARM64: "add a node group of Graviton instance types (e.g. m7g.large)"}
-
-
-def service_architectures(config: StackConfig) -> Iterator[Problem]:
-    """The image must have an architecture that each of the service's platforms runs: ECS on
-    Fargate runs both, on EC2 its instances' one; EKS Fargate amd64 only, EKS node groups their
-    instances' (shipyard/services/architectures.py). Where some match, pods are kept to matching nodes
-    and ECS tasks run a matching architecture."""
-    enabled = config.enabled_platforms()
-    eks = config.eks
+def build_takes_no_architectures(config: StackConfig) -> Iterator[Problem]:
+    """A built image has every architecture its capacity runs; each platform's rules check a
+    prebuilt image's against its capacity (shipyard/services/architectures.py)."""
     for index, service in enumerate(config.services):
-        at = ("services", index, "architectures")
-        if service.build is not None:
-            if service.architectures is not None:
-                yield at, ("not used with build: the image is built for every architecture the "
-                           "service's capacity runs")
-            continue
-        if not (service.image or service.repository):
-            continue  # no image at all: service_images says so
-        image = arch.image_architectures(config, service)
-        claim = _image_claim(service, image)
-        platforms = [p for p in config.platforms_of(service) if p in enabled]
-        ecs_runs = ecs_capacity.capacity(config)
-        if "ecs" in platforms and not set(image) & set(ecs_runs):
-            yield at, (f"{claim}, but ECS runs its tasks on {config.ecs.ec2.instance_type} "
-                       f"instances (shipyard:ecs.ec2.instanceType), which are "
-                       f"{' and '.join(ecs_runs)}: {_list_them(image, ecs_runs)}, or "
-                       f"{_ECS_ADVICE[image[0]]}")
-        profile = eks_capacity.fargate_profile(config)
-        groups = eks_capacity.schedulable_node_groups(config)
-        if "eks" not in platforms or not (profile or groups):
-            continue  # the pods have no capacity at all: eks_cluster / eks_fargate_pods say so
-        eks_runs = eks_capacity.capacity(config)
-        if set(image) & set(eks_runs):
-            continue
-        if profile:
-            yield at, (f"{claim}, but EKS runs the namespace '{eks.namespace}' on Fargate "
-                       f"(fargateProfiles '{profile.name}') and EKS Fargate runs amd64 only: "
-                       f"{_list_them(image, eks_runs)}, or take the namespace out of the profile "
-                       f"to run the pods on {' and '.join(image)} node groups")
-        else:
-            listed = ", ".join(f"{g.name}: {' and '.join(eks_capacity.node_group_architectures(g))}"
-                               for g in groups)
-            yield at, (f"{claim}, but the EKS node groups its pods may be scheduled on are "
-                       f"{' and '.join(eks_runs)} only ({listed}): {_list_them(image, eks_runs)}, "
-                       f"or {_NODE_ADVICE[image[0]]}")
-
-
-def unused_settings(config: StackConfig) -> Iterator[Problem]:
-    """Settings the chosen options would silently ignore: say so instead."""
-    ecs = config.ecs
-    if "ec2" in ecs.model_fields_set and ecs.capacity != "ec2":
-        yield ("ecs", "ec2"), f"only used with capacity 'ec2' (capacity is '{ecs.capacity}')"
-    if "on_demand_base" in ecs.model_fields_set and ecs.capacity != "fargateSpot":
-        yield ("ecs", "onDemandBase"), (
-            f"only used with capacity 'fargateSpot' (capacity is '{ecs.capacity}')")
-    for index, service in enumerate(config.services):
-        routed = service.public and config.runs_on(service, "ecs")
-        for key in ("host", "path"):
-            if key in service.model_fields_set and not routed:
-                yield ("services", index, key), (
-                    "only used by public services on ECS (it routes the shared ALB)")
+        if service.build is not None and service.architectures is not None:
+            yield ("services", index, "architectures"), (
+                "not used with build: the image is built for every architecture the service's "
+                "capacity runs")
 
 
 def service_calls(config: StackConfig) -> Iterator[Problem]:
@@ -343,13 +269,6 @@ def service_calls(config: StackConfig) -> Iterator[Problem]:
                                          "its own platforms"))
             listed.add(callee)
     yield from problems
-    cycle = None if problems else find_cycle(config.services_on("ecs"))
-    if cycle:
-        index = next(i for i, s in enumerate(config.services) if s.name == cycle[0])
-        yield ("services", index, "calls"), (
-            f"calls form a cycle on ECS ({' -> '.join(cycle)}): a Service Connect client reaches "
-            "only services that were running before it started, so each must start after those "
-            "it calls")
 
 
 def custom_domains(config: StackConfig) -> Iterator[Problem]:
@@ -379,7 +298,7 @@ def custom_domains(config: StackConfig) -> Iterator[Problem]:
                 "give either host or domain: the domain is the host the load balancer routes")
 
 
-def _size_bounds(at: tuple[Any, ...], min_size: int, max_size: int,
+def size_bounds(at: tuple[Any, ...], min_size: int, max_size: int,
                  desired: int | None = None) -> Iterator[Problem]:
     if min_size > max_size:
         yield (*at, "minSize"), f"must be <= maxSize ({max_size})"
@@ -393,12 +312,7 @@ def _autoscaling_bounds(at: tuple[Any, ...], scaling: Autoscaling) -> Iterator[P
         yield (*at, "minReplicas"), f"must be <= maxReplicas ({scaling.max_replicas})"
 
 
-def capacity_bounds(config: StackConfig) -> Iterator[Problem]:
-    ec2 = config.ecs.ec2
-    yield from _size_bounds(("ecs", "ec2"), ec2.min_size, ec2.max_size)
-    for index, group in enumerate(config.eks.node_groups):
-        yield from _size_bounds(("eks", "nodeGroups", index), group.min_size, group.max_size,
-                                group.desired_size)
+def autoscaling_bounds(config: StackConfig) -> Iterator[Problem]:
     for section in with_capability("autoscaling"):
         yield from _autoscaling_bounds((section, "autoscaling"),
                                        getattr(config, section).autoscaling)
@@ -441,33 +355,34 @@ def deployer_reaches_cluster(config: StackConfig) -> Iterator[Problem]:
         if reachability.reaches(api, who) is False:
             yield ("deploy", "runsOn"), (
                 f"the runner ({who.label}) cannot reach {api.name}, which `pulumi up` deploys "
-                f"the services through: {reachability.refusals(api, who)}. Admit its egress in "
-                "shipyard:eks.publicAccessCidrs or its network in shipyard:eks.privateAccessCidrs, "
-                "or run on a runner that is (docs/eks.md: where `pulumi up` runs)")
+                f"the services through: {reachability.refusals(api, who)}. "
+                f"{reachability.admission_advice(api)}")
 
 
 def _region_of(arn: str) -> str:
     return arn.split(":")[3]
 
 
-def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
-    """ACM certificates, KMS keys, WAF web ACLs and the secrets read for Kubernetes must live in
-    the stack's region: each of those AWS services refuses a resource from another region."""
-    balancer = config.ecs.load_balancer
-    keys = [(("ecs", "loadBalancer", "certificateArn"), balancer.certificate_arn,
-             "an ALB takes ACM certificates from its own region"),
-            (("ecs", "loadBalancer", "webAclArn"), balancer.web_acl_arn,
-             "a regional WAF web ACL protects load balancers in its own region"),
-            (("eks", "kmsKeyArn"), config.eks.kms_key_arn,
-             "EKS takes a KMS key from the cluster's region"),
-            (("logs", "kmsKeyArn"), config.logs.kms_key_arn,
-             "CloudWatch Logs takes a KMS key from the log group's region")]
-    keys += [(("ecr", "repositories", index, "kmsKeyArn"), repository.kms_key_arn,
-              "ECR takes a KMS key from the repository's region")
-             for index, repository in enumerate(config.ecr.repositories)]
+RegionalArn = tuple[tuple[Any, ...], Optional[str], str]  # (key, ARN or None, why it must match)
+
+
+def arns_outside(region: str, keys: list[RegionalArn]) -> Iterator[Problem]:
+    """Each given ARN that is not in the stack's region, with why its service refuses that."""
     for at, arn, why in keys:
         if arn and _region_of(arn) != region:
             yield at, f"is in {_region_of(arn)}, but the stack deploys to {region} (aws:region): {why}"
+
+
+def same_region(config: StackConfig, region: str) -> Iterator[Problem]:
+    """KMS keys and the secrets read at deploy time must live in the stack's region: each of
+    those AWS services refuses a resource from another region (each platform checks its own
+    keys' ARNs in its REGIONAL_RULES)."""
+    keys: list[RegionalArn] = [(("logs", "kmsKeyArn"), config.logs.kms_key_arn,
+                                "CloudWatch Logs takes a KMS key from the log group's region")]
+    keys += [(("ecr", "repositories", index, "kmsKeyArn"), repository.kms_key_arn,
+              "ECR takes a KMS key from the repository's region")
+             for index, repository in enumerate(config.ecr.repositories)]
+    yield from arns_outside(region, keys)
     # ECS reads secrets from any region by full ARN; for other targets Shipyard reads them at
     # `pulumi up` through the stack's AWS provider, whose Secrets Manager and SSM calls are regional.
     for index, service in enumerate(config.services):
@@ -507,23 +422,14 @@ def waivers(config: StackConfig) -> Iterator[Problem]:
         seen.setdefault(waiver.control, index)
 
 
-def security_settings(config: StackConfig) -> Iterator[Problem]:
-    balancer = config.ecs.load_balancer
-    at = ("ecs", "loadBalancer")
-    if balancer.managed_web_acl and balancer.web_acl_arn:
-        yield (*at, "webAclArn"), "give either webAclArn or managedWebAcl, not both"
-    if balancer.access_logs is False:
-        if balancer.access_logs_bucket is not None:
-            yield (*at, "accessLogsBucket"), "set, but accessLogs is false"
-        if config.production:
-            yield (*at, "accessLogs"), "production stacks keep ALB access logs (Security Hub ELB.5)"
+def log_settings(config: StackConfig) -> Iterator[Problem]:
     if config.logs.kms_encryption is False and config.logs.kms_key_arn is not None:
         yield ("logs", "kmsKeyArn"), "set, but kmsEncryption is false"
 
 
 RULES = (unique_names, repository_logical_names, existing_vpc, explicit_zones,
          private_egress, images_without_nat, used_repositories, service_images, service_platforms,
-         service_architectures, unused_settings, service_calls, custom_domains, capacity_bounds,
+         build_takes_no_architectures, service_calls, custom_domains, autoscaling_bounds,
          replicas_within_autoscaling, deployer_addresses, deployer_reaches_cluster,
-         waivers, security_settings)
+         waivers, log_settings)
 REGIONAL_RULES = (same_region, ecr_images_without_nat)

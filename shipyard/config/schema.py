@@ -287,13 +287,6 @@ class _StackConfig(Model):
         return any(PLATFORMS[name].in_vpc for name in self.enabled_platforms())
 
     @property
-    def alb_access_logs(self) -> bool:
-        settings = self.ecs.load_balancer
-        if settings.access_logs is None:
-            return self.production or settings.access_logs_bucket is not None
-        return settings.access_logs
-
-    @property
     def log_kms_encryption(self) -> bool:
         if self.logs.kms_encryption is None:
             return self.production or self.logs.kms_key_arn is not None
@@ -302,9 +295,11 @@ class _StackConfig(Model):
     @property
     def needs_log_key(self) -> bool:
         """Shipyard creates the log key only for log groups it creates (flow logs of a new VPC,
-        ECS service logs) and only when no key is given."""
+        the log groups of platforms with `log_groups`) and only when no key is given."""
+        creates_logs = not self.network.existing or any(
+            PLATFORMS[name].log_groups for name in self.enabled_platforms())
         return (self.log_kms_encryption and self.logs.kms_key_arn is None and self.needs_network
-                and (not self.network.existing or self.ecs.enabled))
+                and creates_logs)
 
 
 def _platform_sections() -> dict[str, Any]:

@@ -75,6 +75,7 @@ class Platform:
     secrets_at_deploy: bool   # Shipyard reads secret values during `pulumi up`, in aws:region
     domains: bool             # a public service can get a `domain` (an AWS load balancer)
     autoscaling: bool         # its section has `autoscaling` (min/max replicas)
+    log_groups: bool          # it creates CloudWatch log groups (encrypted with the stack's log key)
     section: str              # what `shipyard:<name>` is, in the config reference
     picture: Picture
     # Its orchestrator changes what `pulumi up` deployed by itself (Swarm rolls a failed update

@@ -66,13 +66,18 @@ def _interface_endpoints(pricer: Pricer, endpoints: Sequence[Resource]) -> Itera
 
 
 def _instances(pricer: Pricer, groups: Sequence[Resource]) -> Iterator[Line]:
+    """An Auto Scaling group starts `desiredCapacity` instances, or `minSize` when none is given
+    (botocore's autoscaling model, CreateAutoScalingGroup: DesiredCapacity defaults to MinSize).
+    The line is labelled by the platform whose component owns the group (its facts module's
+    INSTANCES_ITEM)."""
+    from shipyard.platforms import PLATFORMS
+
     plan = pricer.plan
     for group in groups:
         template = launch_template(plan, group)
-        if plan.by_urn(group.parent).type == "shipyard:eks:EksNodeGroup":
-            item, count = f"EKS self-managed nodes {group.name}", group.inputs["desiredCapacity"]
-        else:  # ECS managed scaling starts from the minimum
-            item, count = f"ECS container instances {group.name}", group.inputs["minSize"]
+        platform = plan.by_urn(group.parent).type.split(":")[1]  # shipyard:<platform>:<Type>
+        item = f"{PLATFORMS[platform].hook('facts').INSTANCES_ITEM} {group.name}"
+        count = group.inputs.get("desiredCapacity", group.inputs["minSize"])
         yield from pricer.ec2(item, count, template.inputs["instanceType"],
                               root_volume_gb(template))
 

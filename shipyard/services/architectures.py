@@ -26,6 +26,9 @@ of the image's architectures their capacity offers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Iterator
+
 from shipyard.aws.ami import is_graviton
 from shipyard.config.schema import Service, StackConfig
 from shipyard.config.types import ARCHITECTURES, DEFAULT_ARCHITECTURES
@@ -86,3 +89,42 @@ def pod_architectures(config: StackConfig, service: Service, platform: str) -> t
     if set(offered) <= image:
         return ()
     return ordered(image & set(offered))
+
+
+# --- a prebuilt image its capacity cannot run -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A service whose prebuilt image has none of the architectures its platform's capacity runs
+    (each platform's rules say why its capacity runs those and what to change)."""
+
+    index: int
+    service: Service
+    image: tuple[str, ...]     # what the image has
+    runs: tuple[str, ...]      # what the platform's capacity runs
+
+    @property
+    def claim(self) -> str:
+        if self.service.architectures is None:
+            return (f"the image counts as {' and '.join(self.image)} only (the default for an "
+                    "image Shipyard does not build)")
+        return f"the image is listed as {' and '.join(self.image)} only"
+
+    @property
+    def listing(self) -> str:
+        every = [a for a in ARCHITECTURES if a in self.image or a in self.runs]
+        return (f"if it has {' and '.join(self.runs)} too, list it in architectures "
+                f"([{', '.join(every)}])")
+
+
+def mismatches(config: StackConfig, platform: str) -> Iterator[Mismatch]:
+    """The services on the enabled `platform` whose image, not built by Shipyard, it cannot run."""
+    if platform not in config.enabled_platforms():
+        return
+    runs = capacity(config, platform)
+    for index, service in enumerate(config.services):
+        if (service.build is None and (service.image or service.repository)
+                and config.runs_on(service, platform)):
+            image = image_architectures(config, service)
+            if not set(image) & set(runs):
+                yield Mismatch(index, service, image, runs)

@@ -96,6 +96,9 @@ def _services(pricer: Pricer, services: Sequence[Resource]) -> Iterator[Line]:
                                      "Spot discount ~70%, varies", resized.get(service.name)))))
 
 
+# What the cost report calls the instances of its Auto Scaling groups.
+INSTANCES_ITEM = "ECS container instances"
+
 FACTS: dict[str, ResourceFacts] = {
     "aws:ecs/cluster:Cluster": ResourceFacts(
         "serving", ("name",), unique_by=("name",),

@@ -10,7 +10,7 @@ from shipyard.aws.fargate import NoFargateSize
 from shipyard.aws.instance_types import ECS_RESERVED_MEMORY_MIB, InstanceSize, size_of
 from shipyard.aws.names import STACK_NAME_MAX
 from shipyard.aws.naming import ecr_repository_url
-from shipyard.config.rules import Problem
+from shipyard.config.rules import Problem, arns_outside, service_calls, size_bounds
 from shipyard.config.schema import Service, StackConfig
 from shipyard.platforms.ecs.task import (
     container_definitions_json,
@@ -18,7 +18,8 @@ from shipyard.platforms.ecs.task import (
     task_size,
     uses_service_connect,
 )
-from shipyard.services.calls import called
+from shipyard.services import architectures
+from shipyard.services.calls import called, find_cycle
 from shipyard.services.image_build import digest_reference
 from shipyard.services.routing import derived_priority, route_host, served_over_https
 
@@ -228,5 +229,77 @@ def ecs_task_definition_size(config: StackConfig, region: str) -> Iterator[Probl
                 f"image")
 
 
-RULES = (ecs_task_sizes, ecs_tasks_fit_instances, ecs_routes, alb_rule_quota)
-REGIONAL_RULES = (ecs_image_length, ecs_task_definition_size)
+_INSTANCE_ADVICE = {architectures.AMD64: "choose an x86 instance type (e.g. t3.medium)",
+                    architectures.ARM64: "choose a Graviton instance type (e.g. t4g.medium)"}
+
+
+def ecs_architectures(config: StackConfig) -> Iterator[Problem]:
+    """On EC2 capacity a task runs on the instances' architecture (Fargate runs both)."""
+    for mismatch in architectures.mismatches(config, "ecs"):
+        yield ("services", mismatch.index, "architectures"), (
+            f"{mismatch.claim}, but ECS runs its tasks on {config.ecs.ec2.instance_type} "
+            f"instances (shipyard:ecs.ec2.instanceType), which are "
+            f"{' and '.join(mismatch.runs)}: {mismatch.listing}, or "
+            f"{_INSTANCE_ADVICE[mismatch.image[0]]}")
+
+
+def ecs_unused_settings(config: StackConfig) -> Iterator[Problem]:
+    """Settings the chosen options would silently ignore: say so instead."""
+    ecs = config.ecs
+    if "ec2" in ecs.model_fields_set and ecs.capacity != "ec2":
+        yield ("ecs", "ec2"), f"only used with capacity 'ec2' (capacity is '{ecs.capacity}')"
+    if "on_demand_base" in ecs.model_fields_set and ecs.capacity != "fargateSpot":
+        yield ("ecs", "onDemandBase"), (
+            f"only used with capacity 'fargateSpot' (capacity is '{ecs.capacity}')")
+    for index, service in enumerate(config.services):
+        routed = service.public and config.runs_on(service, "ecs")
+        for key in ("host", "path"):
+            if key in service.model_fields_set and not routed:
+                yield ("services", index, key), (
+                    "only used by public services on ECS (it routes the shared ALB)")
+
+
+def ecs_call_cycle(config: StackConfig) -> Iterator[Problem]:
+    """Callees start first on ECS, so calls among its services must not form a cycle (checked
+    once the calls themselves are valid)."""
+    if any(True for _ in service_calls(config)):
+        return
+    cycle = find_cycle(config.services_on("ecs"))
+    if cycle:
+        index = next(i for i, s in enumerate(config.services) if s.name == cycle[0])
+        yield ("services", index, "calls"), (
+            f"calls form a cycle on ECS ({' -> '.join(cycle)}): a Service Connect client reaches "
+            "only services that were running before it started, so each must start after those "
+            "it calls")
+
+
+def ecs_capacity_bounds(config: StackConfig) -> Iterator[Problem]:
+    ec2 = config.ecs.ec2
+    yield from size_bounds(("ecs", "ec2"), ec2.min_size, ec2.max_size)
+
+
+def load_balancer_settings(config: StackConfig) -> Iterator[Problem]:
+    balancer = config.ecs.load_balancer
+    at = ("ecs", "loadBalancer")
+    if balancer.managed_web_acl and balancer.web_acl_arn:
+        yield (*at, "webAclArn"), "give either webAclArn or managedWebAcl, not both"
+    if balancer.access_logs is False:
+        if balancer.access_logs_bucket is not None:
+            yield (*at, "accessLogsBucket"), "set, but accessLogs is false"
+        if config.production:
+            yield (*at, "accessLogs"), "production stacks keep ALB access logs (Security Hub ELB.5)"
+
+
+def load_balancer_region(config: StackConfig, region: str) -> Iterator[Problem]:
+    """ACM and regional WAF serve load balancers in their own region only."""
+    balancer = config.ecs.load_balancer
+    yield from arns_outside(region, [
+        (("ecs", "loadBalancer", "certificateArn"), balancer.certificate_arn,
+         "an ALB takes ACM certificates from its own region"),
+        (("ecs", "loadBalancer", "webAclArn"), balancer.web_acl_arn,
+         "a regional WAF web ACL protects load balancers in its own region")])
+
+
+RULES = (ecs_task_sizes, ecs_tasks_fit_instances, ecs_routes, alb_rule_quota, ecs_architectures,
+         ecs_unused_settings, ecs_call_cycle, ecs_capacity_bounds, load_balancer_settings)
+REGIONAL_RULES = (ecs_image_length, ecs_task_definition_size, load_balancer_region)

@@ -54,6 +54,12 @@ class LoadBalancer(Model):
         "Protect the ALB with this existing regional AWS WAF web ACL instead."))
     idle_timeout: int = Field(60, ge=1, le=4000, description="ALB idle timeout in seconds.")
 
+    def writes_access_logs(self, production: bool) -> bool:
+        """`accessLogs`, or its default: on in production and whenever a bucket is given."""
+        if self.access_logs is None:
+            return production or self.access_logs_bucket is not None
+        return self.access_logs
+
 
 class Ecs(PlatformSection):
     enabled: bool = Field(False, description="Create an ECS cluster and run services on it.")

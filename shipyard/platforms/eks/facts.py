@@ -75,6 +75,9 @@ def _system_pods(pricer: Pricer, profiles: Sequence[Resource]) -> Iterator[Line]
             yield pricer.eks_fargate_pods(f"EKS Fargate pods {label}", pods, vcpu, mib)
 
 
+# What the cost report calls the instances of its Auto Scaling groups.
+INSTANCES_ITEM = "EKS self-managed nodes"
+
 FACTS: dict[str, ResourceFacts] = {
     "eks:index:Cluster": ResourceFacts(
         "clusters", ("name",), unique_by=("name",), holds="the cluster and every workload on it",

@@ -6,10 +6,18 @@ from typing import Iterator
 
 from shipyard.aws import models as aws_models
 from shipyard.aws.ami import is_graviton
-from shipyard.config.rules import Problem, repeats
+from shipyard.config.rules import (
+    Problem,
+    arns_outside,
+    duplicates,
+    repeats,
+    size_bounds,
+)
 from shipyard.config.schema import StackConfig
+from shipyard.platforms.eks import capacity
 from shipyard.platforms.eks.nodes import BLOCKING_TAINT_EFFECTS, FARGATE_SYSTEM_PROFILES
 from shipyard.platforms.eks.spec import NodeGroup
+from shipyard.services import architectures
 
 
 def admin_principals(config: StackConfig) -> Iterator[Problem]:
@@ -178,4 +186,50 @@ def eks_reachable_on_first_up(config: StackConfig) -> Iterator[Problem]:
             "(a VPN range, a CI runner's subnet), or Shipyard cannot deploy to the cluster")
 
 
-RULES = (admin_principals, eks_cluster, node_group_labels_and_taints, node_group_architecture, eks_system_capacity, eks_fargate_pods, eks_reachable_on_first_up,)
+def eks_unique_names(config: StackConfig) -> Iterator[Problem]:
+    yield from duplicates(("eks", "nodeGroups"), [g.name for g in config.eks.node_groups])
+    yield from duplicates(("eks", "fargateProfiles"), [p.name for p in config.eks.fargate_profiles])
+
+
+def eks_capacity_bounds(config: StackConfig) -> Iterator[Problem]:
+    for index, group in enumerate(config.eks.node_groups):
+        yield from size_bounds(("eks", "nodeGroups", index), group.min_size, group.max_size,
+                               group.desired_size)
+
+
+_NODE_ADVICE = {architectures.AMD64: "add a node group of x86 instance types (e.g. m6i.large)",
+                architectures.ARM64: "add a node group of Graviton instance types (e.g. m7g.large)"}
+
+
+def eks_architectures(config: StackConfig) -> Iterator[Problem]:
+    """Pods run on Fargate (amd64 only) when their namespace is in a profile, otherwise on the
+    node groups they may be scheduled on (shipyard/platforms/eks/capacity.py)."""
+    eks = config.eks
+    profile = capacity.fargate_profile(config)
+    groups = capacity.schedulable_node_groups(config)
+    if not (profile or groups):
+        return  # the pods have no capacity at all: eks_cluster / eks_fargate_pods say so
+    for mismatch in architectures.mismatches(config, "eks"):
+        at = ("services", mismatch.index, "architectures")
+        if profile:
+            yield at, (f"{mismatch.claim}, but EKS runs the namespace '{eks.namespace}' on "
+                       f"Fargate (fargateProfiles '{profile.name}') and EKS Fargate runs amd64 "
+                       f"only: {mismatch.listing}, or take the namespace out of the profile to "
+                       f"run the pods on {' and '.join(mismatch.image)} node groups")
+        else:
+            listed = ", ".join(f"{g.name}: {' and '.join(capacity.node_group_architectures(g))}"
+                               for g in groups)
+            yield at, (f"{mismatch.claim}, but the EKS node groups its pods may be scheduled on "
+                       f"are {' and '.join(mismatch.runs)} only ({listed}): {mismatch.listing}, "
+                       f"or {_NODE_ADVICE[mismatch.image[0]]}")
+
+
+def cluster_key_region(config: StackConfig, region: str) -> Iterator[Problem]:
+    yield from arns_outside(region, [(("eks", "kmsKeyArn"), config.eks.kms_key_arn,
+                                      "EKS takes a KMS key from the cluster's region")])
+
+
+RULES = (eks_unique_names, admin_principals, eks_cluster, eks_capacity_bounds,
+         node_group_labels_and_taints, node_group_architecture, eks_architectures,
+         eks_system_capacity, eks_fargate_pods, eks_reachable_on_first_up)
+REGIONAL_RULES = (cluster_key_region,)

@@ -121,7 +121,8 @@ class Eks(PlatformSection):
                             tuple(self.public_access_cidrs), on_first_up=True))
         ways.append(Way("private endpoint", False, "shipyard:eks.privateAccessCidrs",
                         tuple(self.private_access_cidrs), on_first_up=config.network.existing))
-        return Api("the EKS cluster's API endpoint", tuple(ways))
+        return Api("the EKS cluster's API endpoint", tuple(ways),
+                   docs="docs/eks.md: where `pulumi up` runs")
 
     def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
         """Nodes pull from ECR and join the cluster; Fargate pods need STS (shipyard/aws/

@@ -7,18 +7,18 @@ Pod Security Standards "restricted" profile.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any, Optional, Sequence
 
 from shipyard.config.schema import Service
 from shipyard.config.types import Autoscaling
+from shipyard.services.containers import (
+    RUN_AS_USER,
+    SCRATCH_MIB,
+)
 from shipyard.services.routing import TLS_POLICY
 from shipyard.services.scaling import ReplicaBounds
 
-# Pods run as this unprivileged user unless the image says otherwise (checkov wants >= 10000).
-RUN_AS_USER = 10001
-SCRATCH_SIZE = "256Mi"
+SCRATCH_SIZE = f"{SCRATCH_MIB}Mi"
 PROBE_PORT = "http"
 TLS_PORT = "https"
 RESTRICTED = "restricted"
@@ -79,12 +79,6 @@ def _probe(service: Service, initial_delay: int) -> dict[str, Any]:
     return {"httpGet": {"path": service.health_check_path, "port": PROBE_PORT, "scheme": "HTTP"},
             "initialDelaySeconds": initial_delay, "periodSeconds": 10, "timeoutSeconds": 5,
             "failureThreshold": 3, "successThreshold": 1}
-
-
-def secret_versions_digest(versions: dict[str, str]) -> str:
-    """One value for the versions of a service's secrets (env var -> version id), for its pod
-    template: containers read secrets only at start, so a rotation must change the template."""
-    return hashlib.sha256(json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def node_placement(architectures: Sequence[str]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ PLATFORM = Platform(
     secrets_at_deploy=True,  # read through the stack's AWS provider into Nomad Variables
     domains=False,           # no AWS load balancer or zone Shipyard controls
     autoscaling=True,        # the group `scaling` block, acted on by the Nomad Autoscaler
+    log_groups=False,
     section="An existing HashiCorp Nomad cluster: each service a Nomad job (docs/nomad.md).",
     # The Autoscaler, `nomad job scale` and an auto-revert re-register a job, which moves its
     # JobModifyIndex (hashicorp/nomad v1.11.3 nomad/job_endpoint.go Job.Scale; nomad/state/

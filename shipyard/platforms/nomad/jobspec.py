@@ -23,20 +23,20 @@ from decimal import Decimal
 from typing import Any, Optional, Sequence
 
 from shipyard.config.schema import Service
-from shipyard.platforms.kubernetes.manifests import (
+from shipyard.platforms.nomad.spec import Nomad
+from shipyard.services.containers import (
     RUN_AS_USER,
-    SCRATCH_SIZE,
+    TMPFS_SCRATCH_MIB,
     secret_versions_digest,
 )
-from shipyard.platforms.nomad.spec import Nomad
 from shipyard.services.scaling import ReplicaBounds, replica_bounds
 
 SECOND = 1_000_000_000          # time.Duration in JSON: integer nanoseconds
 MINUTE = 60 * SECOND
 PORT_LABEL = "http"
-# The task's user: the unprivileged uid:gid pods run as on Kubernetes (Task.User -> docker --user).
+# The task's user: the unprivileged uid:gid of every platform (Task.User -> docker --user).
 TASK_USER = f"{RUN_AS_USER}:{RUN_AS_USER}"
-SCRATCH_BYTES = int(SCRATCH_SIZE.removesuffix("Mi")) * 1024 * 1024  # a tmpfs /tmp, as on Kubernetes
+SCRATCH_BYTES = TMPFS_SCRATCH_MIB * 1024 * 1024  # a tmpfs /tmp, as on Swarm
 # Where templates render: the task's secrets/ directory is private to it and never on the image.
 SECRETS_FILE = "secrets/shipyard.env"
 CALLS_FILE = "secrets/calls.env"

@@ -7,6 +7,7 @@ PLATFORM = Platform(
     secrets_at_deploy=True,  # read through the stack's AWS provider into Docker secrets
     domains=False,           # no AWS load balancer, certificate or zone Shipyard controls
     autoscaling=False,       # Swarm has none: each service runs `replicas`
+    log_groups=False,
     section="An existing Docker Swarm (on AWS or anywhere): set `host` (docs/swarm.md).",
     # A failed update is rolled back by Swarm, while the provider's error leaves the new inputs
     # in the state (terraform-provider-docker v4.5.0 resource_docker_service_funcs.go,

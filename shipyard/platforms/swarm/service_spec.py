@@ -17,6 +17,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from shipyard.config.schema import Service
 from shipyard.platforms.swarm.spec import Swarm
+from shipyard.services.containers import TMPFS_SCRATCH_MIB
 
 NANO_CPUS_PER_VCPU = 1_000_000_000   # Resources.Limits.NanoCPUs: CPU in units of 1e-9
 BYTES_PER_MIB = 1_048_576
@@ -24,10 +25,9 @@ SERVICE_NAME_MAX = 63
 SECRET_NAME_MAX = 64
 SECRETS_DIR = "/run/secrets"        # where Swarm mounts a service's secrets (files, tmpfs)
 SECRET_FILE_MODE = 0o400            # readable by the service's own user only
-# A read-only root filesystem still leaves the process a scratch directory: memory-backed, so it
-# counts against the task's memory limit.
+# A read-only root filesystem still leaves the process a scratch directory, memory-backed.
 SCRATCH_DIR = "/tmp"
-SCRATCH_BYTES = 64 * BYTES_PER_MIB
+SCRATCH_BYTES = TMPFS_SCRATCH_MIB * BYTES_PER_MIB
 # Permission bits only: the provider reads the mode back as `Mode.Perm()`
 # (resource_docker_service_structures.go, flattenServiceMounts), so a sticky bit (0o1777) would
 # show a change on every preview. The tasks' processes all run as one user anyway.

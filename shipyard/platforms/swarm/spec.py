@@ -8,10 +8,11 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import Field, model_validator
 
 from shipyard.config.types import PlatformSection, pattern_check, problem_check
+from shipyard.services.containers import RUN_AS_USER
 
 # The uid:gid the tasks run as unless `user` says otherwise: the same unprivileged user as
-# Kubernetes pods (shipyard/platforms/kubernetes/manifests.py RUN_AS_USER), so one image runs on both.
-DEFAULT_USER = "10001:10001"
+# Kubernetes pods and Nomad tasks, so one image runs on each.
+DEFAULT_USER = f"{RUN_AS_USER}:{RUN_AS_USER}"
 HOST_SCHEMES = ("unix", "ssh", "tcp")
 
 
