@@ -81,6 +81,12 @@ def _unknown_key_message(loc: tuple[Any, ...]) -> str:
     model = _model_at(loc[:-1])
     known = [f.alias or name for name, f in model.model_fields.items()] if model else []
     key = str(loc[-1])
+    section, dot, rest = key.partition(".")
+    if len(loc) == 1 and dot and section in known:
+        # `pulumi config set shipyard:nomad.token` without --path stores a key named that.
+        return (f"unknown key: '{rest}' of shipyard:{section} was set as a key of its own; set "
+                f"it with `pulumi config set --path shipyard:{key} ...` (add --secret for a "
+                f"secret) and remove this one (`pulumi config rm shipyard:{key}`)")
     if to_camel(key) in known and to_camel(key) != key:
         return f"unknown key; did you mean '{to_camel(key)}'? (keys are camelCase)"
     close = difflib.get_close_matches(key, known, n=1)

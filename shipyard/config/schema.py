@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from shipyard.config.types import (
     ALB_HOST,
@@ -22,6 +22,7 @@ from shipyard.config.types import (
     DEFAULT_FLOW_LOG_RETENTION_DAYS,
     DEFAULT_KEEP_LAST_IMAGES,
     DEFAULT_VPC_CIDR,
+    SECRET_KIND,
     AccountId,
     Architecture,
     AvailabilityZoneName,
@@ -315,3 +316,14 @@ def _platform_sections() -> dict[str, Any]:
 StackConfig = create_model("StackConfig", __base__=_StackConfig, __module__=__name__,
                            **_platform_sections())
 StackConfig.__doc__ = "Everything under the `shipyard:` namespace of one stack."
+
+
+def secret_kind(section: str, key: str) -> Optional[str]:
+    """What a secret under `shipyard:<section>` at `key` holds, by its field's SECRET_KIND
+    ("pem", "kubeconfig"), or None: the offline engine stands in a value of that kind."""
+    field = next((f for f in StackConfig.model_fields.values() if f.alias == section), None)
+    model = field.annotation if field else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return None
+    extra = next((f.json_schema_extra for f in model.model_fields.values() if f.alias == key), None)
+    return extra.get(SECRET_KIND) if isinstance(extra, dict) else None

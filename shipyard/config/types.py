@@ -72,6 +72,16 @@ def pattern_check(pattern: str, message: str):
     return problem_check(lambda value: None if compiled.fullmatch(value) else message)
 
 
+# What a secret config value holds, for the offline engine to stand in a value of that kind
+# (shipyard/review/engine.py): a field's `json_schema_extra`, e.g. PEM_VALUE.
+SECRET_KIND = "secretKind"
+PEM_VALUE = {SECRET_KIND: "pem"}
+
+Pem = Annotated[str, pattern_check(
+    r"(?s)\s*-----BEGIN [A-Z0-9 ]+-----.+-----END [A-Z0-9 ]+-----\s*",
+    "must be PEM text (-----BEGIN ...----- ... -----END ...-----)")]
+
+
 def _ipv4_cidr(value: str) -> str:
     try:
         network = ipaddress.IPv4Network(value, strict=True)

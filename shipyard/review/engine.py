@@ -39,6 +39,7 @@ from shipyard import PROJECT_ROOT, shipped_stacks
 from shipyard.aws.iam import secret_reference
 from shipyard.config import ConfigError, StackConfig, parse
 from shipyard.config.load import YAML_SCALARS
+from shipyard.config.schema import secret_kind
 from shipyard.config.stack_file import load_config, scalars_as_written
 from shipyard.review.inputs import Secret
 from shipyard.review.mock_values import kubeconfig
@@ -211,13 +212,17 @@ def _as_cli_value(value: Any) -> str:
     return str(value)
 
 
+_PLACEHOLDERS = {"pem": OFFLINE_PEM, "kubeconfig": OFFLINE_KUBECONFIG}
+
+
 def _replace_secure(key: str, value: Any, secret_keys: set[str], top: str) -> Any:
+    """The config value with each `secure:` ciphertext replaced by a placeholder of the kind its
+    key holds (shipyard.config.schema.secret_kind), recording `top` as a secret key."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
             secret_keys.add(top)
-            if key.endswith("Material"):
-                return OFFLINE_PEM
-            return OFFLINE_KUBECONFIG if key == "kubeconfig" else OFFLINE_SECRET
+            kind = secret_kind(top.split(":")[-1], key)
+            return _PLACEHOLDERS.get(kind, OFFLINE_SECRET)
         return {k: _replace_secure(k, v, secret_keys, top) for k, v in value.items()}
     if isinstance(value, list):
         return [_replace_secure(key, v, secret_keys, top) for v in value]

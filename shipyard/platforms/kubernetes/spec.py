@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, model_validator
 from shipyard.aws.reachability import Api
 from shipyard.config.types import (
     DEFAULT_WORKLOAD_NAMESPACE,
+    SECRET_KIND,
     Autoscaling,
     DnsLabel,
     PlatformSection,
@@ -23,7 +24,8 @@ class Kubernetes(PlatformSection):
     enabled: bool = Field(False, description=(
         "Deploy the services to this cluster. Default: on when `kubeconfig` or `context` is set; "
         "`true` alone uses the current context of the deployer's ~/.kube/config."))
-    kubeconfig: Optional[str] = Field(None, min_length=1, description=(
+    kubeconfig: Optional[str] = Field(
+        None, min_length=1, json_schema_extra={SECRET_KIND: "kubeconfig"}, description=(
         "Kubeconfig of an existing cluster (set it with `pulumi config set --secret`)."))
     context: Optional[str] = Field(None, min_length=1, description=(
         "Kubeconfig context to use (from `kubeconfig`, or the ambient ~/.kube/config)."))

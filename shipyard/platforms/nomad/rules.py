@@ -3,7 +3,7 @@ services, and Nomad's own registration checks on the very jobs Shipyard would re
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from shipyard.config.rules import Problem
 from shipyard.config.schema import StackConfig
@@ -108,5 +108,19 @@ def notes(config: StackConfig) -> Iterator[str]:
                    "all of them at once)")
 
 
+def nomad_credentials(config: StackConfig, prefix: str,
+                      is_secret: Callable[[str], bool]) -> Iterator[Problem]:
+    """The ACL token and the client key open the cluster: never plain text in the stack file,
+    where they would land in version control."""
+    if is_secret("nomad"):
+        return
+    for key, value in (("token", config.nomad.token), ("keyPem", config.nomad.key_pem)):
+        if value:
+            yield ("nomad", key), (
+                "must be a Pulumi secret, not plain text in the stack file: `pulumi config set "
+                f"--secret --path shipyard:nomad.{key}" + (" < key.pem`" if key == "keyPem" else "`"))
+
+
 RULES = (nomad_cpu, nomad_tls, nomad_static_ports, nomad_registration)
+STACK_RULES = (nomad_credentials,)
 NOTES = (notes,)

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 from pydantic import Field
 
 from shipyard.aws.reachability import Api
-from shipyard.config.types import Autoscaling, PlatformSection, pattern_check
+from shipyard.config.types import (
+    PEM_VALUE,
+    Autoscaling,
+    Pem,
+    PlatformSection,
+    pattern_check,
+)
 
 if TYPE_CHECKING:
     from shipyard.config.schema import StackConfig
@@ -45,11 +51,11 @@ class Nomad(PlatformSection):
     token: Optional[Annotated[str, Field(min_length=1)]] = Field(None, description=(
         "ACL token `pulumi up` uses (set it with `pulumi config set --secret`). Default: the "
         "deployer's NOMAD_TOKEN."))
-    ca_pem: Optional[Annotated[str, Field(min_length=1)]] = Field(None, description=(
+    ca_pem: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
         "PEM CA certificate that signed the agent's TLS certificate."))
-    cert_pem: Optional[Annotated[str, Field(min_length=1)]] = Field(None, description=(
+    cert_pem: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
         "PEM client certificate for mutual TLS (with `keyPem`)."))
-    key_pem: Optional[Annotated[str, Field(min_length=1)]] = Field(None, description=(
+    key_pem: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
         "PEM key of `certPem` (set it with `pulumi config set --secret`)."))
     cpu_mhz_per_vcpu: Optional[int] = Field(None, ge=100, le=10000, description=(
         "MHz Nomad reserves per vCPU a service asks for: its `cpu` (MHz, a soft share of the "

@@ -7,7 +7,13 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from shipyard.config.types import PlatformSection, pattern_check, problem_check
+from shipyard.config.types import (
+    PEM_VALUE,
+    Pem,
+    PlatformSection,
+    pattern_check,
+    problem_check,
+)
 from shipyard.services.containers import RUN_AS_USER
 
 # The uid:gid the tasks run as unless `user` says otherwise: the same unprivileged user as
@@ -30,10 +36,6 @@ DockerHost = Annotated[str, pattern_check(
     rf"({'|'.join(HOST_SCHEMES)})://\S+",
     "must be a Docker host address: unix:///var/run/docker.sock, ssh://user@manager or "
     "tcp://manager:2376")]
-Pem = Annotated[str, pattern_check(r"(?s)\s*-----BEGIN [A-Z0-9 ]+-----.+-----END [A-Z0-9 ]+-----\s*",
-                                   "must be PEM text (-----BEGIN ...----- ... -----END ...-----)")]
-
-
 class Swarm(PlatformSection):
     enabled: bool = Field(False, description=(
         "Deploy the services to this Swarm. Default: on when `host` is set; `true` alone uses "
@@ -46,11 +48,11 @@ class Swarm(PlatformSection):
     ssh_opts: list[Annotated[str, Field(min_length=1)]] = Field([], description=(
         "ssh:// hosts: extra options for the deployer's ssh client, e.g. "
         "`[-o, StrictHostKeyChecking=yes]`."))
-    ca_material: Optional[Pem] = Field(None, description=(
+    ca_material: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
         "tcp:// hosts: the PEM CA certificate the daemon's certificate is checked against."))
-    cert_material: Optional[Pem] = Field(None, description=(
+    cert_material: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
         "tcp:// hosts: the PEM client certificate Shipyard presents to the daemon."))
-    key_material: Optional[Pem] = Field(None, description=(
+    key_material: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
         "tcp:// hosts: the client certificate's PEM private key. Must be a Pulumi secret: "
         "`pulumi config set --secret --path shipyard:swarm.keyMaterial < key.pem`."))
     endpoint_mode: Literal["vip", "dnsrr"] = Field("vip", description=(
