@@ -262,3 +262,27 @@ def test_the_ecr_url_ecs_receives_counts_the_regions_domain():
             "(<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>) is 257 characters, "
             "over the 255 ECS accepts: use a shorter ECR repository name or tag"
             in caught.value.problems), caught.value.problems
+
+
+def test_a_value_is_secret_only_where_the_stack_file_writes_it_secure(tmp_path, monkeypatch):
+    """Pulumi marks all of `shipyard:nomad` secret once its token is; the key stays plain text
+    in the file, and under `pulumi up` the stack file beside the program says so."""
+    from shipyard.config import load
+    from shipyard.config.stack_file import secure_paths_as_written
+
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text("config:\n  shipyard:nomad:\n    token: {secure: v1:abc}\n"
+                          "    keyPem: plain\n  shipyard:services: [{env: {A: {secure: v1:d}}}]\n")
+    written = secure_paths_as_written(stack_file)
+    assert written == {"shipyard:nomad.token", "shipyard:services[0].env.A"}
+    assert secure_paths_as_written(tmp_path / "missing.yaml") is None
+    monkeypatch.setattr(load.pulumi.runtime.config, "is_config_secret",
+                        lambda key: key == "shipyard:nomad")
+    for known, key_pem in ((written, False), (None, True), (frozenset(), True)):
+        token = load.SECURE_PATHS.set(known)
+        try:
+            assert load.is_secret("nomad.token") is True
+            assert load.is_secret("nomad.keyPem") is key_pem  # unknown: trust Pulumi's marking
+            assert load.is_secret("swarm.keyMaterial") is False
+        finally:
+            load.SECURE_PATHS.reset(token)

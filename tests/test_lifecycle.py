@@ -220,7 +220,11 @@ def test_6_a_rotated_secret_rolls_the_pods(rotate_secrets):
     annotation = k8s_manifests.SECRET_VERSIONS_ANNOTATION
     assert before["annotations"][annotation] != after["annotations"][annotation]
     assert after["annotations"][annotation] == secret_versions_digest(
-        {"DB": "rotated-version"})
+        {"DB": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf@rotated-version"})
+    other = {**config, "services": [{**config["services"][0], "secrets": {
+        "DB": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db2-AbCdEf"}}]}
+    moved = template(run_shipyard(other))  # the same mocked version id, another secret
+    assert moved["annotations"][annotation] != after["annotations"][annotation]
 
 
 def test_6_secret_versions_are_plain_so_the_deployment_diff_stays_readable(every_plan):

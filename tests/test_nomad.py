@@ -301,6 +301,7 @@ def test_pulumi_up_keeps_the_autoscalers_count_and_waits_for_the_deployment(plan
             assert job.inputs["preserveCounts"] is autoscaled
             assert job.inputs["detach"] is False           # the provider's default is true
             assert job.inputs["purgeOnDestroy"] is False
+            assert job.inputs["rerunIfDead"] is True        # `nomad job stop` is undone by up
     assert {j.inputs["preserveCounts"] for j in plans["consul-fixed-count"].of_type(JOB)} == {
         False}
 
@@ -435,8 +436,18 @@ def test_a_rotated_secret_rolls_the_job_out_allocation_by_allocation(plans, rota
     rotate_secrets("rotated-version")
     after = jobs(run_shipyard(STACKS["shop"]))["api"]["Meta"]
     assert after[builder.SECRET_VERSIONS_META] == secret_versions_digest(
-        {"DB_PASSWORD": "rotated-version", "KEY": "1"}) != meta[builder.SECRET_VERSIONS_META]
+        {"DB_PASSWORD": f"{SECRET}:password::@rotated-version", "KEY": f"{PARAMETER}@1"}) \
+        != meta[builder.SECRET_VERSIONS_META]
     assert "shipyard-secret-versions" not in jobs(plans["shop"])["web"]["Meta"]
+
+
+def test_another_secret_at_the_same_version_rolls_the_job_too(plans):
+    """Review: a new SSM parameter starts at version 1 as the old one did; the reference is in
+    the digest, so pointing KEY at it still rolls the allocations."""
+    moved = {**API, "secrets": {**API["secrets"], "KEY": PARAMETER + "-new"}}
+    after = jobs(run_shipyard({**STACKS["shop"], "services": [moved, WEB]}))["api"]["Meta"]
+    assert after[builder.SECRET_VERSIONS_META] != jobs(plans["shop"])["api"]["Meta"][
+        builder.SECRET_VERSIONS_META]
 
 
 def test_a_service_without_secrets_has_no_variable(plans):
@@ -557,10 +568,11 @@ def test_plan_says_pulumi_up_must_reach_the_nomad_api(capsys):
 
 
 def test_pulumi_up_waits_as_long_as_a_rollout_may_take(plans):
-    """The provider's own 5 minutes are less than one healthy deadline."""
+    """The provider's own 5 minutes are less than one healthy deadline; each allocation may take
+    a whole progress deadline (rescheduled after its healthy deadline, then healthy)."""
     for name, count in (("shop", 9), ("consul-fixed-count", 3), ("bounded-autoscaling", 5)):
         job = plans[name].one(JOB, "nomad-api")
-        minutes = count * 5 + 10          # each allocation's healthy deadline, one progress deadline
+        minutes = count * 10              # a progress deadline per allocation, one at a time
         assert job.custom_timeouts == {"create": f"{minutes}m", "update": f"{minutes}m"}, name
 
 

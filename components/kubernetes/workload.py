@@ -53,11 +53,11 @@ class KubernetesWorkload(pulumi.ComponentResource):
                      for key, arn in sorted(service.secrets.items())}
             depends_on.append(register(k8s.core.v1.Secret, manifests.secret(
                 service, ns, {key: read.value for key, read in reads.items()}), "-secrets"))
-            # Pods read secrets as env vars at start: a rotation (a new version) must change
-            # the pod template for `pulumi up` to roll them. Versions, unlike values, are not
-            # secret, so the Deployment stays readable in `pulumi preview --diff`.
+            # Pods read secrets as env vars at start: a rotation (a new version) or another
+            # reference must change the pod template for `pulumi up` to roll them. Versions,
+            # unlike values, are not secret: the Deployment stays readable in `pulumi preview --diff`.
             secret_versions = pulumi.Output.all(
-                **{key: read.version for key, read in reads.items()}).apply(
+                **{key: read.source for key, read in reads.items()}).apply(
                 secret_versions_digest)
 
         scaling = args.autoscaling

@@ -42,7 +42,7 @@ class NomadService(pulumi.ComponentResource):
                 f"{name}-secrets", path=jobspec.variable_path(service.name),
                 namespace=settings.namespace,
                 items={key: read.value for key, read in reads.items()}, opts=child))
-            versions = pulumi.Output.all(**{key: read.version for key, read in reads.items()})
+            versions = pulumi.Output.all(**{key: read.source for key, read in reads.items()})
         waits = jobspec.deployment_minutes(service, settings)
         self.job = nomad.Job(
             name,
@@ -58,6 +58,11 @@ class NomadService(pulumi.ComponentResource):
             # Deregister, not purge: the stopped job and its history stay for `nomad job
             # status` and a revert until Nomad's garbage collector removes them.
             purge_on_destroy=False,
+            # A job stopped outside Pulumi (`nomad job stop`) stays "dead" until garbage
+            # collection, and the provider's refresh finds it unchanged: this makes a dead job
+            # a diff, so `pulumi up` runs it again (terraform-provider-nomad v2.6.1
+            # nomad/resource_job.go, resourceJobCustomizeDiff).
+            rerun_if_dead=True,
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=depends_on,
                 # A public service's job holds its static port on each client it runs on: a

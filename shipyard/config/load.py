@@ -32,6 +32,10 @@ NAMESPACE = "shipyard"
 # :func:`from_pulumi` from the stack file beside the program); None: not known.
 YAML_SCALARS: contextvars.ContextVar[Optional[Mapping[str, str]]] = contextvars.ContextVar(
     "YAML_SCALARS", default=None)
+# The key paths the stack file writes as `secure:` values (stack_file.secure_paths), set the
+# same way; None: not known.
+SECURE_PATHS: contextvars.ContextVar[Optional[frozenset[str]]] = contextvars.ContextVar(
+    "SECURE_PATHS", default=None)
 
 
 class ConfigError(pulumi.RunError):
@@ -177,21 +181,39 @@ def from_pulumi() -> StackConfig:
     region = (everything.get("aws:region") or os.environ.get("AWS_REGION")
               or os.environ.get("AWS_DEFAULT_REGION"))
     problems = stack_name_problems(pulumi.get_stack()) + namespace_problems(list(everything))
-    token = None
+    token = secure_token = None
     if YAML_SCALARS.get() is None:  # under `pulumi up`: the stack file beside the program
-        from shipyard.config.stack_file import scalars_as_written
-        token = YAML_SCALARS.set(scalars_as_written(Path(f"Pulumi.{pulumi.get_stack()}.yaml")))
+        from shipyard.config.stack_file import (
+            scalars_as_written,
+            secure_paths_as_written,
+        )
+        stack_file = Path(f"Pulumi.{pulumi.get_stack()}.yaml")
+        token = YAML_SCALARS.set(scalars_as_written(stack_file))
+        secure_token = SECURE_PATHS.set(secure_paths_as_written(stack_file))
     try:
         config = parse({key[len(prefix):]: value for key, value in everything.items()
                         if key.startswith(prefix)}, region)
+        problems += [f"{key_path(loc)}: {message}" for loc, message in stack_problems(
+            config, f"{pulumi.get_project()}-{pulumi.get_stack()}", is_secret)]
     except ConfigError as error:
         raise ConfigError(problems + error.problems) from None
     finally:
         if token is not None:
             YAML_SCALARS.reset(token)
-    problems += [f"{key_path(loc)}: {message}" for loc, message in stack_problems(
-        config, f"{pulumi.get_project()}-{pulumi.get_stack()}",
-        lambda key: pulumi.runtime.config.is_config_secret(f"{NAMESPACE}:{key}"))]
+        if secure_token is not None:
+            SECURE_PATHS.reset(secure_token)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def is_secret(path: str) -> bool:
+    """Whether the value at `path` under `shipyard:` (`nomad.keyPem`) is a Pulumi secret. Pulumi
+    marks a whole top-level key secret once any value in it is; the stack file says which."""
+    top = f"{NAMESPACE}:{path.split('.')[0]}"
+    if not pulumi.runtime.config.is_config_secret(top):
+        return False
+    written = SECURE_PATHS.get()
+    if not written:  # no stack file, or the secret came from elsewhere (an ESC environment)
+        return True
+    return f"{NAMESPACE}:{path}" in written or top in written

@@ -37,7 +37,7 @@ def cross_field_problems(config: StackConfig, region: Optional[str] = None) -> l
 def stack_problems(config: StackConfig, prefix: str,
                    is_secret: Callable[[str], bool]) -> list[Problem]:
     """The rules that need what only the running program knows: the stack's `<project>-<stack>`
-    prefix and which top-level keys (`swarm`) came in as Pulumi secrets. Each platform's
+    prefix and which values (`swarm.keyMaterial`) are Pulumi secrets. Each platform's
     `STACK_RULES`, run by :func:`shipyard.config.load.from_pulumi` before any resource exists."""
     return [problem for platform in PLATFORMS.values()
             for rule in getattr(platform.hook("rules"), "STACK_RULES", ())

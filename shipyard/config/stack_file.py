@@ -10,7 +10,7 @@ to values (pulumi/pulumi sdk/go/common/resource/config/key.go, `ParseKey`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping, Optional
 
 import yaml
 
@@ -142,3 +142,34 @@ def scalars_as_written(path: Path) -> dict[str, str]:
         if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STRING:
             found.update(_scalars(value_node, key_node.value))
     return found
+
+
+def secure_paths(config: Mapping[str, Any]) -> frozenset[str]:
+    """The full key paths a stack's config writes as `secure:` ciphertext
+    (`shipyard:nomad.keyPem` for `shipyard:nomad: {keyPem: {secure: ...}}`). Pulumi tells a
+    program only which top-level keys hold a secret; this says which values within them."""
+    found: set[str] = set()
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            if set(value) == {"secure"}:
+                found.add(path)
+            for key, item in value.items():
+                walk(item, _join(path, str(key)))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    for key, value in config.items():
+        walk(value, key)
+    return frozenset(found)
+
+
+def secure_paths_as_written(path: Path) -> Optional[frozenset[str]]:
+    """:func:`secure_paths` of a stack file, or None when it cannot be read."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    config = document.get("config") if isinstance(document, dict) else None
+    return secure_paths(config) if isinstance(config, dict) else None

@@ -38,9 +38,9 @@ from pulumi.runtime.sync_await import _sync_await
 from shipyard import PROJECT_ROOT, shipped_stacks
 from shipyard.aws.iam import secret_reference
 from shipyard.config import ConfigError, StackConfig, parse
-from shipyard.config.load import YAML_SCALARS
+from shipyard.config.load import SECURE_PATHS, YAML_SCALARS
 from shipyard.config.schema import secret_kind
-from shipyard.config.stack_file import load_config, scalars_as_written
+from shipyard.config.stack_file import load_config, scalars_as_written, secure_paths
 from shipyard.review.inputs import Secret
 from shipyard.review.mock_values import kubeconfig
 from shipyard.review.mocks import ShipyardMocks
@@ -299,12 +299,14 @@ def run(stack: str, config: Optional[Mapping[str, Any]] = None,
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     # A fresh context per run: the SDK keeps its settings, config and root stack in ContextVars.
-    return contextvars.Context().run(_run, stack, values, sorted(secret_keys), root, written)
+    return contextvars.Context().run(_run, stack, values, sorted(secret_keys), root, written,
+                                     secure_paths(raw))
 
 
 def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path,
-         written: Mapping[str, str]) -> Plan:
+         written: Mapping[str, str], secure: frozenset[str]) -> Plan:
     YAML_SCALARS.set(written)  # this run's own context: gone when it ends
+    SECURE_PATHS.set(secure)
     # The program checks ARNs against the region it deploys to: make it the mocks' region, not
     # whatever AWS_REGION the machine running the plan happens to have.
     region = values.setdefault("aws:region", DEFAULT_REGION)

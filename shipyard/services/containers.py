@@ -17,8 +17,8 @@ SCRATCH_MIB = 256
 TMPFS_SCRATCH_MIB = 64
 
 
-def secret_versions_digest(versions: dict[str, str]) -> str:
-    """One value for the versions of a service's secrets (env var -> version id), for its pod
-    template or job: containers read secrets only at start, so a rotation must change what the
-    orchestrator compares."""
-    return hashlib.sha256(json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
+def secret_versions_digest(sources: dict[str, str]) -> str:
+    """One value for the sources of a service's secrets (env var -> `<reference>@<version>`,
+    SecretRead.source), for its pod template or job: containers read secrets only at start, so a
+    rotation, or another reference, must change what the orchestrator compares."""
+    return hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()[:16]

@@ -36,6 +36,8 @@ class SecretRead(NamedTuple):
     value: pulumi.Output[str]    # a Pulumi secret: encrypted in the state, never printed
     version: pulumi.Output[str]  # the secret's version id, or the parameter's version number
     # (never a Pulumi secret)
+    source: pulumi.Output[str]   # `<reference>@<version>`: what changes whenever the value may,
+    # for what rolls the containers. A version alone does not: a new parameter starts at 1 too.
 
 
 def read_secret(reference: str, where: str) -> SecretRead:
@@ -53,4 +55,6 @@ def read_secret(reference: str, where: str) -> SecretRead:
     # invoke's whole result secret (pulumi 3 sdk/python pulumi/runtime/invoke.py: one
     # `is_secret` for the result), its version too. A version is no secret: unmarked, what it
     # feeds (a jobspec, an annotation, a Docker secret's name) stays readable in a diff.
-    return SecretRead(pulumi.Output.secret(value), pulumi.Output.unsecret(version))
+    version = pulumi.Output.unsecret(version)
+    return SecretRead(pulumi.Output.secret(value), version,
+                      version.apply(lambda number: f"{reference}@{number}"))

@@ -10,7 +10,7 @@ What the task receives:
   health-checked allocation at a time, rather than restarting every allocation at once;
 - calls: each env value naming a callee as `<callee>:<port>` (e.g. `API_URL=http://api:8080`,
   which resolves by DNS on ECS and Kubernetes) is rendered from the catalog instead, with one
-  healthy instance's address (`http://10.0.3.7:24512`): the same variable names and URLs, with the
+  instance's address (`http://10.0.3.7:24512`): the same variable names and URLs, with the
   callee's host address and dynamic port, re-rendered (and the task restarted) when it moves.
 """
 
@@ -59,10 +59,10 @@ CHECK_INTERVAL, CHECK_TIMEOUT = 10 * SECOND, 2 * SECOND
 CHECK_RESTART = {"Limit": 3, "Grace": 30 * SECOND}
 # Nomad's template splay: re-rendered callers restart at random within it, not all at once.
 CALLS_SPLAY = 5 * SECOND
-# How a template looks a callee up: for native discovery nomadService's subset of one healthy
-# instance, hashed on the caller's allocation ID (a consistent choice per caller; the form of
-# hashicorp/nomad e2e/servicediscovery/input/simple_lb_clients.nomad); Consul's `service` lists
-# the healthy instances.
+# How a template looks a callee up: for native discovery nomadService's subset of one instance,
+# hashed on the caller's allocation ID (a consistent choice per caller; the form of
+# hashicorp/nomad e2e/servicediscovery/input/simple_lb_clients.nomad), healthy or not (native
+# checks are not in the catalog: hashicorp/nomad#23317); Consul's `service` lists the passing.
 _LOOKUP = {"nomad": 'nomadService 1 (env "NOMAD_ALLOC_ID") {name}', "consul": "service {name}"}
 
 
@@ -86,12 +86,14 @@ def nomad_cpu(service: Service, nomad: Nomad) -> int:
 
 def deployment_minutes(service: Service, nomad: Nomad) -> int:
     """How long `pulumi up` waits for a job's deployment: each allocation of the largest count
-    it may have rolled one at a time (max_parallel 1) within its healthy deadline, plus one
-    progress deadline. terraform-provider-nomad waits 5 minutes by default (resource_job.go,
+    it may have, rolled one at a time (max_parallel 1), within a progress deadline. The deadline
+    starts again at each healthy allocation, and an allocation unhealthy at its healthy deadline
+    is rescheduled and may still become healthy before it (Nomad's update block docs,
+    progress_deadline). terraform-provider-nomad waits 5 minutes by default (resource_job.go,
     Timeouts), less than one healthy deadline: a slow but healthy rollout would fail `pulumi up`."""
     bounds = scaling_bounds(service, nomad)
     count = bounds.max if bounds else service.replicas
-    return (count * UPDATE["HealthyDeadline"] + UPDATE["ProgressDeadline"]) // MINUTE
+    return count * UPDATE["ProgressDeadline"] // MINUTE
 
 
 def variable_path(job_id: str) -> str:
@@ -117,7 +119,7 @@ def _literal(text: str) -> str:
 def calls_template(service: Service, callees: Sequence[Service], provider: str
                    ) -> Optional[str]:
     """An env-file template setting each env var that names a callee as `<name>:<port>` to the
-    same value with one healthy instance's address instead; None when none does."""
+    same value with one callee instance's address instead; None when none does."""
     if not callees:
         return None
     pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(f"{c.name}:{c.port}")

@@ -112,10 +112,8 @@ def nomad_credentials(config: StackConfig, prefix: str,
                       is_secret: Callable[[str], bool]) -> Iterator[Problem]:
     """The ACL token and the client key open the cluster: never plain text in the stack file,
     where they would land in version control."""
-    if is_secret("nomad"):
-        return
     for key, value in (("token", config.nomad.token), ("keyPem", config.nomad.key_pem)):
-        if value:
+        if value and not is_secret(f"nomad.{key}"):
             yield ("nomad", key), (
                 "must be a Pulumi secret, not plain text in the stack file: `pulumi config set "
                 f"--secret --path shipyard:nomad.{key}" + (" < key.pem`" if key == "keyPem" else "`"))

@@ -118,7 +118,7 @@ def swarm_tls_key(config: StackConfig, prefix: str,
                   is_secret: Callable[[str], bool]) -> Iterator[Problem]:
     """The client key opens the daemon (root on the manager): never plain text in the stack
     file, where it would land in version control."""
-    if config.swarm.key_material and not is_secret("swarm"):
+    if config.swarm.key_material and not is_secret("swarm.keyMaterial"):
         yield ("swarm", "keyMaterial"), (
             "must be a Pulumi secret, not plain text in the stack file: `pulumi config set "
             "--secret --path shipyard:swarm.keyMaterial < key.pem`")
