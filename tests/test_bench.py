@@ -37,6 +37,7 @@ STILL_NAMING = {
     "kubernetes": {REGISTRY, "shipyard/platforms/eks/deploy.py"},
 }
 
+
 @pytest.mark.parametrize("name", NAMES)
 def test_no_new_production_file_hard_codes_a_platform_name(name):
     naming = set(bench.files_naming(name))

@@ -40,8 +40,8 @@ CASES = [
      "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, "
      "2922, 3288, 3653"),
     ("no egress for private subnets", {"ecs": ECS, "network": {"natGateways": "none"}},
-     "shipyard:network.natGateways: 'none' leaves private subnets without egress, but Amazon ECS "
-     "tasks there must pull images and reach AWS APIs: use 'single' or 'perAz', or set "
+     "shipyard:network.natGateways: 'none' leaves private subnets without egress, but containers "
+     "there (Amazon ECS) must pull images and reach AWS APIs: use 'single' or 'perAz', or set "
      "network.vpcEndpoints"),
     ("ECR name with capitals", {"ecr": {"repositories": [{"name": "Shop/API"}]}},
      "shipyard:ecr.repositories[0].name: must be lowercase letters, digits and . _ - / (each "

@@ -140,8 +140,8 @@ def test_no_vpc_when_nothing_runs_in_it():
 
 
 @pytest.mark.parametrize("enabled, named", [
-    ({"ecs": {"enabled": True}}, "Amazon ECS tasks"),
-    ({"ecs": {"enabled": True}, "eks": {"enabled": True}}, "Amazon ECS and Amazon EKS tasks"),
+    ({"ecs": {"enabled": True}}, "Amazon ECS"),
+    ({"ecs": {"enabled": True}, "eks": {"enabled": True}}, "Amazon ECS and Amazon EKS"),
     ({"swarm": {"enabled": True, "host": "unix:///var/run/docker.sock"}}, None)])
 def test_no_egress_names_each_enabled_platform_in_the_vpc(enabled, named):
     """The registry's `in_vpc` says which platforms need the private subnets' egress."""
@@ -150,6 +150,6 @@ def test_no_egress_names_each_enabled_platform_in_the_vpc(enabled, named):
 
     config = StackConfig.model_validate({**enabled, "network": {"natGateways": "none"}})
     messages = [message for _, message in private_egress(config)]
-    assert messages == ([f"'none' leaves private subnets without egress, but {named} there must "
-                         "pull images and reach AWS APIs: use 'single' or 'perAz', or set "
-                         "network.vpcEndpoints"] if named else [])
+    assert messages == ([f"'none' leaves private subnets without egress, but containers there "
+                         f"({named}) must pull images and reach AWS APIs: use 'single' or "
+                         "'perAz', or set network.vpcEndpoints"] if named else [])

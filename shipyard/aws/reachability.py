@@ -48,6 +48,7 @@ class Api:
     ways: tuple[Way, ...]      # empty: Shipyard cannot tell offline (an existing cluster)
     deploys: str = "Kubernetes objects"  # what `pulumi up` sends through it
     docs: str = ""             # where the platform's docs say how to reach it
+    also: str = ""             # another way in the config could open, e.g. a public endpoint
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,12 @@ def refusals(api: Api, who: Deployer) -> str:
 
 def admission_advice(api: Api) -> str:
     """How to let a runner in: the key of each way into the API, then where the docs say more."""
-    admits = [f"its {'egress' if way.public else 'network'} in {way.key}" for way in api.ways]
+    ways = " or ".join(f"its {'egress' if way.public else 'network'} in {way.key}"
+                       for way in api.ways)
+    admits = ([f"admit {ways}"] if ways else []) + ([api.also] if api.also else [])
     where = f" ({api.docs})" if api.docs else ""
-    return f"Admit {' or '.join(admits)}, or run on a runner that is{where}"
+    advice = f"{' or '.join(admits)}, or run on a runner that is{where}"
+    return advice[0].upper() + advice[1:]
 
 
 def reaches(api: Api, who: Deployer) -> bool | None:

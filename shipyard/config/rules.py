@@ -133,9 +133,9 @@ def private_egress(config: StackConfig) -> Iterator[Problem]:
     if (in_vpc and not network.existing and network.nat_gateways == "none"
             and not network.vpc_endpoints):
         yield ("network", "natGateways"), (
-            f"'none' leaves private subnets without egress, but {' and '.join(in_vpc)} tasks there "
-            "must pull images and reach AWS APIs: use 'single' or 'perAz', or set "
-            "network.vpcEndpoints")
+            f"'none' leaves private subnets without egress, but containers there "
+            f"({' and '.join(in_vpc)}) must pull images and reach AWS APIs: use 'single' or "
+            "'perAz', or set network.vpcEndpoints")
 
 
 def images_without_nat(config: StackConfig) -> Iterator[Problem]:

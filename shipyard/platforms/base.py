@@ -15,7 +15,8 @@ read the registry. Its code lives beside it and is imported only when asked for:
   its provider SDK) is imported;
 - `shipyard.platforms.<name>.facts`: `FACTS: dict[str, ResourceFacts]`, one row per resource
   type only this platform's components register (lifecycle, key settings, mock outputs, graph
-  class, name rule; shipyard/review/resource_facts.py says what each member is and where a row lives).
+  class, name rule; shipyard/review/resource_facts.py says what each member is and where a row lives),
+  and optionally INSTANCES_ITEM, what the cost report calls the instances of its Auto Scaling groups.
   It imports no provider SDK: the offline tools read every platform's rows;
 - `shipyard.platforms.<name>.controls`: `CONTROLS`, the security controls over the resources
   only this platform registers (shipyard/review/controls/base.py), run by `check` and the policy pack.

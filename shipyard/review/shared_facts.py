@@ -68,15 +68,16 @@ def _interface_endpoints(pricer: Pricer, endpoints: Sequence[Resource]) -> Itera
 def _instances(pricer: Pricer, groups: Sequence[Resource]) -> Iterator[Line]:
     """An Auto Scaling group starts `desiredCapacity` instances, or `minSize` when none is given
     (botocore's autoscaling model, CreateAutoScalingGroup: DesiredCapacity defaults to MinSize).
-    The line is labelled by the platform whose component owns the group (its facts module's
-    INSTANCES_ITEM)."""
+    The line is labelled by the platform whose component owns the group: its facts module's
+    INSTANCES_ITEM, or its title."""
     from shipyard.platforms import PLATFORMS
 
     plan = pricer.plan
     for group in groups:
         template = launch_template(plan, group)
-        platform = plan.by_urn(group.parent).type.split(":")[1]  # shipyard:<platform>:<Type>
-        item = f"{PLATFORMS[platform].hook('facts').INSTANCES_ITEM} {group.name}"
+        platform = PLATFORMS[plan.by_urn(group.parent).type.split(":")[1]]  # shipyard:<name>:<Type>
+        label = getattr(platform.hook("facts"), "INSTANCES_ITEM", f"{platform.title} instances")
+        item = f"{label} {group.name}"
         count = group.inputs.get("desiredCapacity", group.inputs["minSize"])
         yield from pricer.ec2(item, count, template.inputs["instanceType"],
                               root_volume_gb(template))

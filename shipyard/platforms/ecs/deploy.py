@@ -22,7 +22,8 @@ def deploy(shared: Shared) -> Outputs:
     public_on_ecs = [s for s in on_ecs if s.public]
     alb = PublicLoadBalancer(shared.prefix, PublicLoadBalancerArgs(
         config.ecs.load_balancer, network.vpc_id, network.public_subnet_ids, shared.aws_context,
-        access_logs=config.ecs.load_balancer.writes_access_logs(config.production), production=config.production,
+        access_logs=config.ecs.load_balancer.writes_access_logs(config.production),
+        production=config.production,
         domain_certificates={s.name: shared.domains[s.name].certificate_arn
                              for s in public_on_ecs if s.name in shared.domains},
         services=tuple(public_on_ecs))) if public_on_ecs else None

@@ -122,7 +122,10 @@ class Eks(PlatformSection):
         ways.append(Way("private endpoint", False, "shipyard:eks.privateAccessCidrs",
                         tuple(self.private_access_cidrs), on_first_up=config.network.existing))
         return Api("the EKS cluster's API endpoint", tuple(ways),
-                   docs="docs/eks.md: where `pulumi up` runs")
+                   docs="docs/eks.md: where `pulumi up` runs",
+                   also="" if self.endpoint_public(config) else (
+                       "make the endpoint public to its egress (shipyard:eks.endpointPublicAccess "
+                       "true, with publicAccessCidrs)"))
 
     def interface_endpoints(self, config: StackConfig) -> tuple[str, ...]:
         """Nodes pull from ECR and join the cluster; Fargate pods need STS (shipyard/aws/

@@ -26,7 +26,8 @@ class Kubernetes(PlatformSection):
         "`true` alone uses the current context of the deployer's ~/.kube/config."))
     kubeconfig: Optional[str] = Field(
         None, min_length=1, json_schema_extra={SECRET_KIND: "kubeconfig"}, description=(
-        "Kubeconfig of an existing cluster (set it with `pulumi config set --secret`)."))
+        "Kubeconfig of an existing cluster (set it with `pulumi config set --secret --path "
+        "shipyard:kubernetes.kubeconfig < kubeconfig`)."))
     context: Optional[str] = Field(None, min_length=1, description=(
         "Kubeconfig context to use (from `kubeconfig`, or the ambient ~/.kube/config)."))
     namespace: Annotated[DnsLabel, AfterValidator(not_built_in_namespace)] = Field(

@@ -49,14 +49,16 @@ class Nomad(PlatformSection):
     datacenters: list[Datacenter] = Field(list(DEFAULT_DATACENTERS), min_length=1, description=(
         "Datacenters the jobs may run in (globs allowed)."))
     token: Optional[Annotated[str, Field(min_length=1)]] = Field(None, description=(
-        "ACL token `pulumi up` uses (set it with `pulumi config set --secret`). Default: the "
+        "ACL token `pulumi up` uses (a Pulumi secret: `pulumi config set --secret --path "
+        "shipyard:nomad.token`). Default: the "
         "deployer's NOMAD_TOKEN."))
     ca_pem: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
         "PEM CA certificate that signed the agent's TLS certificate."))
     cert_pem: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
         "PEM client certificate for mutual TLS (with `keyPem`)."))
     key_pem: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
-        "PEM key of `certPem` (set it with `pulumi config set --secret`)."))
+        "PEM key of `certPem` (a Pulumi secret: `pulumi config set --secret --path "
+        "shipyard:nomad.keyPem < key.pem`)."))
     cpu_mhz_per_vcpu: Optional[int] = Field(None, ge=100, le=10000, description=(
         "MHz Nomad reserves per vCPU a service asks for: its `cpu` (MHz, a soft share of the "
         "client's cpu.totalcompute) is the service's vCPUs times this, rounded up. Required with "

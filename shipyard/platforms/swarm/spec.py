@@ -36,6 +36,8 @@ DockerHost = Annotated[str, pattern_check(
     rf"({'|'.join(HOST_SCHEMES)})://\S+",
     "must be a Docker host address: unix:///var/run/docker.sock, ssh://user@manager or "
     "tcp://manager:2376")]
+
+
 class Swarm(PlatformSection):
     enabled: bool = Field(False, description=(
         "Deploy the services to this Swarm. Default: on when `host` is set; `true` alone uses "
