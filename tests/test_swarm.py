@@ -113,7 +113,23 @@ def test_updates_roll_one_task_at_a_time_start_first_and_roll_back_on_failure(pl
     assert inputs["rollbackConfig"] == {"parallelism": 1, "order": "start-first",
                                         "failureAction": "pause", "monitor": "30s",
                                         "maxFailureRatio": "0.0", "delay": "0s"}
-    assert inputs["convergeConfig"] == {"delay": "7s", "timeout": "5m"}
+    # 3 tasks one at a time, each ~105 s at most (start period, retries, monitor, grace), after
+    # 2 minutes for the pull: longer than the 5 minutes a single-task service gets.
+    assert inputs["convergeConfig"] == {"delay": "7s", "timeout": f"{120 + 3 * 105}s"}
+    one = Service.model_validate({**WORKER, "replicas": 1})
+    assert spec.converge_config(one)["timeout"] == "300s"   # never less than 5 minutes
+
+
+@pytest.mark.parametrize("publish_mode, public, order", [
+    ("host", True, "stop-first"), ("host", False, "start-first"), ("ingress", True, "start-first")])
+def test_a_task_holding_a_host_port_is_stopped_before_its_replacement_starts(
+        publish_mode, public, order):
+    """Review: a new task waiting for a host port the old one holds stays pending forever
+    (swarmkit HostPortFilter); every other service starts the new task first."""
+    swarm = Swarm.model_validate({"enabled": True, "publishMode": publish_mode})
+    api = Service.model_validate({**WORKER, "public": public})
+    assert spec.update_config(api, swarm)["order"] == spec.rollback_config(api, swarm)["order"] \
+        == order
 
 
 def test_every_service_runs_read_only_unprivileged_as_a_non_root_user(plan):

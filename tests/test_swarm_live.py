@@ -373,3 +373,26 @@ def test_a_task_whose_health_check_fails_is_never_marked_running(live, failed_up
     # The old task went on running meanwhile (start-first).
     assert {t["ID"] for t in running_tasks(live.service(LONER))} == (
         failed_updates.loner_task_before)
+
+
+def test_a_public_service_holding_its_host_port_updates_stop_first(live, failed_updates):
+    """Review: with `publishMode: host` the new task needs the port the old one holds, so a
+    start-first update would wait for it forever (swarmkit HostPortFilter). web is planned
+    stop-first: its update completes and it serves again on the same port."""
+    inputs = live.inputs(PUBLIC)
+    assert inputs["updateConfig"]["order"] == inputs["rollbackConfig"]["order"] == "stop-first"
+    inputs["taskSpec"]["containerSpec"]["env"] = {
+        **inputs["taskSpec"]["containerSpec"].get("env", {}), "SHIPYARD_LIVE_UPDATE": "1"}
+    web = live.service(PUBLIC)
+    before = {t["ID"] for t in running_tasks(web)}
+    swarm_apply.update_service(web, swarm_apply.service_spec(inputs, live.applied.resolver))
+
+    def completed() -> bool:
+        web.reload()
+        return web.attrs.get("UpdateStatus", {}).get("State") == "completed"
+
+    swarm_engine.wait_for("web's update to complete", completed, UPDATE_TIMEOUT, interval=0.5)
+    after = running_tasks(web)
+    assert after and not {t["ID"] for t in after} & before
+    swarm_engine.wait_for("web to serve again", lambda: _request(
+        f"http://127.0.0.1:{live.port}/healthz")[0] == 200, UPDATE_TIMEOUT, interval=0.5)

@@ -43,8 +43,9 @@ class SwarmService(pulumi.ComponentResource):
                                      args.aliases),
             mode={"replicated": {"replicas": service.replicas}},
             endpoint_spec=spec.endpoint_spec(service, args.swarm),
-            update_config=spec.UPDATE, rollback_config=spec.ROLLBACK,
-            converge_config=spec.CONVERGE,
+            update_config=spec.update_config(service, args.swarm),
+            rollback_config=spec.rollback_config(service, args.swarm),
+            converge_config=spec.converge_config(service),
             # Its name is fixed (the DNS name) and a change of its networks replaces it
             # (shipyard/platforms/swarm/facts.py): Swarm refuses a second service of one name,
             # so the old one goes first, a short outage of this service (docs/swarm.md).

@@ -38,17 +38,26 @@ SCRATCH_MODE = 0o777
 HEALTH_FORMS = ("CMD", "CMD-SHELL")   # Docker's HealthConfig.Test forms that run a check
 MIN_NANO_CPUS = 1_000_000             # pulumi-docker: NanoCPUs "should be at least 1000000"
 HEALTH_CHECK = {"interval": "10s", "timeout": "5s", "retries": 3, "start_period": "15s"}
-# One task at a time, the new one started (and healthy) before the old one stops; a task that
-# fails within `monitor` of starting fails the update, which Swarm then rolls back by itself.
+# One task at a time, the new one started (and healthy) before the old one stops (but see
+# _order); a task that fails within `monitor` of starting fails the update, which Swarm then
+# rolls back by itself.
 UPDATE = {"parallelism": 1, "order": "start-first", "failure_action": "rollback",
           "monitor": "30s", "max_failure_ratio": "0.0", "delay": "0s"}
 ROLLBACK = {"parallelism": 1, "order": "start-first", "failure_action": "pause",
             "monitor": "30s", "max_failure_ratio": "0.0", "delay": "0s"}
-# `pulumi up` waits until every task runs (pulumi-docker's converge_config), longer than the
-# health check's start period plus an image pull. A service created without converging is
-# deleted again by the provider (kreuzwerker/terraform-provider-docker#624: docs/swarm.md).
-CONVERGE = {"delay": "7s", "timeout": "5m"}
 STOP_GRACE_PERIOD = "30s"            # as Kubernetes' terminationGracePeriodSeconds
+# `pulumi up` waits until every task runs, and on an update until Swarm's update has completed
+# (pulumi-docker's converge_config; terraform-provider-docker v4.5.0
+# resource_docker_service_funcs.go, resourceDockerServiceUpdateRefreshFunc reads UpdateStatus).
+# Tasks roll one at a time, each within its health check's start period and retries, watched
+# for `monitor`, the old one given its stop grace period: that per task, after a fixed allowance
+# for the image pull, and never less than the provider's example 5 minutes. A service created
+# without converging is deleted again by the provider (kreuzwerker/terraform-provider-docker#624:
+# docs/swarm.md).
+CONVERGE_DELAY = "7s"
+CONVERGE_PULL_SECONDS = 120
+CONVERGE_PER_TASK_SECONDS = 15 + 10 * 3 + 30 + 30   # start_period, interval x retries, monitor, grace
+CONVERGE_MIN_SECONDS = 300
 LABEL_STACK, LABEL_SERVICE = "shipyard.stack", "shipyard.service"
 LABEL_CALLEE, LABEL_ENV, LABEL_PORT = "shipyard.callee", "shipyard.env", "shipyard.port"
 
@@ -149,6 +158,33 @@ def resources(service: Service) -> dict[str, Any]:
     size = {"nano_cpus": round(service.cpu * NANO_CPUS_PER_VCPU),
             "memory_bytes": service.memory * BYTES_PER_MIB}
     return {"limits": dict(size), "reservation": dict(size)}
+
+
+def holds_host_ports(service: Service, swarm: Swarm) -> bool:
+    """A public service in `host` publish mode holds its port on each node that runs a task."""
+    return service.public and swarm.publish_mode == "host"
+
+
+def _order(service: Service, swarm: Swarm) -> str:
+    """Start the new task first, except where it needs the port the old one holds: a task
+    waiting for a host port stays pending, with no failure to roll back and no timeout (swarmkit
+    manager/scheduler/filter.go HostPortFilter; manager/orchestrator/update/updater.go waits for
+    the new task), so the update would hang until converge gives up."""
+    return "stop-first" if holds_host_ports(service, swarm) else "start-first"
+
+
+def update_config(service: Service, swarm: Swarm) -> dict[str, Any]:
+    return {**UPDATE, "order": _order(service, swarm)}
+
+
+def rollback_config(service: Service, swarm: Swarm) -> dict[str, Any]:
+    return {**ROLLBACK, "order": _order(service, swarm)}
+
+
+def converge_config(service: Service) -> dict[str, Any]:
+    """How long `pulumi up` waits for the service (CONVERGE_* say why)."""
+    seconds = CONVERGE_PULL_SECONDS + service.replicas * CONVERGE_PER_TASK_SECONDS
+    return {"delay": CONVERGE_DELAY, "timeout": f"{max(seconds, CONVERGE_MIN_SECONDS)}s"}
 
 
 def endpoint_spec(service: Service, swarm: Swarm) -> dict[str, Any]:
