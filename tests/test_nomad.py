@@ -705,3 +705,10 @@ def test_only_secret_values_are_pulumi_secrets_where_secrets_are_read_at_deploy(
                              ("kubernetes:core/v1:Secret", "stringData"),
                              ("pulumi:providers:kubernetes", "kubeconfig"),
                              (VARIABLE, "items")}
+
+
+def test_secrets_a_variable_cannot_hold_are_refused_by_name_not_value():
+    """Review: Nomad refuses a Variable over 64 KiB of names and values."""
+    assert builder.variable_size_problem({"KEY": "x" * (65536 - 3)}) is None
+    problem = builder.variable_size_problem({"KEY": "s3cr3t" + "x" * 65536})
+    assert problem.startswith("its secrets come to 65545 bytes") and "s3cr3t" not in problem

@@ -11,7 +11,7 @@ import pulumi_nomad as nomad
 from shipyard.config.schema import Service
 from shipyard.platforms.nomad import jobspec
 from shipyard.platforms.nomad.spec import Nomad
-from shipyard.services.secret_values import read_secret
+from shipyard.services.secret_values import SecretValueError, read_secret
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,13 @@ class NomadServiceArgs:
     callees: tuple[Service, ...] = ()  # the services it calls, found through discovery
     architectures: tuple[str, ...] = ()  # client architectures to keep it to; () for any
     after: tuple[pulumi.Resource, ...] = ()  # jobs whose deployment must succeed first
+
+
+def _within_variable_limit(service: str, items: dict[str, str]) -> dict[str, str]:
+    problem = jobspec.variable_size_problem(items)
+    if problem:
+        raise SecretValueError(f"service {service} on Nomad: {problem}")
+    return items
 
 
 class NomadService(pulumi.ComponentResource):
@@ -41,7 +48,8 @@ class NomadService(pulumi.ComponentResource):
             depends_on.append(nomad.Variable(
                 f"{name}-secrets", path=jobspec.variable_path(service.name),
                 namespace=settings.namespace,
-                items={key: read.value for key, read in reads.items()}, opts=child))
+                items=pulumi.Output.all(**{key: read.value for key, read in reads.items()}).apply(
+                    lambda items: _within_variable_limit(service.name, items)), opts=child))
             versions = pulumi.Output.all(**{key: read.source for key, read in reads.items()})
         waits = jobspec.deployment_minutes(service, settings)
         self.job = nomad.Job(

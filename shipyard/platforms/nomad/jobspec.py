@@ -101,6 +101,21 @@ def variable_path(job_id: str) -> str:
     return f"nomad/jobs/{job_id}"
 
 
+# A Variable's items may hold 64 KiB in all, keys and values (hashicorp/nomad b0f552dbe971
+# nomad/structs/variables.go: maxVariableSize, VariableItems.Size).
+VARIABLE_MAX_BYTES = 65536
+
+
+def variable_size_problem(items: dict[str, str]) -> Optional[str]:
+    """Why Nomad would refuse a Variable of these items (never naming a value), or None."""
+    size = sum(len(key.encode()) + len(value.encode()) for key, value in items.items())
+    if size <= VARIABLE_MAX_BYTES:
+        return None
+    return (f"its secrets come to {size} bytes (names and values), but a Nomad Variable holds "
+            f"at most {VARIABLE_MAX_BYTES}: keep large material (certificate bundles, files) out "
+            "of env secrets")
+
+
 def holds_static_ports(service: Service) -> bool:
     """A public service's job reserves its `port` on the host network of each client (`job`)."""
     return service.public
