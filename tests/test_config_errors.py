@@ -278,7 +278,8 @@ def test_a_value_is_secret_only_where_the_stack_file_writes_it_secure(tmp_path, 
     assert secure_paths_as_written(tmp_path / "missing.yaml") is None
     monkeypatch.setattr(load.pulumi.runtime.config, "is_config_secret",
                         lambda key: key == "shipyard:nomad")
-    for known, key_pem in ((written, False), (None, True), (frozenset(), True)):
+    elsewhere = frozenset({"aws:secretKey"})   # the key's secrecy came from an ESC environment
+    for known, key_pem in ((written, False), (None, True), (frozenset(), True), (elsewhere, True)):
         token = load.SECURE_PATHS.set(known)
         try:
             assert load.is_secret("nomad.token") is True

@@ -572,7 +572,7 @@ def test_pulumi_up_waits_as_long_as_a_rollout_may_take(plans):
     a whole progress deadline (rescheduled after its healthy deadline, then healthy)."""
     for name, count in (("shop", 9), ("consul-fixed-count", 3), ("bounded-autoscaling", 5)):
         job = plans[name].one(JOB, "nomad-api")
-        minutes = count * 10              # a progress deadline per allocation, one at a time
+        minutes = count * 10 + 5          # a progress deadline per allocation, and the start
         assert job.custom_timeouts == {"create": f"{minutes}m", "update": f"{minutes}m"}, name
 
 

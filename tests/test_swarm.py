@@ -118,6 +118,12 @@ def test_updates_roll_one_task_at_a_time_start_first_and_roll_back_on_failure(pl
     assert inputs["convergeConfig"] == {"delay": "7s", "timeout": f"{120 + 3 * 105}s"}
     one = Service.model_validate({**WORKER, "replicas": 1})
     assert spec.converge_config(one)["timeout"] == "300s"   # never less than 5 minutes
+    # The resource waits longer than the converge: past the plugin SDK's default 20 minutes.
+    many = Service.model_validate({**WORKER, "replicas": 20})
+    assert spec.converge_config(many)["timeout"] == f"{120 + 20 * 105}s"
+    assert spec.operation_timeout(many) == f"{120 + 20 * 105 + 60}s"
+    assert plan.one(SERVICE, "swarm-api").custom_timeouts == {
+        "create": f"{120 + 3 * 105 + 60}s", "update": f"{120 + 3 * 105 + 60}s"}
 
 
 @pytest.mark.parametrize("publish_mode, public, order", [

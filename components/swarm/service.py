@@ -50,7 +50,9 @@ class SwarmService(pulumi.ComponentResource):
             # (shipyard/platforms/swarm/facts.py): Swarm refuses a second service of one name,
             # so the old one goes first, a short outage of this service (docs/swarm.md).
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
-                delete_before_replace=True)))
+                delete_before_replace=True,
+                custom_timeouts=pulumi.CustomTimeouts(create=spec.operation_timeout(service),
+                                                      update=spec.operation_timeout(service)))))
         self.register_outputs({"name": swarm_name})
 
     @staticmethod

@@ -214,6 +214,8 @@ def is_secret(path: str) -> bool:
     if not pulumi.runtime.config.is_config_secret(top):
         return False
     written = SECURE_PATHS.get()
-    if not written:  # no stack file, or the secret came from elsewhere (an ESC environment)
+    if written is None or top in written or f"{NAMESPACE}:{path}" in written:
         return True
-    return f"{NAMESPACE}:{path}" in written or top in written
+    # Other values of the key are `secure:` in the file, so they are what made it secret; with
+    # none, its secrecy came from elsewhere (an ESC environment) and Pulumi's marking stands.
+    return not any(p.startswith((f"{top}.", f"{top}[")) for p in written)

@@ -89,11 +89,13 @@ def deployment_minutes(service: Service, nomad: Nomad) -> int:
     it may have, rolled one at a time (max_parallel 1), within a progress deadline. The deadline
     starts again at each healthy allocation, and an allocation unhealthy at its healthy deadline
     is rescheduled and may still become healthy before it (Nomad's update block docs,
-    progress_deadline). terraform-provider-nomad waits 5 minutes by default (resource_job.go,
-    Timeouts), less than one healthy deadline: a slow but healthy rollout would fail `pulumi up`."""
+    progress_deadline); plus a healthy deadline for evaluation, placement and the first pull,
+    before the first deadline starts, so that Nomad, not the wait, decides a failed rollout.
+    terraform-provider-nomad waits 5 minutes by default (resource_job.go, Timeouts), less than
+    one healthy deadline: a slow but healthy rollout would fail `pulumi up`."""
     bounds = scaling_bounds(service, nomad)
     count = bounds.max if bounds else service.replicas
-    return count * UPDATE["ProgressDeadline"] // MINUTE
+    return (count * UPDATE["ProgressDeadline"] + UPDATE["HealthyDeadline"]) // MINUTE
 
 
 def variable_path(job_id: str) -> str:

@@ -181,10 +181,23 @@ def rollback_config(service: Service, swarm: Swarm) -> dict[str, Any]:
     return {**ROLLBACK, "order": _order(service, swarm)}
 
 
-def converge_config(service: Service) -> dict[str, Any]:
-    """How long `pulumi up` waits for the service (CONVERGE_* say why)."""
+def converge_seconds(service: Service) -> int:
+    """How long `pulumi up` waits for the service to converge (CONVERGE_* say why)."""
     seconds = CONVERGE_PULL_SECONDS + service.replicas * CONVERGE_PER_TASK_SECONDS
-    return {"delay": CONVERGE_DELAY, "timeout": f"{max(seconds, CONVERGE_MIN_SECONDS)}s"}
+    return max(seconds, CONVERGE_MIN_SECONDS)
+
+
+def converge_config(service: Service) -> dict[str, Any]:
+    return {"delay": CONVERGE_DELAY, "timeout": f"{converge_seconds(service)}s"}
+
+
+def operation_timeout(service: Service) -> str:
+    """The resource's create and update timeout: the converge wait and a minute to spare. The
+    provider declares none, so the plugin SDK's default of 20 minutes would cut a longer wait
+    short, and a failed create's clean-up delete would run on the expired context and leave the
+    service behind (terraform-provider-docker v4.5.0 resource_docker_service_funcs.go,
+    resourceDockerServiceCreate)."""
+    return f"{converge_seconds(service) + 60}s"
 
 
 def endpoint_spec(service: Service, swarm: Swarm) -> dict[str, Any]:
