@@ -287,3 +287,15 @@ def test_a_value_is_secret_only_where_the_stack_file_writes_it_secure(tmp_path, 
             assert load.is_secret("swarm.keyMaterial") is False
         finally:
             load.SECURE_PATHS.reset(token)
+
+
+def test_a_secret_field_s_offline_placeholder_follows_its_type():
+    """The engine stands in PEM text for every Pem field and a kubeconfig for Kubeconfig ones,
+    whatever the key is called; any other secret gets plain text."""
+    from shipyard.config.schema import secret_kind
+
+    expected = {("swarm", "caMaterial"): "pem", ("swarm", "keyMaterial"): "pem",
+                ("nomad", "caPem"): "pem", ("nomad", "keyPem"): "pem",
+                ("kubernetes", "kubeconfig"): "kubeconfig", ("nomad", "token"): None,
+                ("nomad", "unknown"): None, ("unknown", "keyPem"): None}
+    assert {at: secret_kind(*at) for at in expected} == expected

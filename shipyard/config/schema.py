@@ -9,6 +9,7 @@ Checks that span several keys live in :mod:`shipyard.config.rules`.
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, Field, create_model
@@ -22,7 +23,6 @@ from shipyard.config.types import (
     DEFAULT_FLOW_LOG_RETENTION_DAYS,
     DEFAULT_KEEP_LAST_IMAGES,
     DEFAULT_VPC_CIDR,
-    SECRET_KIND,
     AccountId,
     Architecture,
     AvailabilityZoneName,
@@ -38,6 +38,7 @@ from shipyard.config.types import (
     Platform,
     RepositoryName,
     SecretArn,
+    SecretKind,
     VpcCidr,
     ZoneName,
     distinct_architectures,
@@ -319,11 +320,21 @@ StackConfig.__doc__ = "Everything under the `shipyard:` namespace of one stack."
 
 
 def secret_kind(section: str, key: str) -> Optional[str]:
-    """What a secret under `shipyard:<section>` at `key` holds, by its field's SECRET_KIND
-    ("pem", "kubeconfig"), or None: the offline engine stands in a value of that kind."""
+    """What a secret under `shipyard:<section>` at `key` holds, by the SecretKind of its field's
+    type ("pem", "kubeconfig"), or None: the offline engine stands in a value of that kind."""
     field = next((f for f in StackConfig.model_fields.values() if f.alias == section), None)
     model = field.annotation if field else None
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return None
-    extra = next((f.json_schema_extra for f in model.model_fields.values() if f.alias == key), None)
-    return extra.get(SECRET_KIND) if isinstance(extra, dict) else None
+    inner = next((f for f in model.model_fields.values() if f.alias == key), None)
+    return _kind_of(inner.annotation) if inner else None
+
+
+def _kind_of(annotation: Any) -> Optional[str]:
+    """The SecretKind in an annotation's metadata, through Optional and Annotated."""
+    for part in typing.get_args(annotation):   # an Annotated's args include its metadata
+        if isinstance(part, SecretKind):
+            return part.kind
+        if kind := _kind_of(part):
+            return kind
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -72,14 +73,19 @@ def pattern_check(pattern: str, message: str):
     return problem_check(lambda value: None if compiled.fullmatch(value) else message)
 
 
-# What a secret config value holds, for the offline engine to stand in a value of that kind
-# (shipyard/review/engine.py): a field's `json_schema_extra`, e.g. PEM_VALUE.
-SECRET_KIND = "secretKind"
-PEM_VALUE = {SECRET_KIND: "pem"}
+@dataclass(frozen=True)
+class SecretKind:
+    """What a secret config value of this type holds ("pem", "kubeconfig"), in its Annotated
+    metadata (pydantic ignores it), so the offline engine stands in a value of that kind
+    (shipyard.config.schema.secret_kind)."""
+
+    kind: str
+
 
 Pem = Annotated[str, pattern_check(
     r"(?s)\s*-----BEGIN [A-Z0-9 ]+-----.+-----END [A-Z0-9 ]+-----\s*",
-    "must be PEM text (-----BEGIN ...----- ... -----END ...-----)")]
+    "must be PEM text (-----BEGIN ...----- ... -----END ...-----)"), SecretKind("pem")]
+Kubeconfig = Annotated[str, SecretKind("kubeconfig")]
 
 
 def _ipv4_cidr(value: str) -> str:

@@ -9,9 +9,9 @@ from pydantic import AfterValidator, Field, model_validator
 from shipyard.aws.reachability import Api
 from shipyard.config.types import (
     DEFAULT_WORKLOAD_NAMESPACE,
-    SECRET_KIND,
     Autoscaling,
     DnsLabel,
+    Kubeconfig,
     PlatformSection,
     not_built_in_namespace,
 )
@@ -24,8 +24,7 @@ class Kubernetes(PlatformSection):
     enabled: bool = Field(False, description=(
         "Deploy the services to this cluster. Default: on when `kubeconfig` or `context` is set; "
         "`true` alone uses the current context of the deployer's ~/.kube/config."))
-    kubeconfig: Optional[str] = Field(
-        None, min_length=1, json_schema_extra={SECRET_KIND: "kubeconfig"}, description=(
+    kubeconfig: Optional[Kubeconfig] = Field(None, min_length=1, description=(
         "Kubeconfig of an existing cluster (set it with `pulumi config set --secret --path "
         "shipyard:kubernetes.kubeconfig < kubeconfig`)."))
     context: Optional[str] = Field(None, min_length=1, description=(

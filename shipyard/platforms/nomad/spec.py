@@ -8,7 +8,6 @@ from pydantic import Field
 
 from shipyard.aws.reachability import Api
 from shipyard.config.types import (
-    PEM_VALUE,
     Autoscaling,
     Pem,
     PlatformSection,
@@ -52,11 +51,11 @@ class Nomad(PlatformSection):
         "ACL token `pulumi up` uses (a Pulumi secret: `pulumi config set --secret --path "
         "shipyard:nomad.token`). Default: the "
         "deployer's NOMAD_TOKEN."))
-    ca_pem: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
+    ca_pem: Optional[Pem] = Field(None, description=(
         "PEM CA certificate that signed the agent's TLS certificate."))
-    cert_pem: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
+    cert_pem: Optional[Pem] = Field(None, description=(
         "PEM client certificate for mutual TLS (with `keyPem`)."))
-    key_pem: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
+    key_pem: Optional[Pem] = Field(None, description=(
         "PEM key of `certPem` (a Pulumi secret: `pulumi config set --secret --path "
         "shipyard:nomad.keyPem < key.pem`)."))
     cpu_mhz_per_vcpu: Optional[int] = Field(None, ge=100, le=10000, description=(

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import Field, model_validator
 
 from shipyard.config.types import (
-    PEM_VALUE,
     Pem,
     PlatformSection,
     pattern_check,
@@ -50,11 +49,11 @@ class Swarm(PlatformSection):
     ssh_opts: list[Annotated[str, Field(min_length=1)]] = Field([], description=(
         "ssh:// hosts: extra options for the deployer's ssh client, e.g. "
         "`[-o, StrictHostKeyChecking=yes]`."))
-    ca_material: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
+    ca_material: Optional[Pem] = Field(None, description=(
         "tcp:// hosts: the PEM CA certificate the daemon's certificate is checked against."))
-    cert_material: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
+    cert_material: Optional[Pem] = Field(None, description=(
         "tcp:// hosts: the PEM client certificate Shipyard presents to the daemon."))
-    key_material: Optional[Pem] = Field(None, json_schema_extra=PEM_VALUE, description=(
+    key_material: Optional[Pem] = Field(None, description=(
         "tcp:// hosts: the client certificate's PEM private key. Must be a Pulumi secret: "
         "`pulumi config set --secret --path shipyard:swarm.keyMaterial < key.pem`."))
     endpoint_mode: Literal["vip", "dnsrr"] = Field("vip", description=(
