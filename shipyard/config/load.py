@@ -218,4 +218,5 @@ def is_secret(path: str) -> bool:
         return True
     # Other values of the key are `secure:` in the file, so they are what made it secret; with
     # none, its secrecy came from elsewhere (an ESC environment) and Pulumi's marking stands.
-    return not any(p.startswith((f"{top}.", f"{top}[")) for p in written)
+    from shipyard.config.stack_file import holds_secure
+    return not holds_secure(written, top)

@@ -165,6 +165,12 @@ def secure_paths(config: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(found)
 
 
+def holds_secure(paths: frozenset[str], key: str) -> bool:
+    """Whether config key `key` is, or holds, one of the `secure:` `paths` (what makes Pulumi
+    mark the whole key secret)."""
+    return key in paths or any(p.startswith((f"{key}.", f"{key}[")) for p in paths)
+
+
 def secure_paths_as_written(path: Path) -> Optional[frozenset[str]]:
     """:func:`secure_paths` of a stack file, or None when it cannot be read."""
     try:

@@ -40,7 +40,12 @@ from shipyard.aws.iam import secret_reference
 from shipyard.config import ConfigError, StackConfig, parse
 from shipyard.config.load import SECURE_PATHS, YAML_SCALARS
 from shipyard.config.schema import secret_kind
-from shipyard.config.stack_file import load_config, scalars_as_written, secure_paths
+from shipyard.config.stack_file import (
+    holds_secure,
+    load_config,
+    scalars_as_written,
+    secure_paths,
+)
 from shipyard.review.inputs import Secret
 from shipyard.review.mock_values import kubeconfig
 from shipyard.review.mocks import ShipyardMocks
@@ -215,17 +220,16 @@ def _as_cli_value(value: Any) -> str:
 _PLACEHOLDERS = {"pem": OFFLINE_PEM, "kubeconfig": OFFLINE_KUBECONFIG}
 
 
-def _replace_secure(key: str, value: Any, secret_keys: set[str], top: str) -> Any:
+def _replace_secure(key: str, value: Any, top: str) -> Any:
     """The config value with each `secure:` ciphertext replaced by a placeholder of the kind its
-    key holds (shipyard.config.schema.secret_kind), recording `top` as a secret key."""
+    key holds in the section `top` (shipyard.config.schema.secret_kind)."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            secret_keys.add(top)
             kind = secret_kind(top.split(":")[-1], key)
             return _PLACEHOLDERS.get(kind, OFFLINE_SECRET)
-        return {k: _replace_secure(k, v, secret_keys, top) for k, v in value.items()}
+        return {k: _replace_secure(k, v, top) for k, v in value.items()}
     if isinstance(value, list):
-        return [_replace_secure(key, v, secret_keys, top) for v in value]
+        return [_replace_secure(key, v, top) for v in value]
     return value
 
 
@@ -276,7 +280,7 @@ def stack_settings(stack: str, root: Path = PROJECT_ROOT,
     prefix = f"{PROJECT_NAME}:"
     token = YAML_SCALARS.set(scalars_as_written(stack_file_path(stack, root, stack_file)))
     try:
-        return parse({key[len(prefix):]: _replace_secure(key.split(":")[-1], value, set(), key)
+        return parse({key[len(prefix):]: _replace_secure(key.split(":")[-1], value, key)
                       for key, value in raw.items() if key.startswith(prefix)},
                      raw.get("aws:region", DEFAULT_REGION))
     finally:
@@ -293,14 +297,15 @@ def run(stack: str, config: Optional[Mapping[str, Any]] = None,
     # How the file wrote its numbers, for messages (`version: 1.30` is read as 1.3).
     written = {} if config is not None else scalars_as_written(
         stack_file_path(stack, root, stack_file))
-    secret_keys: set[str] = set()
-    values = {key: _as_cli_value(_replace_secure(key.split(":")[-1], value, secret_keys, key))
+    secure = secure_paths(raw)
+    values = {key: _as_cli_value(_replace_secure(key.split(":")[-1], value, key))
               for key, value in raw.items()}
+    secret_keys = [key for key in raw if holds_secure(secure, key)]
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     # A fresh context per run: the SDK keeps its settings, config and root stack in ContextVars.
     return contextvars.Context().run(_run, stack, values, sorted(secret_keys), root, written,
-                                     secure_paths(raw))
+                                     secure)
 
 
 def _run(stack: str, values: dict[str, str], secret_keys: list[str], root: Path,
