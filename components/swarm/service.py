@@ -36,6 +36,7 @@ class SwarmService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         secrets = [self._secret(f"{name}-{key}", args, swarm_name, key, reference, child)
                    for key, reference in sorted(service.secrets.items())]
+        timeout = spec.operation_timeout(service)
         docker.Service(
             name, name=swarm_name,
             labels=spec.labels(args.prefix, service.name, **{spec.LABEL_PORT: str(service.port)}),
@@ -51,8 +52,7 @@ class SwarmService(pulumi.ComponentResource):
             # so the old one goes first, a short outage of this service (docs/swarm.md).
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
                 delete_before_replace=True,
-                custom_timeouts=pulumi.CustomTimeouts(create=spec.operation_timeout(service),
-                                                      update=spec.operation_timeout(service)))))
+                custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout))))
         self.register_outputs({"name": swarm_name})
 
     @staticmethod
